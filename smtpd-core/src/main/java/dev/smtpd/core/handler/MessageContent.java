@@ -1,0 +1,57 @@
+package dev.smtpd.core.handler;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.Charset;
+
+/**
+ * The bytes of a received message, after dot-unstuffing, with CRLF line endings as sent. Small
+ * messages live in memory, large ones in a temporary file that is deleted when the transaction ends;
+ * read the content in the DATA hook, not later.
+ */
+public interface MessageContent {
+
+	/**
+	 * Returns the size in bytes.
+	 * @return the size
+	 */
+	long size();
+
+	/**
+	 * Opens a new stream over the content; each call starts at the first byte.
+	 * @return the stream
+	 * @throws IOException if a spilled file cannot be read
+	 */
+	InputStream openStream() throws IOException;
+
+	/**
+	 * Returns the content as a new array.
+	 * @return the bytes
+	 * @throws IOException if a spilled file cannot be read
+	 * @throws IllegalStateException if the content is larger than an array can be
+	 */
+	byte[] toByteArray() throws IOException;
+
+	/**
+	 * Writes the content to a stream.
+	 * @param out the stream
+	 * @throws IOException if reading or writing fails
+	 */
+	default void writeTo(OutputStream out) throws IOException {
+		try (InputStream in = openStream()) {
+			in.transferTo(out);
+		}
+	}
+
+	/**
+	 * Returns the content as a string.
+	 * @param charset the charset to decode with
+	 * @return the text
+	 * @throws IOException if a spilled file cannot be read
+	 */
+	default String asString(Charset charset) throws IOException {
+		return new String(toByteArray(), charset);
+	}
+
+}

@@ -1,0 +1,144 @@
+package dev.smtpd.core.handler;
+
+import java.util.List;
+
+import dev.smtpd.core.protocol.MailOptions;
+import dev.smtpd.core.protocol.RcptOptions;
+import dev.smtpd.core.protocol.Reply;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hooks into an SMTP session, one per command, as aiosmtpd's {@code handle_XXX} methods.
+ * <p>
+ * Every hook returns either a {@link Reply} that answers the command, or {@code null} to use the
+ * default behaviour. A hook may also throw {@link dev.smtpd.core.protocol.SmtpException} to answer
+ * with its reply; any other exception goes to {@link #exception} and, if nothing handles it there,
+ * the client gets {@code 451 4.3.0} and the session goes on.
+ * <p>
+ * Several handlers form a chain: for each hook, the first handler whose hook returns a reply
+ * decides, and the rest are not asked. Hooks run on the server's hook executor, never on a network
+ * thread, so they may block; hooks that no handler overrides are not called at all.
+ * <p>
+ * When MAIL or RCPT is answered with a positive reply (by a hook or by default), the sender or
+ * recipient is recorded in the {@link Envelope}; a negative reply leaves the envelope unchanged.
+ */
+public interface SmtpHandler {
+
+	/**
+	 * Called for HELO, after the name was checked.
+	 * @param session the session
+	 * @param hostname the name the client gave
+	 * @return the reply, or {@code null} for {@code 250 <hostname>}
+	 */
+	default @Nullable Reply helo(Session session, String hostname) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for EHLO, after the name was checked.
+	 * @param session the session
+	 * @param hostname the name the client gave
+	 * @param keywords the extension keywords to advertise, such as {@code "SIZE 33554432"}; the hook
+	 * may add, remove and change entries
+	 * @return the reply, or {@code null} to advertise {@code keywords}
+	 */
+	default @Nullable Reply ehlo(Session session, String hostname, List<String> keywords) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for MAIL FROM once its syntax and parameters were checked.
+	 * @param session the session
+	 * @param envelope the envelope, still without sender
+	 * @param address the reverse path without angle brackets, empty for the null sender
+	 * @param options the typed parameters
+	 * @return the reply, or {@code null} for {@code 250 2.1.0 OK}
+	 */
+	default @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options)
+			throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for RCPT TO once its syntax and parameters were checked.
+	 * @param session the session
+	 * @param envelope the envelope with its sender and the recipients accepted so far
+	 * @param address the forward path without angle brackets
+	 * @param options the typed parameters
+	 * @return the reply, or {@code null} for {@code 250 2.1.5 OK}
+	 */
+	default @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options)
+			throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called once the whole message was received. The {@code 250} is sent only after this hook
+	 * returns, so a handler that stores the message should do so durably here.
+	 * @param session the session
+	 * @param envelope the envelope with its content
+	 * @return the reply, or {@code null} for {@code 250 2.0.0 OK}
+	 */
+	default @Nullable Reply data(Session session, Envelope envelope) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for RSET, before the envelope is cleared.
+	 * @param session the session
+	 * @param envelope the envelope about to be cleared
+	 * @return the reply, or {@code null} for {@code 250 2.0.0 OK}
+	 */
+	default @Nullable Reply rset(Session session, Envelope envelope) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for NOOP.
+	 * @param session the session
+	 * @param argument the argument, empty if none
+	 * @return the reply, or {@code null} for {@code 250 2.0.0 OK}
+	 */
+	default @Nullable Reply noop(Session session, String argument) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for VRFY.
+	 * @param session the session
+	 * @param argument the argument
+	 * @return the reply, or {@code null} for {@code 252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery}
+	 */
+	default @Nullable Reply vrfy(Session session, String argument) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called for QUIT, before the {@code 221} and the close.
+	 * @param session the session
+	 * @return the reply, or {@code null} for {@code 221 2.0.0 Bye}
+	 */
+	default @Nullable Reply quit(Session session) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called when a hook of this handler throws something other than an
+	 * {@link dev.smtpd.core.protocol.SmtpException}.
+	 * @param session the session
+	 * @param error what the hook threw
+	 * @return the reply, or {@code null} for {@code 451 4.3.0}
+	 */
+	default @Nullable Reply exception(Session session, Throwable error) {
+		return null;
+	}
+
+	/**
+	 * Called when a client disconnects or is disconnected, for cleaning up per-session resources.
+	 * Runs on the hook executor; what it throws is logged.
+	 * @param session the session
+	 */
+	default void disconnected(Session session) throws Exception {
+	}
+
+}
