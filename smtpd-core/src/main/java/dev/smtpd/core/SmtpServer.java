@@ -1,19 +1,46 @@
 package dev.smtpd.core;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.smtpd.core.auth.AuthMechanism;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.auth.LoginMechanism;
+import dev.smtpd.core.auth.PlainMechanism;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.protocol.SmtpChannelInitializer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An SMTP or LMTP server. Build one with {@link #builder()}, then {@link #start()} and
@@ -35,6 +62,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SmtpServer {
 
+	private static final Logger logger = LoggerFactory.getLogger(SmtpServer.class);
+
 	private final SmtpServerConfig config;
 
 	private final List<SmtpHandler> handlers;
@@ -43,11 +72,24 @@ public final class SmtpServer {
 
 	private final @Nullable Executor hookExecutor;
 
+	private final @Nullable Authenticator authenticator;
+
+	private final List<AuthMechanism> authMechanisms;
+
+	private volatile @Nullable Running running;
+
 	private SmtpServer(Builder builder) {
 		this.config = builder.toConfig();
 		this.handlers = List.copyOf(builder.handlers);
 		this.commands = List.copyOf(builder.commands);
 		this.hookExecutor = builder.hookExecutor;
+		this.authenticator = builder.authenticator;
+		this.authMechanisms = builder.authMechanisms.stream()
+			.filter((mechanism) -> !builder.excludedAuthMechanisms.contains(mechanism.name().toUpperCase(Locale.ROOT)))
+			.toList();
+		if (this.config.authRequired() && this.authenticator == null) {
+			throw new IllegalStateException("authRequired needs an authenticator");
+		}
 	}
 
 	/**
@@ -88,7 +130,12 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is already running
 	 */
 	public synchronized void start() {
-		throw new UnsupportedOperationException("Not yet implemented");
+		if (this.running != null) {
+			throw new IllegalStateException("Server is already running");
+		}
+		this.running = Running.start(this);
+		logger.info("SMTP server listening on {} ({} handler{})", this.running.address(), this.handlers.size(),
+				(this.handlers.size() == 1) ? "" : "s");
 	}
 
 	/**
@@ -97,7 +144,16 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public int port() {
-		throw new IllegalStateException("Server is not running");
+		return running().address().getPort();
+	}
+
+	/**
+	 * Returns the bound address.
+	 * @return the address
+	 * @throws IllegalStateException if the server is not running
+	 */
+	public InetSocketAddress address() {
+		return running().address();
 	}
 
 	/**
@@ -105,7 +161,16 @@ public final class SmtpServer {
 	 * @return whether it runs
 	 */
 	public boolean isRunning() {
-		return false;
+		return this.running != null;
+	}
+
+	/**
+	 * Returns the number of open connections.
+	 * @return the count, {@code 0} when not running
+	 */
+	public int activeConnections() {
+		Running running = this.running;
+		return (running != null) ? running.initializer().activeConnections() : 0;
 	}
 
 	/**
@@ -121,6 +186,101 @@ public final class SmtpServer {
 	 * @param grace how long to wait for transactions under way
 	 */
 	public synchronized void stop(Duration grace) {
+		Running running = this.running;
+		if (running == null) {
+			return;
+		}
+		this.running = null;
+		running.stop(grace);
+		logger.info("SMTP server on {} stopped", running.address());
+	}
+
+	private Running running() {
+		Running running = this.running;
+		if (running == null) {
+			throw new IllegalStateException("Server is not running");
+		}
+		return running;
+	}
+
+	/** A started server's resources. */
+	private record Running(InetSocketAddress address, Channel channel, EventLoopGroup bossGroup,
+			EventLoopGroup workerGroup, SmtpChannelInitializer initializer, @Nullable ExecutorService ownExecutor) {
+
+		static Running start(SmtpServer server) {
+			SmtpServerConfig config = server.config;
+			ExecutorService ownExecutor = (server.hookExecutor != null) ? null : defaultHookExecutor();
+			Executor executor = (ownExecutor != null) ? ownExecutor : server.hookExecutor;
+			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
+					executor, server.authenticator, server.authMechanisms);
+			EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, threads("smtpd-accept"),
+					NioIoHandler.newFactory());
+			EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, threads("smtpd-io"),
+					NioIoHandler.newFactory());
+			ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, workerGroup)
+				.channel(NioServerSocketChannel.class)
+				.option(ChannelOption.SO_BACKLOG, 1024)
+				.option(ChannelOption.SO_REUSEADDR, true)
+				.childOption(ChannelOption.AUTO_READ, false)
+				.childOption(ChannelOption.TCP_NODELAY, true)
+				.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 * 1024, 32 * 1024))
+				.childHandler(initializer);
+			InetSocketAddress bindAddress = (config.address() != null)
+					? new InetSocketAddress(config.address(), config.port()) : new InetSocketAddress(config.port());
+			try {
+				Channel channel = bootstrap.bind(bindAddress).syncUninterruptibly().channel();
+				return new Running((InetSocketAddress) channel.localAddress(), channel, bossGroup, workerGroup,
+						initializer, ownExecutor);
+			}
+			catch (Exception ex) { // Netty rethrows the bind's checked exception unchecked
+				bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+				workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+				if (ownExecutor != null) {
+					ownExecutor.shutdownNow();
+				}
+				throw new UncheckedIOException("Could not bind SMTP server to " + bindAddress,
+						(ex instanceof IOException io) ? io : new IOException(ex.getMessage(), ex));
+			}
+		}
+
+		void stop(Duration grace) {
+			this.channel.close().syncUninterruptibly();
+			try {
+				if (!grace.isZero() && !grace.isNegative()) {
+					this.initializer.shutdownSessions();
+					if (!this.initializer.awaitSessions(grace)) {
+						logger.warn("Closing SMTP sessions still open after {}", grace);
+					}
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			this.initializer.closeSessions();
+			this.workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+			this.bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+			if (this.ownExecutor != null) {
+				this.ownExecutor.shutdown();
+			}
+		}
+
+		private static ExecutorService defaultHookExecutor() {
+			int threads = Math.max(8, Runtime.getRuntime().availableProcessors() * 4);
+			ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+					new LinkedBlockingQueue<>(10_000), threads("smtpd-hook"));
+			executor.allowCoreThreadTimeOut(true);
+			return executor;
+		}
+
+		private static ThreadFactory threads(String prefix) {
+			AtomicInteger counter = new AtomicInteger();
+			return (runnable) -> {
+				Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+				thread.setDaemon(true);
+				return thread;
+			};
+		}
+
 	}
 
 	/**
@@ -175,6 +335,21 @@ public final class SmtpServer {
 		private final List<SmtpCommand> commands = new ArrayList<>();
 
 		private @Nullable Executor hookExecutor;
+
+		private @Nullable Authenticator authenticator;
+
+		private final List<AuthMechanism> authMechanisms = new ArrayList<>(List.of(new PlainMechanism(),
+				new LoginMechanism()));
+
+		private final Set<String> excludedAuthMechanisms = new HashSet<>();
+
+		private boolean authRequired;
+
+		private boolean authRequireTls = true;
+
+		private int authMaxFailures = 10;
+
+		private Duration authFailureDelay = Duration.ofMillis(500);
 
 		private Builder() {
 		}
@@ -331,6 +506,79 @@ public final class SmtpServer {
 			return this;
 		}
 
+		/**
+		 * Sets the authenticator; without one, AUTH is not offered.
+		 * @param authenticator the authenticator
+		 * @return this builder
+		 */
+		public Builder authenticator(@Nullable Authenticator authenticator) {
+			this.authenticator = authenticator;
+			return this;
+		}
+
+		/**
+		 * Adds a SASL mechanism, replacing a built-in one of the same name.
+		 * @param mechanism the mechanism
+		 * @return this builder
+		 */
+		public Builder authMechanism(AuthMechanism mechanism) {
+			this.authMechanisms.removeIf((existing) -> existing.name().equalsIgnoreCase(mechanism.name()));
+			this.authMechanisms.add(mechanism);
+			return this;
+		}
+
+		/**
+		 * Excludes mechanisms by name, such as {@code LOGIN}.
+		 * @param names the names
+		 * @return this builder
+		 */
+		public Builder excludeAuthMechanisms(Collection<String> names) {
+			names.forEach((name) -> this.excludedAuthMechanisms.add(name.toUpperCase(Locale.ROOT)));
+			return this;
+		}
+
+		/**
+		 * Sets whether mail commands need AUTH first ({@code 530 5.7.0} until then).
+		 * @param required whether AUTH is required
+		 * @return this builder
+		 */
+		public Builder authRequired(boolean required) {
+			this.authRequired = required;
+			return this;
+		}
+
+		/**
+		 * Sets whether AUTH is offered only over TLS (the default).
+		 * @param requireTls whether TLS is required for AUTH
+		 * @return this builder
+		 */
+		public Builder authRequireTls(boolean requireTls) {
+			this.authRequireTls = requireTls;
+			return this;
+		}
+
+		/**
+		 * Sets how many failed AUTH attempts one client address may make before it is answered
+		 * {@code 421} and closed; {@code 0} is no limit.
+		 * @param failures the failures allowed
+		 * @return this builder
+		 */
+		public Builder authMaxFailures(int failures) {
+			this.authMaxFailures = failures;
+			return this;
+		}
+
+		/**
+		 * Sets the delay before answering a failed AUTH; it doubles with each further failure from the
+		 * same address.
+		 * @param delay the first delay
+		 * @return this builder
+		 */
+		public Builder authFailureDelay(Duration delay) {
+			this.authFailureDelay = delay;
+			return this;
+		}
+
 		public SmtpServer build() {
 			return new SmtpServer(this);
 		}
@@ -341,7 +589,8 @@ public final class SmtpServer {
 					this.dataTimeout, this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit,
 					this.localPartLimit, this.maxRecipients, this.smtputf8, this.decodeData, this.commandCallLimit,
 					this.commandCallLimits, this.maxUnrecognizedCommands, this.maxConnections,
-					this.maxConnectionsPerAddress, this.memoryThreshold, this.tempDirectory);
+					this.maxConnectionsPerAddress, this.memoryThreshold, this.tempDirectory, this.authRequired,
+					this.authRequireTls, this.authMaxFailures, this.authFailureDelay);
 		}
 
 		private static String defaultIdent() {

@@ -32,12 +32,17 @@ import org.jspecify.annotations.Nullable;
  * @param maxConnectionsPerAddress connections at once from one client address
  * @param memoryThreshold message bytes kept in memory before spilling to a temporary file
  * @param tempDirectory where spilled messages go, {@code null} for the system's temporary directory
+ * @param authRequired whether MAIL, RCPT, DATA, VRFY, HELP and custom commands need AUTH first
+ * @param authRequireTls whether AUTH is offered only over TLS
+ * @param authMaxFailures failed AUTH attempts per client address before {@code 421} and close
+ * @param authFailureDelay the delay before answering the first failed AUTH; it doubles with each failure
  */
 public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol protocol, String hostname,
 		String ident, Duration timeout, Duration dataTimeout, long dataSizeLimit, int commandSizeLimit,
 		int lineLengthLimit, int localPartLimit, int maxRecipients, boolean smtputf8, boolean decodeData,
 		int commandCallLimit, Map<String, Integer> commandCallLimits, int maxUnrecognizedCommands,
-		int maxConnections, int maxConnectionsPerAddress, int memoryThreshold, @Nullable Path tempDirectory) {
+		int maxConnections, int maxConnectionsPerAddress, int memoryThreshold, @Nullable Path tempDirectory, boolean authRequired,
+		boolean authRequireTls, int authMaxFailures, Duration authFailureDelay) {
 
 	public SmtpServerConfig {
 		requireRange("port", port, 0, 65535);
@@ -57,6 +62,10 @@ public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol
 		requireRange("maxConnections", maxConnections, 0, Integer.MAX_VALUE);
 		requireRange("maxConnectionsPerAddress", maxConnectionsPerAddress, 0, Integer.MAX_VALUE);
 		requireRange("memoryThreshold", memoryThreshold, 0, Integer.MAX_VALUE);
+		requireRange("authMaxFailures", authMaxFailures, 0, Integer.MAX_VALUE);
+		if (authFailureDelay.isNegative()) {
+			throw new IllegalArgumentException("authFailureDelay must not be negative");
+		}
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
 			throw new IllegalArgumentException("hostname must be printable ASCII without spaces: '" + hostname + "'");
 		}

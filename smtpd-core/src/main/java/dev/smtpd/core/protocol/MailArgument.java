@@ -1,0 +1,2 @@
+package dev.smtpd.core.protocol;
+record MailArgument(String address, MailOptions options) {}

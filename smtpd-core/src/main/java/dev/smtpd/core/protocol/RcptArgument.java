@@ -1,0 +1,2 @@
+package dev.smtpd.core.protocol;
+record RcptArgument(String address, RcptOptions options) {}

@@ -1,0 +1,124 @@
+package dev.smtpd.core.protocol;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.auth.AuthMechanism;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.handler.SmtpHandler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What every session of one server shares: configuration, handlers, the hook executor, and the
+ * registry of live sessions.
+ */
+final class ServerContext {
+
+	private final SmtpServerConfig config;
+
+	private final HandlerChain chain;
+
+	private final Executor hookExecutor;
+
+	private final ArgumentParser argumentParser;
+
+	private final Map<String, SmtpCommand> commands;
+
+	private final @Nullable Authenticator authenticator;
+
+	private final Map<String, AuthMechanism> authMechanisms;
+
+	private final AuthThrottle authThrottle;
+
+	private final Map<String, SmtpSessionHandler> sessions = new ConcurrentHashMap<>();
+
+	private final AtomicLong sessionCounter = new AtomicLong();
+
+	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
+			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms) {
+		this.config = config;
+		this.chain = new HandlerChain(handlers);
+		this.hookExecutor = hookExecutor;
+		this.argumentParser = new ArgumentParser(config.smtputf8(), config.dataSizeLimit(), config.localPartLimit());
+		Map<String, SmtpCommand> byVerb = new LinkedHashMap<>();
+		for (SmtpCommand command : commands) {
+			String verb = command.verb().toUpperCase(Locale.ROOT);
+			if (Verbs.isBuiltIn(verb)) {
+				throw new IllegalArgumentException("Custom command " + verb + " would replace a built-in command");
+			}
+			if (verb.isEmpty() || !verb.chars().allMatch((c) -> (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+				throw new IllegalArgumentException("Custom command verb must be letters and digits: '" + verb + "'");
+			}
+			if (byVerb.putIfAbsent(verb, command) != null) {
+				throw new IllegalArgumentException("Custom command " + verb + " is defined twice");
+			}
+		}
+		this.commands = Map.copyOf(byVerb);
+		this.authenticator = authenticator;
+		Map<String, AuthMechanism> mechanisms = new LinkedHashMap<>();
+		authMechanisms.forEach((mechanism) -> mechanisms.put(mechanism.name().toUpperCase(Locale.ROOT), mechanism));
+		this.authMechanisms = java.util.Collections.unmodifiableMap(mechanisms);
+		this.authThrottle = new AuthThrottle(config.authMaxFailures(), config.authFailureDelay());
+	}
+
+	@Nullable Authenticator authenticator() {
+		return this.authenticator;
+	}
+
+	/**
+	 * Returns the mechanisms offered, by upper-case name, in the order they are advertised.
+	 * @return the mechanisms
+	 */
+	Map<String, AuthMechanism> authMechanisms() {
+		return this.authMechanisms;
+	}
+
+	AuthThrottle authThrottle() {
+		return this.authThrottle;
+	}
+
+	SmtpServerConfig config() {
+		return this.config;
+	}
+
+	HandlerChain chain() {
+		return this.chain;
+	}
+
+	Executor hookExecutor() {
+		return this.hookExecutor;
+	}
+
+	ArgumentParser argumentParser() {
+		return this.argumentParser;
+	}
+
+	Map<String, SmtpCommand> commands() {
+		return this.commands;
+	}
+
+	String nextSessionId() {
+		return String.format("%08x", this.sessionCounter.incrementAndGet());
+	}
+
+	void register(String id, SmtpSessionHandler session) {
+		this.sessions.put(id, session);
+	}
+
+	void unregister(String id) {
+		this.sessions.remove(id);
+	}
+
+	Collection<SmtpSessionHandler> sessions() {
+		return this.sessions.values();
+	}
+
+}

@@ -1,0 +1,105 @@
+package dev.smtpd.core.protocol;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.auth.AuthMechanism;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.handler.SmtpHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds the pipeline of every accepted connection, in the order of {@link PipelineNames}. Public
+ * for {@link dev.smtpd.core.SmtpServer}; not an API.
+ */
+public final class SmtpChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+	/** Allowances RFC 1870 (SIZE) and RFC 6531 (SMTPUTF8) add to a MAIL command line. */
+	private static final int MAX_EXTENSION_ALLOWANCE = 36;
+
+	private final ServerContext server;
+
+	private final ConnectionLimiter limiter;
+
+	public SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
+			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms) {
+		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms);
+		this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress(),
+				config.hostname());
+	}
+
+	@Override
+	protected void initChannel(SocketChannel channel) {
+		SmtpServerConfig config = this.server.config();
+		SmtpFrameDecoder framer = new SmtpFrameDecoder(config.commandSizeLimit() + MAX_EXTENSION_ALLOWANCE,
+				config.lineLengthLimit());
+		ChannelPipeline pipeline = channel.pipeline();
+		pipeline.addLast(PipelineNames.LIMITER, this.limiter);
+		pipeline.addLast(PipelineNames.IDLE,
+				new IdleStateHandler(false, 0, 0, config.timeout().toNanos(), TimeUnit.NANOSECONDS));
+		pipeline.addLast(PipelineNames.FRAMER, framer);
+		pipeline.addLast(PipelineNames.ENCODER, ReplyEncoder.INSTANCE);
+		pipeline.addLast(PipelineNames.SESSION, new SmtpSessionHandler(this.server, framer));
+	}
+
+	/**
+	 * Returns the number of open connections.
+	 * @return the count
+	 */
+	public int activeConnections() {
+		return this.limiter.activeConnections();
+	}
+
+	/**
+	 * Returns how many connections were refused for being over a limit.
+	 * @return the count
+	 */
+	public int refusedConnections() {
+		return this.limiter.refusedConnections();
+	}
+
+	/**
+	 * Asks every session to end: idle ones get {@code 421} now, others once their transaction is
+	 * over. Returns at once.
+	 */
+	public void shutdownSessions() {
+		for (SmtpSessionHandler session : this.server.sessions()) {
+			session.ctx().executor().execute(session::shutdown);
+		}
+	}
+
+	/**
+	 * Closes every session at once.
+	 */
+	public void closeSessions() {
+		for (SmtpSessionHandler session : this.server.sessions()) {
+			session.ctx().executor().execute(session::closeNow);
+		}
+	}
+
+	/**
+	 * Waits until no session is left or the time is up.
+	 * @param timeout the longest to wait
+	 * @return whether every session ended
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public boolean awaitSessions(Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (!this.server.sessions().isEmpty()) {
+			if (System.nanoTime() >= deadline) {
+				return false;
+			}
+			Thread.sleep(10);
+		}
+		return true;
+	}
+
+}

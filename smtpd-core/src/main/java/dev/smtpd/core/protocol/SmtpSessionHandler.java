@@ -1,0 +1,431 @@
+package dev.smtpd.core.protocol;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.handler.SmtpCommand;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine of one SMTP session. Receives {@link Frame frames} one at a time from the
+ * {@link SmtpFrameDecoder}, which stays paused until this handler has answered and calls
+ * {@link #next()}; replies therefore leave in command order (RFC 2920), and while a hook runs on the
+ * hook executor nothing more is read. Command families live in {@link GreetingCommands},
+ * {@link TransactionCommands} and {@link BasicCommands}.
+ */
+final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
+
+	private static final Logger logger = LoggerFactory.getLogger(SmtpSessionHandler.class);
+
+	private static final int SIZE_ALLOWANCE = 26;
+
+	private static final long CLOSE_GRACE_SECONDS = 5;
+
+	private static final int SMTPUTF8_ALLOWANCE = 10;
+
+	private final ServerContext server;
+
+	private final SmtpFrameDecoder framer;
+
+	private @Nullable ChannelHandlerContext ctx;
+
+	private @Nullable SessionState session;
+
+	private TransactionState transaction = new TransactionState();
+
+	private final Map<String, Integer> calls = new HashMap<>();
+
+	private int unrecognized;
+
+	private boolean hookRunning;
+
+	private boolean resumeWhenWritable;
+
+	private boolean closing;
+
+	private boolean shutdownRequested;
+
+	private @Nullable ScheduledFuture<?> dataDeadline;
+
+	private @Nullable CompletableFuture<Frame> authResponse;
+
+	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer) {
+		this.server = server;
+		this.framer = framer;
+	}
+
+	@Override
+	public void channelActive(ChannelHandlerContext ctx) {
+		this.ctx = ctx;
+		SessionState session = new SessionState(this.server.nextSessionId(),
+				(InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress());
+		this.session = session;
+		this.server.register(session.id(), this);
+		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
+		SmtpServerConfig config = config();
+		String greeting = config.ident().isEmpty() ? config.hostname() : config.hostname() + " " + config.ident();
+		ctx.writeAndFlush(Reply.of(220, null, greeting));
+		next();
+	}
+
+	@Override
+	public void channelInactive(ChannelHandlerContext ctx) {
+		this.closing = true;
+		cancelDataDeadline();
+		if (this.authResponse != null) {
+			this.authResponse.completeExceptionally(new IOException("Connection closed"));
+			this.authResponse = null;
+		}
+		SessionState session = this.session;
+		if (session != null) {
+			this.server.unregister(session.id());
+			logger.debug("Session {}: disconnected", session.id());
+			if (!chain().isEmpty(Hook.DISCONNECTED)) {
+				try {
+					this.server.hookExecutor()
+						.execute(() -> chain().call(Hook.DISCONNECTED, session, (handler) -> {
+							handler.disconnected(session);
+							return null;
+						}));
+				}
+				catch (RejectedExecutionException ex) {
+					logger.debug("Session {}: disconnected hook not run, executor refused it", session.id());
+				}
+			}
+		}
+		ctx.fireChannelInactive();
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		if (!(msg instanceof Frame frame)) {
+			ReferenceCountUtil.release(msg);
+			return;
+		}
+		if (this.closing) {
+			if (frame instanceof Frame.DataEnd end) {
+				end.message().release();
+			}
+			return;
+		}
+		CompletableFuture<Frame> authResponse = this.authResponse;
+		if (authResponse != null) {
+			this.authResponse = null;
+			authResponse.complete(frame);
+			return;
+		}
+		if (frame instanceof Frame.Command command) {
+			onCommand(command.line());
+		}
+		else if (frame instanceof Frame.BadCommand bad) {
+			if (++this.unrecognized > config().maxUnrecognizedCommands()) {
+				replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"));
+				return;
+			}
+			reply(bad.reply());
+		}
+		else if (frame instanceof Frame.DataEnd end) {
+			cancelDataDeadline();
+			TransactionCommands.dataEnd(this, end.status(), end.message());
+		}
+	}
+
+	@Override
+	public void channelReadComplete(ChannelHandlerContext ctx) {
+		ctx.flush();
+	}
+
+	@Override
+	public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+		if (ctx.channel().isWritable() && this.resumeWhenWritable) {
+			this.resumeWhenWritable = false;
+			this.framer.resume();
+			ctx.flush();
+		}
+		ctx.fireChannelWritabilityChanged();
+	}
+
+	@Override
+	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+		if (evt instanceof IdleStateEvent && !this.hookRunning && !this.closing) {
+			logger.debug("Session {}: idle timeout", sessionId());
+			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"));
+			return;
+		}
+		ctx.fireUserEventTriggered(evt);
+	}
+
+	@Override
+	public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+		logger.debug("Session {}: closing after I/O error", sessionId(), cause);
+		this.closing = true;
+		ctx.close();
+	}
+
+	private void onCommand(String line) {
+		int space = line.indexOf(' ');
+		String verb = ((space < 0) ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+		String argument = (space < 0) ? "" : line.substring(space + 1).strip();
+		if (exceedsLengthLimit(verb, line)) {
+			reply(Reply.LINE_TOO_LONG);
+			return;
+		}
+		String counted = (Verbs.isBuiltIn(verb) || this.server.commands().containsKey(verb)) ? verb : "*";
+		int limit = config().commandCallLimit(counted);
+		if (limit > 0 && this.calls.merge(counted, 1, Integer::sum) > limit) {
+			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"));
+			return;
+		}
+		if (config().authRequired() && !session().isAuthenticated() && needsAuth(verb)) {
+			reply(Reply.AUTH_REQUIRED);
+			return;
+		}
+		switch (verb) {
+			case "AUTH" -> AuthCommand.auth(this, argument);
+			case "HELO", "EHLO" -> GreetingCommands.greet(this, verb.equals("EHLO"), argument);
+			case "MAIL" -> TransactionCommands.mail(this, argument);
+			case "RCPT" -> TransactionCommands.rcpt(this, argument);
+			case "DATA" -> TransactionCommands.data(this, argument);
+			case "RSET" -> TransactionCommands.rset(this, argument);
+			case "NOOP" -> BasicCommands.noop(this, argument);
+			case "VRFY" -> BasicCommands.vrfy(this, argument);
+			case "EXPN" -> reply(Reply.of(502, "5.5.1", "EXPN not implemented"));
+			case "HELP" -> BasicCommands.help(this, argument);
+			case "QUIT" -> BasicCommands.quit(this, argument);
+			default -> {
+				SmtpCommand command = this.server.commands().get(verb);
+				if (command != null) {
+					BasicCommands.custom(this, command, argument);
+				}
+				else {
+					unrecognized();
+				}
+			}
+		}
+	}
+
+	private boolean needsAuth(String verb) {
+		return switch (verb) {
+			case "AUTH", "EHLO", "HELO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
+			default -> true;
+		};
+	}
+
+	/**
+	 * Sends an AUTH challenge and lets exactly one line through, to complete {@code response}.
+	 * Called on the event loop by the exchange running on the hook executor.
+	 */
+	void awaitAuthResponse(CompletableFuture<Frame> response, Reply challenge) {
+		if (this.closing || !ctx().channel().isActive()) {
+			response.completeExceptionally(new IOException("Connection closed"));
+			return;
+		}
+		this.authResponse = response;
+		ctx().writeAndFlush(challenge);
+		this.framer.resume();
+	}
+
+	private boolean exceedsLengthLimit(String verb, String line) {
+		int limit = config().commandSizeLimit();
+		if (verb.equals("MAIL")) {
+			limit += SIZE_ALLOWANCE + (config().smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
+		}
+		return line.length() + 2 > limit && line.getBytes(StandardCharsets.UTF_8).length + 2 > limit;
+	}
+
+	void unrecognized() {
+		if (++this.unrecognized > config().maxUnrecognizedCommands()) {
+			replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"));
+		}
+		else {
+			reply(Reply.UNRECOGNIZED);
+		}
+	}
+
+	/**
+	 * Writes a reply and lets the next frame through.
+	 * @param reply the reply
+	 */
+	void reply(Reply reply) {
+		ctx().write(reply);
+		next();
+	}
+
+	/**
+	 * Writes a reply, flushes it, and closes the connection.
+	 * @param reply the reply
+	 */
+	void replyAndClose(Reply reply) {
+		this.closing = true;
+		cancelDataDeadline();
+		ChannelHandlerContext ctx = ctx();
+		ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+		// A client that does not read can keep the reply from ever being written: close anyway.
+		ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+	}
+
+	/**
+	 * Lets the framer pass the next frame, once the channel can take more replies.
+	 */
+	void next() {
+		if (this.closing) {
+			return;
+		}
+		if (this.shutdownRequested && !this.transaction.hasSender()) {
+			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"));
+			return;
+		}
+		if (ctx().channel().isWritable()) {
+			this.framer.resume();
+		}
+		else {
+			this.resumeWhenWritable = true;
+		}
+	}
+
+	/**
+	 * Runs a hook: on the event loop when no handler overrides it, else on the hook executor.
+	 * @param hook the hook
+	 * @param call the call of one handler's hook
+	 * @param then what to do with the deciding reply ({@code null} for the default), on the event loop
+	 */
+	void runHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then) {
+		if (chain().isEmpty(hook)) {
+			then.accept(null);
+			return;
+		}
+		SessionState session = session();
+		runOffLoop(() -> chain().call(hook, session, call), then);
+	}
+
+	/**
+	 * Runs user code on the hook executor and hands its reply back to the event loop.
+	 * @param work the work, which must not throw
+	 * @param then what to do with the reply, on the event loop, while the channel is open
+	 */
+	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then) {
+		ChannelHandlerContext ctx = ctx();
+		this.hookRunning = true;
+		try {
+			this.server.hookExecutor().execute(() -> {
+				Reply reply;
+				try {
+					reply = work.call();
+				}
+				catch (Throwable ex) {
+					logger.warn("Session {}: hook failed", sessionId(), ex);
+					reply = Reply.LOCAL_ERROR;
+				}
+				Reply result = reply;
+				ctx.executor().execute(() -> {
+					this.hookRunning = false;
+					if (!this.closing && ctx.channel().isActive()) {
+						then.accept(result);
+						ctx.flush();
+					}
+				});
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			this.hookRunning = false;
+			logger.warn("Session {}: hook executor is full", sessionId());
+			reply(Reply.of(451, "4.3.2", "System busy, try again later"));
+		}
+	}
+
+	void startDataDeadline() {
+		this.dataDeadline = ctx().executor().schedule(() -> {
+			logger.debug("Session {}: DATA took longer than {}", sessionId(), config().dataTimeout());
+			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: DATA took too long"));
+		}, config().dataTimeout().toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	private void cancelDataDeadline() {
+		ScheduledFuture<?> deadline = this.dataDeadline;
+		if (deadline != null) {
+			deadline.cancel(false);
+			this.dataDeadline = null;
+		}
+	}
+
+	/**
+	 * Asks the session to end: at once if no transaction is under way, else once it is over.
+	 * Call on the event loop.
+	 */
+	void shutdown() {
+		this.shutdownRequested = true;
+		if (!this.hookRunning && !this.closing && !this.transaction.hasSender()) {
+			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"));
+		}
+	}
+
+	void closeNow() {
+		this.closing = true;
+		if (this.ctx != null) {
+			this.ctx.close();
+		}
+	}
+
+	void resetTransaction() {
+		this.transaction = new TransactionState();
+	}
+
+	ChannelHandlerContext ctx() {
+		ChannelHandlerContext ctx = this.ctx;
+		if (ctx == null) {
+			throw new IllegalStateException("Session not active");
+		}
+		return ctx;
+	}
+
+	SessionState session() {
+		SessionState session = this.session;
+		if (session == null) {
+			throw new IllegalStateException("Session not active");
+		}
+		return session;
+	}
+
+	String sessionId() {
+		return (this.session != null) ? this.session.id() : "-";
+	}
+
+	TransactionState transaction() {
+		return this.transaction;
+	}
+
+	SmtpFrameDecoder framer() {
+		return this.framer;
+	}
+
+	ServerContext server() {
+		return this.server;
+	}
+
+	SmtpServerConfig config() {
+		return this.server.config();
+	}
+
+	HandlerChain chain() {
+		return this.server.chain();
+	}
+
+}

@@ -1,0 +1,178 @@
+package dev.smtpd.core;
+
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.protocol.RcptOptions;
+import dev.smtpd.core.protocol.Reply;
+import dev.smtpd.core.protocol.SmtpException;
+import dev.smtpd.core.test.RecordingHandler;
+import dev.smtpd.core.test.SmtpTestClient;
+import dev.smtpd.core.test.TestServer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The handler SPI end to end: replies from hooks, the chain, exceptions, and which hooks hop threads.
+ */
+class HandlerHookTests {
+
+	private TestServer server;
+
+	@AfterEach
+	void stop() {
+		if (this.server != null) {
+			this.server.close();
+		}
+	}
+
+	@Test
+	void firstHandlerWithAReplyDecides() throws Exception {
+		RecordingHandler recorder = new RecordingHandler();
+		SmtpHandler rejectBlocked = new SmtpHandler() {
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.endsWith("@blocked.example") ? Reply.of(550, "5.7.1", "Domain not accepted") : null;
+			}
+		};
+		SmtpHandler acceptAll = new SmtpHandler() {
+			@Override
+			public Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return Reply.of(250, "2.1.5", "Accepted " + address);
+			}
+		};
+		this.server = TestServer.start((builder) -> builder.handler(rejectBlocked).handler(acceptAll).handler(recorder));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			assertThat(client.command("RCPT TO:<x@blocked.example>", 550).text()).isEqualTo("5.7.1 Domain not accepted");
+			assertThat(client.command("RCPT TO:<y@example.com>", 250).text()).isEqualTo("2.1.5 Accepted y@example.com");
+			client.data("x\r\n");
+		}
+		assertThat(recorder.take().recipients()).containsExactly("y@example.com");
+	}
+
+	@Test
+	void hookThatThrowsGets451AndSessionGoesOn() throws Exception {
+		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
+			@Override
+			public @Nullable Reply mail(Session session, Envelope envelope, String address,
+					dev.smtpd.core.protocol.MailOptions options) {
+				if (address.startsWith("boom")) {
+					throw new IllegalStateException("boom");
+				}
+				if (address.startsWith("deny")) {
+					throw new SmtpException(Reply.of(550, "5.7.1", "Sender denied"));
+				}
+				return null;
+			}
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			assertThat(client.command("MAIL FROM:<boom@example.com>", 451).text())
+				.isEqualTo("4.3.0 Requested action aborted: local error in processing");
+			assertThat(client.command("MAIL FROM:<deny@example.com>", 550).text()).isEqualTo("5.7.1 Sender denied");
+			client.command("MAIL FROM:<ok@example.com>", 250);
+		}
+	}
+
+	@Test
+	void exceptionHookChoosesTheReply() throws Exception {
+		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
+			@Override
+			public Reply data(Session session, Envelope envelope) {
+				throw new IllegalStateException("disk full");
+			}
+
+			@Override
+			public Reply exception(Session session, Throwable error) {
+				return Reply.of(452, "4.3.1", "Insufficient system storage");
+			}
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("x\r\n").text()).isEqualTo("4.3.1 Insufficient system storage");
+			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
+	void ehloHookEditsKeywords() throws Exception {
+		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
+			@Override
+			public @Nullable Reply ehlo(Session session, String hostname, List<String> keywords) {
+				keywords.remove("HELP");
+				keywords.add("XCLIENT NAME");
+				return null;
+			}
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			assertThat(client.ehlo().lines()).endsWith("250-ENHANCEDSTATUSCODES", "250 XCLIENT NAME")
+				.doesNotContain("250-HELP", "250 HELP");
+		}
+	}
+
+	@Test
+	void rejectedMailIsNotRecorded() throws Exception {
+		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
+			@Override
+			public Reply mail(Session session, Envelope envelope, String address,
+					dev.smtpd.core.protocol.MailOptions options) {
+				return Reply.of(451, "4.7.1", "Greylisted");
+			}
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 451);
+			client.command("RCPT TO:<b@example.com>", 503);
+		}
+	}
+
+	@Test
+	void onlyOverriddenHooksHopToTheHookExecutor() throws Exception {
+		AtomicInteger hops = new AtomicInteger();
+		Executor pool = Executors.newFixedThreadPool(2);
+		Executor counting = (task) -> {
+			hops.incrementAndGet();
+			pool.execute(task);
+		};
+		RecordingHandler recorder = new RecordingHandler();
+		this.server = TestServer.start((builder) -> builder.handler(recorder).hookExecutor(counting));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("NOOP", 250);
+			client.data("x\r\n");
+			client.command("RSET", 250);
+		}
+		recorder.take();
+		assertThat(hops).hasValue(1);
+	}
+
+	@Test
+	void fullHookExecutorGets451() throws Exception {
+		Executor refusing = (task) -> {
+			throw new java.util.concurrent.RejectedExecutionException("full");
+		};
+		this.server = TestServer.start((builder) -> builder.handler(new RecordingHandler()).hookExecutor(refusing));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("x\r\n").text()).isEqualTo("4.3.2 System busy, try again later");
+			client.command("NOOP", 250);
+		}
+	}
+
+}
