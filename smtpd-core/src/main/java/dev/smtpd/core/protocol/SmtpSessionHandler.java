@@ -133,7 +133,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			return;
 		}
 		if (frame instanceof Frame.Command command) {
-			onCommand(command.line());
+			try {
+				onCommand(command.line());
+			}
+			catch (RuntimeException ex) {
+				// a bug of ours must cost one command, not the session
+				logger.error("Session {}: command failed", sessionId(), ex);
+				if (!this.hookRunning && !this.closing) {
+					reply(Reply.LOCAL_ERROR);
+				}
+			}
 		}
 		else if (frame instanceof Frame.BadCommand bad) {
 			if (++this.unrecognized > config().maxUnrecognizedCommands()) {
