@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
@@ -30,6 +31,7 @@ import dev.smtpd.core.auth.PlainMechanism;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.protocol.SmtpChannelInitializer;
+import dev.smtpd.core.tls.TlsMode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -38,6 +40,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +79,8 @@ public final class SmtpServer {
 
 	private final List<AuthMechanism> authMechanisms;
 
+	private final @Nullable Supplier<SslContext> sslContext;
+
 	private volatile @Nullable Running running;
 
 	private SmtpServer(Builder builder) {
@@ -87,6 +92,7 @@ public final class SmtpServer {
 		this.authMechanisms = builder.authMechanisms.stream()
 			.filter((mechanism) -> !builder.excludedAuthMechanisms.contains(mechanism.name().toUpperCase(Locale.ROOT)))
 			.toList();
+		this.sslContext = builder.sslContext;
 		if (this.config.authRequired() && this.authenticator == null) {
 			throw new IllegalStateException("authRequired needs an authenticator");
 		}
@@ -212,7 +218,7 @@ public final class SmtpServer {
 			ExecutorService ownExecutor = (server.hookExecutor != null) ? null : defaultHookExecutor();
 			Executor executor = (ownExecutor != null) ? ownExecutor : server.hookExecutor;
 			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
-					executor, server.authenticator, server.authMechanisms);
+					executor, server.authenticator, server.authMechanisms, server.sslContext);
 			EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, threads("smtpd-accept"),
 					NioIoHandler.newFactory());
 			EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, threads("smtpd-io"),
@@ -350,6 +356,14 @@ public final class SmtpServer {
 		private int authMaxFailures = 10;
 
 		private Duration authFailureDelay = Duration.ofMillis(500);
+
+		private @Nullable TlsMode tlsMode;
+
+		private @Nullable Supplier<SslContext> sslContext;
+
+		private boolean requireStarttls;
+
+		private Duration tlsHandshakeTimeout = Duration.ofSeconds(30);
 
 		private Builder() {
 		}
@@ -579,6 +593,51 @@ public final class SmtpServer {
 			return this;
 		}
 
+		/**
+		 * Offers TLS. The supplier is asked for a context for every new connection, so a supplier
+		 * that returns a renewed context rotates certificates without a restart.
+		 * @param mode STARTTLS or implicit TLS
+		 * @param sslContext the server context (Netty's, built for server use)
+		 * @return this builder
+		 */
+		public Builder tls(TlsMode mode, Supplier<SslContext> sslContext) {
+			this.tlsMode = mode;
+			this.sslContext = sslContext;
+			return this;
+		}
+
+		/**
+		 * Turns TLS off.
+		 * @return this builder
+		 */
+		public Builder noTls() {
+			this.tlsMode = null;
+			this.sslContext = null;
+			this.requireStarttls = false;
+			return this;
+		}
+
+		/**
+		 * Sets whether clients must STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT
+		 * ({@code 530 5.7.0} otherwise).
+		 * @param required whether STARTTLS is required
+		 * @return this builder
+		 */
+		public Builder requireStarttls(boolean required) {
+			this.requireStarttls = required;
+			return this;
+		}
+
+		/**
+		 * Sets the longest a TLS handshake may take before the connection is closed.
+		 * @param timeout the timeout
+		 * @return this builder
+		 */
+		public Builder tlsHandshakeTimeout(Duration timeout) {
+			this.tlsHandshakeTimeout = timeout;
+			return this;
+		}
+
 		public SmtpServer build() {
 			return new SmtpServer(this);
 		}
@@ -590,7 +649,8 @@ public final class SmtpServer {
 					this.localPartLimit, this.maxRecipients, this.smtputf8, this.decodeData, this.commandCallLimit,
 					this.commandCallLimits, this.maxUnrecognizedCommands, this.maxConnections,
 					this.maxConnectionsPerAddress, this.memoryThreshold, this.tempDirectory, this.authRequired,
-					this.authRequireTls, this.authMaxFailures, this.authFailureDelay);
+					this.authRequireTls, this.authMaxFailures, this.authFailureDelay, this.tlsMode,
+					this.requireStarttls, this.tlsHandshakeTimeout);
 		}
 
 		private static String defaultIdent() {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.smtpd.core.tls.TlsMode;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,13 +37,17 @@ import org.jspecify.annotations.Nullable;
  * @param authRequireTls whether AUTH is offered only over TLS
  * @param authMaxFailures failed AUTH attempts per client address before {@code 421} and close
  * @param authFailureDelay the delay before answering the first failed AUTH; it doubles with each failure
+ * @param tlsMode how TLS is offered, {@code null} for no TLS
+ * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before TLS
+ * @param tlsHandshakeTimeout the longest a TLS handshake may take before the connection is closed
  */
 public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol protocol, String hostname,
 		String ident, Duration timeout, Duration dataTimeout, long dataSizeLimit, int commandSizeLimit,
 		int lineLengthLimit, int localPartLimit, int maxRecipients, boolean smtputf8, boolean decodeData,
 		int commandCallLimit, Map<String, Integer> commandCallLimits, int maxUnrecognizedCommands,
 		int maxConnections, int maxConnectionsPerAddress, int memoryThreshold, @Nullable Path tempDirectory, boolean authRequired,
-		boolean authRequireTls, int authMaxFailures, Duration authFailureDelay) {
+		boolean authRequireTls, int authMaxFailures, Duration authFailureDelay, @Nullable TlsMode tlsMode,
+		boolean requireStarttls, Duration tlsHandshakeTimeout) {
 
 	public SmtpServerConfig {
 		requireRange("port", port, 0, 65535);
@@ -65,6 +70,10 @@ public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol
 		requireRange("authMaxFailures", authMaxFailures, 0, Integer.MAX_VALUE);
 		if (authFailureDelay.isNegative()) {
 			throw new IllegalArgumentException("authFailureDelay must not be negative");
+		}
+		requirePositive("tlsHandshakeTimeout", tlsHandshakeTimeout);
+		if (requireStarttls && tlsMode != TlsMode.STARTTLS) {
+			throw new IllegalArgumentException("requireStarttls needs TLS in STARTTLS mode");
 		}
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
 			throw new IllegalArgumentException("hostname must be printable ASCII without spaces: '" + hostname + "'");

@@ -35,6 +35,9 @@ final class GreetingCommands {
 			return;
 		}
 		List<String> keywords = keywords(config);
+		if (session.server().offersStarttls() && state.tls() == null) {
+			keywords.add(keywords.size() - 1, "STARTTLS");
+		}
 		String auth = AuthCommand.keyword(session.server(), state);
 		if (auth != null) {
 			keywords.add(keywords.size() - 1, auth);

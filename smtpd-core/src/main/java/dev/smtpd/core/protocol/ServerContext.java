@@ -7,13 +7,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.tls.TlsMode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,12 +44,16 @@ final class ServerContext {
 
 	private final AuthThrottle authThrottle;
 
+	private final @Nullable Supplier<SslContext> sslContext;
+
 	private final Map<String, SmtpSessionHandler> sessions = new ConcurrentHashMap<>();
 
 	private final AtomicLong sessionCounter = new AtomicLong();
 
 	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
-			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms) {
+			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
+			@Nullable Supplier<SslContext> sslContext) {
+		this.sslContext = sslContext;
 		this.config = config;
 		this.chain = new HandlerChain(handlers);
 		this.hookExecutor = hookExecutor;
@@ -67,6 +77,29 @@ final class ServerContext {
 		authMechanisms.forEach((mechanism) -> mechanisms.put(mechanism.name().toUpperCase(Locale.ROOT), mechanism));
 		this.authMechanisms = java.util.Collections.unmodifiableMap(mechanisms);
 		this.authThrottle = new AuthThrottle(config.authMaxFailures(), config.authFailureDelay());
+	}
+
+	/**
+	 * Returns whether STARTTLS can be offered.
+	 * @return whether TLS is configured in STARTTLS mode
+	 */
+	boolean offersStarttls() {
+		return this.config.tlsMode() == TlsMode.STARTTLS;
+	}
+
+	/**
+	 * Makes the TLS handler of one connection, from the newest SSL context.
+	 * @param alloc the channel's allocator
+	 * @return the handler, with the handshake timeout set
+	 */
+	SslHandler newSslHandler(ByteBufAllocator alloc) {
+		Supplier<SslContext> supplier = this.sslContext;
+		if (supplier == null) {
+			throw new IllegalStateException("TLS is not configured");
+		}
+		SslHandler handler = supplier.get().newHandler(alloc);
+		handler.setHandshakeTimeout(this.config.tlsHandshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+		return handler;
 	}
 
 	@Nullable Authenticator authenticator() {

@@ -71,7 +71,7 @@ final class SessionState implements Session {
 		return this.extended;
 	}
 
-	void greeted(String heloName, boolean extended) {
+	void greeted(@Nullable String heloName, boolean extended) {
 		this.heloName = heloName;
 		this.extended = extended;
 	}

@@ -4,15 +4,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.tls.TlsMode;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.jspecify.annotations.Nullable;
 
@@ -30,8 +33,13 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 	private final ConnectionLimiter limiter;
 
 	public SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
-			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms) {
-		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms);
+			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
+			@Nullable Supplier<SslContext> sslContext) {
+		if (config.tlsMode() != null && sslContext == null) {
+			throw new IllegalArgumentException("TLS mode " + config.tlsMode() + " needs an SSL context");
+		}
+		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms,
+				sslContext);
 		this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress(),
 				config.hostname());
 	}
@@ -45,6 +53,9 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 		pipeline.addLast(PipelineNames.LIMITER, this.limiter);
 		pipeline.addLast(PipelineNames.IDLE,
 				new IdleStateHandler(false, 0, 0, config.timeout().toNanos(), TimeUnit.NANOSECONDS));
+		if (config.tlsMode() == TlsMode.IMPLICIT) {
+			pipeline.addLast(PipelineNames.TLS, this.server.newSslHandler(channel.alloc()));
+		}
 		pipeline.addLast(PipelineNames.FRAMER, framer);
 		pipeline.addLast(PipelineNames.ENCODER, ReplyEncoder.INSTANCE);
 		pipeline.addLast(PipelineNames.SESSION, new SmtpSessionHandler(this.server, framer));

@@ -17,6 +17,8 @@ import dev.smtpd.core.handler.SmtpCommand;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -63,6 +65,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private boolean shutdownRequested;
 
+	private boolean handshaking;
+
+	private boolean greeted;
+
 	private @Nullable ScheduledFuture<?> dataDeadline;
 
 	private @Nullable CompletableFuture<Frame> authResponse;
@@ -80,9 +86,51 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.session = session;
 		this.server.register(session.id(), this);
 		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
+		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
+			// implicit TLS: greet once the handshake is done
+			awaitHandshake();
+			return;
+		}
+		greet();
+	}
+
+	private void greet() {
 		SmtpServerConfig config = config();
 		String greeting = config.ident().isEmpty() ? config.hostname() : config.hostname() + " " + config.ident();
-		ctx.writeAndFlush(Reply.of(220, null, greeting));
+		this.greeted = true;
+		ctx().writeAndFlush(Reply.of(220, null, greeting));
+		next();
+	}
+
+	/**
+	 * Waits for the TLS handshake that STARTTLS began; no frame passes until it is over.
+	 */
+	void awaitHandshake() {
+		this.handshaking = true;
+		// AUTO_READ is off: the TLS handler reads on its own only once something asked for a read
+		ctx().read();
+	}
+
+	private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
+		this.handshaking = false;
+		if (!event.isSuccess()) {
+			logger.debug("Session {}: TLS handshake failed: {}", sessionId(), event.cause().toString());
+			this.closing = true;
+			ctx.close();
+			return;
+		}
+		SslHandler tls = (SslHandler) ctx.pipeline().get(PipelineNames.TLS);
+		SessionState session = session();
+		session.tls(StarttlsCommand.info(tls));
+		logger.debug("Session {}: TLS {} {}", sessionId(), session.tls().protocol(), session.tls().cipherSuite());
+		if (!this.greeted) {
+			greet();
+			return;
+		}
+		// RFC 3207 §4.2: forget what the client said in plaintext
+		session.greeted(null, false);
+		session.authenticated(null, null);
+		resetTransaction();
 		next();
 	}
 
@@ -174,6 +222,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	@Override
 	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+		if (evt instanceof SslHandshakeCompletionEvent handshake) {
+			if (!this.closing) {
+				handshakeDone(ctx, handshake);
+			}
+			return;
+		}
 		if (evt instanceof IdleStateEvent && !this.hookRunning && !this.closing) {
 			logger.debug("Session {}: idle timeout", sessionId());
 			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"));
@@ -203,12 +257,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"));
 			return;
 		}
+		if (config().requireStarttls() && session().tls() == null && needsTls(verb)) {
+			reply(StarttlsCommand.TLS_REQUIRED);
+			return;
+		}
 		if (config().authRequired() && !session().isAuthenticated() && needsAuth(verb)) {
 			reply(Reply.AUTH_REQUIRED);
 			return;
 		}
 		switch (verb) {
 			case "AUTH" -> AuthCommand.auth(this, argument);
+			case "STARTTLS" -> StarttlsCommand.starttls(this, argument);
 			case "HELO", "EHLO" -> GreetingCommands.greet(this, verb.equals("EHLO"), argument);
 			case "MAIL" -> TransactionCommands.mail(this, argument);
 			case "RCPT" -> TransactionCommands.rcpt(this, argument);
@@ -229,6 +288,13 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 				}
 			}
 		}
+	}
+
+	private static boolean needsTls(String verb) {
+		return switch (verb) {
+			case "EHLO", "HELO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
+			default -> true;
+		};
 	}
 
 	private boolean needsAuth(String verb) {
@@ -295,7 +361,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	 * Lets the framer pass the next frame, once the channel can take more replies.
 	 */
 	void next() {
-		if (this.closing) {
+		if (this.closing || this.handshaking) {
 			return;
 		}
 		if (this.shutdownRequested && !this.transaction.hasSender()) {

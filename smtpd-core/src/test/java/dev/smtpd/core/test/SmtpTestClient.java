@@ -17,18 +17,48 @@ import java.util.List;
  */
 public final class SmtpTestClient implements AutoCloseable {
 
-	private final Socket socket;
+	private Socket socket;
 
-	private final InputStream in;
+	private InputStream in;
 
-	private final OutputStream out;
+	private OutputStream out;
 
 	public SmtpTestClient(int port) throws IOException {
-		this.socket = new Socket();
-		this.socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+		this(plainSocket(port));
+	}
+
+	private SmtpTestClient(Socket socket) throws IOException {
+		this.socket = socket;
 		this.socket.setSoTimeout(10_000);
 		this.in = this.socket.getInputStream();
 		this.out = this.socket.getOutputStream();
+	}
+
+	private static Socket plainSocket(int port) throws IOException {
+		Socket socket = new Socket();
+		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+		return socket;
+	}
+
+	/** Connects with TLS from the first byte and reads the greeting, which must be 220. */
+	public static SmtpTestClient connectTls(int port, javax.net.ssl.SSLContext context) throws IOException {
+		javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+			.createSocket(plainSocket(port), "localhost", port, true);
+		socket.startHandshake();
+		SmtpTestClient client = new SmtpTestClient(socket);
+		client.expect(220);
+		return client;
+	}
+
+	/** Runs a TLS handshake over the connection, as a client does after {@code 220} to STARTTLS. */
+	public javax.net.ssl.SSLSession startTls(javax.net.ssl.SSLContext context) throws IOException {
+		javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+			.createSocket(this.socket, "localhost", this.socket.getPort(), true);
+		socket.startHandshake();
+		this.socket = socket;
+		this.in = socket.getInputStream();
+		this.out = socket.getOutputStream();
+		return socket.getSession();
 	}
 
 	/** Connects and reads the greeting, which must be 220. */

@@ -1,0 +1,14 @@
+package dev.smtpd.core.tls;
+
+/**
+ * How a server offers TLS.
+ */
+public enum TlsMode {
+
+	/** Plaintext first; the client upgrades with STARTTLS (RFC 3207). */
+	STARTTLS,
+
+	/** TLS from the first byte (SMTPS, RFC 8314); STARTTLS is not offered. */
+	IMPLICIT
+
+}

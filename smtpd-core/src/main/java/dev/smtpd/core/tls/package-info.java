@@ -1,0 +1,7 @@
+/**
+ * TLS settings: STARTTLS and implicit TLS.
+ */
+@NullMarked
+package dev.smtpd.core.tls;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,224 @@
+package dev.smtpd.core;
+
+import java.io.ByteArrayInputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLSession;
+
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.handler.TlsInfo;
+import dev.smtpd.core.protocol.Reply;
+import dev.smtpd.core.test.SmtpTestClient;
+import dev.smtpd.core.test.SmtpTestClient.TestReply;
+import dev.smtpd.core.test.TestCertificates;
+import dev.smtpd.core.test.TestServer;
+import dev.smtpd.core.tls.TlsMode;
+import jakarta.mail.Message;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * STARTTLS (RFC 3207) and implicit TLS with real clients: raw sockets upgraded with
+ * {@code SSLSocket}, and Jakarta Mail.
+ */
+class TlsTests {
+
+	private final BlockingQueue<TlsInfo> seen = new LinkedBlockingQueue<>();
+
+	private final SmtpHandler tlsRecorder = new SmtpHandler() {
+
+		@Override
+		public @Nullable Reply data(Session session, Envelope envelope) {
+			TlsInfo tls = session.tls();
+			if (tls != null) {
+				TlsTests.this.seen.add(tls);
+			}
+			return null;
+		}
+
+	};
+
+	private TestServer server;
+
+	@AfterEach
+	void stop() {
+		if (this.server != null) {
+			this.server.close();
+		}
+	}
+
+	private void startServer(TlsMode mode, boolean requireStarttls) {
+		this.server = TestServer.start((builder) -> builder.tls(mode, TestCertificates::serverContext)
+			.requireStarttls(requireStarttls)
+			.tlsHandshakeTimeout(Duration.ofMillis(500))
+			.handler(this.tlsRecorder));
+	}
+
+	@Test
+	void starttlsIsAdvertisedOnlyBeforeTlsAndTheSessionStartsOver() throws Exception {
+		startServer(TlsMode.STARTTLS, false);
+		try (SmtpTestClient client = this.server.connect()) {
+			assertThat(client.ehlo().lines()).contains("250-STARTTLS");
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("STARTTLS", 220);
+			SSLSession tls = client.startTls(TestCertificates.clientContext());
+			// RFC 3207 §4.2: the envelope and the greeting are forgotten
+			client.command("RCPT TO:<b@example.com>", 503);
+			client.command("MAIL FROM:<a@example.com>", 503);
+			TestReply ehlo = client.ehlo();
+			assertThat(ehlo.lines()).noneMatch((line) -> line.contains("STARTTLS"));
+			client.command("STARTTLS", 503);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.data("Subject: over TLS\r\n\r\nhi\r\n");
+			TlsInfo info = this.seen.poll(10, TimeUnit.SECONDS);
+			assertThat(info).isNotNull();
+			assertThat(info.protocol()).isEqualTo(tls.getProtocol());
+			assertThat(info.cipherSuite()).isEqualTo(tls.getCipherSuite());
+			assertThat(info.peerCertificates()).isEmpty();
+		}
+	}
+
+	@Test
+	void commandsPipelinedBehindStarttlsAreDroppedNotRunAfterTheHandshake() throws Exception {
+		startServer(TlsMode.STARTTLS, false);
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.sendRaw("STARTTLS\r\nEHLO evil.example\r\nMAIL FROM:<evil@example.com>\r\n");
+			client.expect(220);
+			client.startTls(TestCertificates.clientContext());
+			// had the plaintext commands run inside TLS, their replies (250, 250) would come first
+			client.command("RCPT TO:<b@example.com>", 503);
+			client.command("MAIL FROM:<a@example.com>", 503);
+		}
+	}
+
+	@Test
+	void starttlsNeedsEhloAndTakesNoArgument() throws Exception {
+		startServer(TlsMode.STARTTLS, false);
+		try (SmtpTestClient client = this.server.connect()) {
+			client.command("STARTTLS", 503);
+			client.ehlo();
+			client.command("STARTTLS now", 501);
+		}
+	}
+
+	@Test
+	void starttlsWithoutTlsConfiguredIsUnknown() throws Exception {
+		this.server = TestServer.start((builder) -> {
+		});
+		try (SmtpTestClient client = this.server.connect()) {
+			assertThat(client.ehlo().lines()).noneMatch((line) -> line.contains("STARTTLS"));
+			client.command("STARTTLS", 500);
+		}
+	}
+
+	@Test
+	void requireStarttlsAllowsOnlyGreetingNoopRsetAndQuitBeforeTls() throws Exception {
+		startServer(TlsMode.STARTTLS, true);
+		try (SmtpTestClient client = this.server.connect()) {
+			client.command("HELO client.example", 250);
+			client.ehlo();
+			client.command("NOOP", 250);
+			client.command("RSET", 250);
+			TestReply refused = client.command("MAIL FROM:<a@example.com>", 530);
+			assertThat(refused.lines()).containsExactly("530 5.7.0 Must issue a STARTTLS command first");
+			client.command("VRFY a", 530);
+			client.command("HELP", 530);
+			client.command("STARTTLS", 220);
+			client.startTls(TestCertificates.clientContext());
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("QUIT", 221);
+		}
+	}
+
+	@Test
+	void implicitTlsGreetsAfterTheHandshakeAndDoesNotOfferStarttls() throws Exception {
+		startServer(TlsMode.IMPLICIT, false);
+		try (SmtpTestClient client = SmtpTestClient.connectTls(this.server.port(), TestCertificates.clientContext())) {
+			assertThat(client.ehlo().lines()).noneMatch((line) -> line.contains("STARTTLS"));
+			client.command("STARTTLS", 503);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.data("Subject: smtps\r\n\r\nhi\r\n");
+			assertThat(this.seen.poll(10, TimeUnit.SECONDS)).isNotNull();
+		}
+	}
+
+	@Test
+	void plaintextClientOnTheImplicitTlsPortIsClosedWithoutAGreeting() throws Exception {
+		startServer(TlsMode.IMPLICIT, false);
+		try (Socket socket = new Socket("127.0.0.1", this.server.port())) {
+			socket.setSoTimeout(10_000);
+			socket.getOutputStream().write("EHLO plain.example\r\n".getBytes(StandardCharsets.US_ASCII));
+			byte[] received = socket.getInputStream().readAllBytes();
+			assertThat(new String(received, StandardCharsets.ISO_8859_1)).doesNotContain("220");
+		}
+	}
+
+	@Test
+	void handshakeThatNeverStartsIsCutOff() throws Exception {
+		startServer(TlsMode.IMPLICIT, false);
+		try (Socket socket = new Socket("127.0.0.1", this.server.port())) {
+			socket.setSoTimeout(10_000);
+			// says nothing: the 500 ms handshake timeout closes the connection, well before the read timeout
+			assertThat(socket.getInputStream().read()).isEqualTo(-1);
+		}
+	}
+
+	@Test
+	void jakartaMailWithStarttlsRequiredAndWithImplicitTls() throws Exception {
+		startServer(TlsMode.STARTTLS, true);
+		Properties properties = mailProperties();
+		properties.put("mail.smtp.starttls.enable", "true");
+		properties.put("mail.smtp.starttls.required", "true");
+		send(properties, "smtp");
+		assertThat(this.seen.poll(10, TimeUnit.SECONDS)).isNotNull();
+		this.server.close();
+
+		startServer(TlsMode.IMPLICIT, false);
+		Properties smtps = mailProperties();
+		smtps.put("mail.smtp.ssl.enable", "true");
+		send(smtps, "smtp");
+		assertThat(this.seen.poll(10, TimeUnit.SECONDS)).isNotNull();
+	}
+
+	private Properties mailProperties() {
+		Properties properties = new Properties();
+		properties.put("mail.smtp.host", "127.0.0.1");
+		properties.put("mail.smtp.port", String.valueOf(this.server.port()));
+		properties.put("mail.smtp.timeout", "10000");
+		properties.put("mail.smtp.ssl.socketFactory", TestCertificates.clientContext().getSocketFactory());
+		return properties;
+	}
+
+	private void send(Properties properties, String protocol) throws Exception {
+		jakarta.mail.Session session = jakarta.mail.Session.getInstance(properties);
+		MimeMessage message = new MimeMessage(session);
+		message.setFrom(new InternetAddress("alice@example.com"));
+		message.setRecipients(Message.RecipientType.TO, "bob@example.org");
+		message.setSubject("TLS");
+		message.setText("over TLS\n");
+		try (Transport transport = session.getTransport(protocol)) {
+			transport.connect();
+			transport.sendMessage(message, message.getAllRecipients());
+		}
+		assertThat(new MimeMessage(session, new ByteArrayInputStream("x".getBytes())).getSize()).isNotNull();
+	}
+
+}
