@@ -50,12 +50,15 @@ class SmtpAbuseTests {
 		this.server = TestServer.start(this.handler);
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
-			String local = "a".repeat(64);
-			String domain = ("d".repeat(60) + ".").repeat(7) + "example";
-			// 512 + 26 octets including CRLF are allowed for MAIL
-			String line = "MAIL FROM:<" + local + "@" + domain + "> SIZE=1";
-			assertThat(line.length() + 2).isGreaterThan(512).isLessThanOrEqualTo(538);
-			client.command(line, 250);
+			// 512 octets including CRLF, plus 26 for SIZE (RFC 1870), are allowed for MAIL
+			String start = "MAIL FROM:<a@example.com>";
+			String longest = start + " ".repeat(538 - 2 - start.length() - 7) + "SIZE=10";
+			assertThat(longest.length() + 2).isEqualTo(538);
+			client.command(longest, 250);
+			client.command("RSET", 250);
+			client.command(start + " " + longest.substring(start.length()), 500);
+			client.command("NOOP " + "x".repeat(512 - 2 - 5), 250);
+			client.command("NOOP " + "x".repeat(512 - 2 - 4), 500);
 		}
 	}
 

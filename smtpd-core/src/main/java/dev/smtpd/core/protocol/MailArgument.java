@@ -1,2 +1,10 @@
 package dev.smtpd.core.protocol;
-record MailArgument(String address, MailOptions options) {}
+
+/**
+ * A parsed MAIL command.
+ *
+ * @param address the sender without angle brackets, {@code ""} for the null reverse path
+ * @param options the parameters
+ */
+record MailArgument(String address, MailOptions options) {
+}

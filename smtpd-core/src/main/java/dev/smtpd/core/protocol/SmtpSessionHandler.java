@@ -397,6 +397,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	 * @param then what to do with the reply, on the event loop, while the channel is open
 	 */
 	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then) {
+		runOffLoop(work, then, () -> {
+		});
+	}
+
+	/**
+	 * Runs user code on the hook executor and hands its reply back to the event loop.
+	 * @param work the work, which must not throw
+	 * @param then what to do with the reply, on the event loop, while the channel is open
+	 * @param refused what to clean up if the executor refuses the work
+	 */
+	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
 		ChannelHandlerContext ctx = ctx();
 		this.hookRunning = true;
 		try {
@@ -421,6 +432,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		}
 		catch (RejectedExecutionException ex) {
 			this.hookRunning = false;
+			refused.run();
 			logger.warn("Session {}: hook executor is full", sessionId());
 			reply(Reply.of(451, "4.3.2", "System busy, try again later"));
 		}

@@ -29,12 +29,12 @@ final class StarttlsCommand {
 
 	static void starttls(SmtpSessionHandler session, String argument) {
 		SessionState state = session.session();
-		if (!session.server().offersStarttls()) {
-			session.unrecognized();
-			return;
-		}
 		if (state.tls() != null) {
 			session.reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
+			return;
+		}
+		if (!session.server().offersStarttls()) {
+			session.unrecognized();
 			return;
 		}
 		if (!argument.isEmpty()) {

@@ -143,7 +143,7 @@ final class TransactionCommands {
 			finally {
 				buffer.release();
 			}
-		}, (reply) -> session.reply((reply != null) ? reply : Reply.OK));
+		}, (reply) -> session.reply((reply != null) ? reply : Reply.OK), buffer::release);
 	}
 
 	static void rset(SmtpSessionHandler session, String argument) {
