@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,6 +29,9 @@ import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginMechanism;
 import dev.smtpd.core.auth.PlainMechanism;
+import dev.smtpd.core.event.ServerStatistics;
+import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.protocol.SmtpChannelInitializer;
@@ -81,6 +85,8 @@ public final class SmtpServer {
 
 	private final @Nullable Supplier<SslContext> sslContext;
 
+	private final List<SmtpServerListener> listeners;
+
 	private volatile @Nullable Running running;
 
 	private SmtpServer(Builder builder) {
@@ -93,6 +99,7 @@ public final class SmtpServer {
 			.filter((mechanism) -> !builder.excludedAuthMechanisms.contains(mechanism.name().toUpperCase(Locale.ROOT)))
 			.toList();
 		this.sslContext = builder.sslContext;
+		this.listeners = List.copyOf(builder.listeners);
 		if (this.config.authRequired() && this.authenticator == null) {
 			throw new IllegalStateException("authRequired needs an authenticator");
 		}
@@ -180,6 +187,44 @@ public final class SmtpServer {
 	}
 
 	/**
+	 * Returns a snapshot of every open session.
+	 * @return the sessions, empty when not running
+	 */
+	public List<SessionSnapshot> sessions() {
+		Running running = this.running;
+		return (running != null) ? running.initializer().sessions() : List.of();
+	}
+
+	/**
+	 * Returns a snapshot of one open session.
+	 * @param id the session id
+	 * @return the session, if open
+	 */
+	public Optional<SessionSnapshot> session(String id) {
+		Running running = this.running;
+		return Optional.ofNullable((running != null) ? running.initializer().session(id) : null);
+	}
+
+	/**
+	 * Answers a session {@code 421 4.3.2} and closes it.
+	 * @param id the session id
+	 * @return whether such a session was open
+	 */
+	public boolean closeSession(String id) {
+		Running running = this.running;
+		return running != null && running.initializer().closeSession(id);
+	}
+
+	/**
+	 * Returns the totals since the server started.
+	 * @return the statistics
+	 * @throws IllegalStateException if the server is not running
+	 */
+	public ServerStatistics statistics() {
+		return running().initializer().statistics();
+	}
+
+	/**
 	 * Stops at once: closes the listener and every session.
 	 */
 	public void stop() {
@@ -218,7 +263,7 @@ public final class SmtpServer {
 			ExecutorService ownExecutor = (server.hookExecutor != null) ? null : defaultHookExecutor();
 			Executor executor = (ownExecutor != null) ? ownExecutor : server.hookExecutor;
 			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
-					executor, server.authenticator, server.authMechanisms, server.sslContext);
+					executor, server.authenticator, server.authMechanisms, server.sslContext, server.listeners);
 			EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, threads("smtpd-accept"),
 					NioIoHandler.newFactory());
 			EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, threads("smtpd-io"),
@@ -364,6 +409,8 @@ public final class SmtpServer {
 		private boolean requireStarttls;
 
 		private Duration tlsHandshakeTimeout = Duration.ofSeconds(30);
+
+		private final List<SmtpServerListener> listeners = new ArrayList<>();
 
 		private Builder() {
 		}
@@ -603,6 +650,16 @@ public final class SmtpServer {
 		public Builder tls(TlsMode mode, Supplier<SslContext> sslContext) {
 			this.tlsMode = mode;
 			this.sslContext = sslContext;
+			return this;
+		}
+
+		/**
+		 * Adds a listener for metrics, tracing or audit; it runs on the event loops and must not block.
+		 * @param listener the listener
+		 * @return this builder
+		 */
+		public Builder listener(SmtpServerListener listener) {
+			this.listeners.add(listener);
 			return this;
 		}
 

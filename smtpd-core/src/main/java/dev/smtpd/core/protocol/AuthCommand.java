@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.AuthResult;
+import dev.smtpd.core.event.AuthOutcome;
+import dev.smtpd.core.event.SessionEnd;
 
 /**
  * AUTH (RFC 4954). The mechanism runs on the hook executor and talks to the client through
@@ -78,7 +80,7 @@ final class AuthCommand {
 		}
 		InetAddress address = session.peerAddress().getAddress();
 		if (server.authThrottle().isBlocked(address)) {
-			handler.replyAndClose(tooManyFailures(config));
+			handler.replyAndClose(tooManyFailures(config), SessionEnd.LIMIT);
 			return;
 		}
 		String[] parts = argument.split(" ", -1);
@@ -100,31 +102,39 @@ final class AuthCommand {
 			}
 		}
 		SaslExchange exchange = new SaslExchange(handler, mechanism.name(), initialResponse);
-		handler.runOffLoop(() -> exchange.run(mechanism), (reply) -> finish(handler, exchange, reply, address));
+		String name = mechanism.name().toUpperCase(Locale.ROOT);
+		handler.runOffLoop(() -> exchange.run(mechanism), (reply) -> finish(handler, exchange, reply, address, name));
 	}
 
-	private static void finish(SmtpSessionHandler handler, SaslExchange exchange, Reply reply, InetAddress address) {
+	private static void finish(SmtpSessionHandler handler, SaslExchange exchange, Reply reply, InetAddress address,
+			String mechanism) {
 		ServerContext server = handler.server();
 		AuthResult result = exchange.result();
+		Listeners listeners = server.listeners();
 		if (exchange.isCancelled()) {
+			listeners.authCompleted(handler.session(), mechanism, AuthOutcome.CANCELLED);
 			handler.reply(CANCELLED);
 		}
 		else if (reply != null) {
+			listeners.authCompleted(handler.session(), mechanism,
+					(reply.code() == 501) ? AuthOutcome.CANCELLED : AuthOutcome.ERROR);
 			handler.reply(reply);
 		}
 		else if (result != null && result.success() && result.identity() != null) {
+			listeners.authCompleted(handler.session(), mechanism, AuthOutcome.SUCCESS);
 			handler.session().authenticated(result.identity(), result.authData());
 			server.authThrottle().succeeded(address);
 			handler.reply((result.reply() != null) ? result.reply() : SUCCESS);
 		}
 		else {
+			listeners.authCompleted(handler.session(), mechanism, AuthOutcome.FAILURE);
 			long delay = server.authThrottle().failed(address);
 			Reply failure = (result != null && result.reply() != null) ? result.reply() : Reply.AUTH_FAILED;
 			boolean blocked = server.authThrottle().isBlocked(address);
 			handler.ctx().executor().schedule(() -> {
 				if (blocked) {
 					handler.ctx().write(failure);
-					handler.replyAndClose(tooManyFailures(handler.config()));
+					handler.replyAndClose(tooManyFailures(handler.config()), SessionEnd.LIMIT);
 				}
 				else {
 					handler.reply(failure);

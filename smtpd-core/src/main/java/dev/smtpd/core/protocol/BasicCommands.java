@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.SmtpCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,8 @@ final class BasicCommands {
 		}
 		SessionState state = session.session();
 		session.runHook(Hook.QUIT, (handler) -> handler.quit(state), (reply) -> session
-			.replyAndClose((reply != null) ? reply : Reply.of(221, "2.0.0", session.config().hostname() + " Bye")));
+			.replyAndClose((reply != null) ? reply : Reply.of(221, "2.0.0", session.config().hostname() + " Bye"),
+					SessionEnd.QUIT));
 	}
 
 	static void custom(SmtpSessionHandler session, SmtpCommand command, String argument) {

@@ -6,6 +6,7 @@ import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.smtpd.core.event.ConnectionRefusal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -34,7 +35,10 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final AtomicInteger refused = new AtomicInteger();
 
-	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname) {
+	private final Listeners listeners;
+
+	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname, Listeners listeners) {
+		this.listeners = listeners;
 		this.maxConnections = maxConnections;
 		this.maxPerAddress = maxPerAddress;
 		this.hostname = hostname;
@@ -48,11 +52,12 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		int countForAddress = forAddress.incrementAndGet();
 		ctx.channel().attr(COUNTED).set(address);
 		if (this.maxConnections > 0 && count > this.maxConnections) {
-			refuse(ctx, "Too many connections, try again later");
+			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS);
 			return;
 		}
 		if (this.maxPerAddress > 0 && countForAddress > this.maxPerAddress) {
-			refuse(ctx, "Too many connections from your address, try again later");
+			refuse(ctx, "Too many connections from your address, try again later",
+					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
 			return;
 		}
 		ctx.fireChannelActive();
@@ -68,8 +73,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		ctx.fireChannelInactive();
 	}
 
-	private void refuse(ChannelHandlerContext ctx, String text) {
+	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason) {
 		this.refused.incrementAndGet();
+		if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+			this.listeners.connectionRefused(peer, reason);
+		}
 		ByteBuf out = ctx.alloc().buffer(64);
 		ReplyEncoder.encode(Reply.of(421, "4.7.0", this.hostname + " " + text), out);
 		ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);

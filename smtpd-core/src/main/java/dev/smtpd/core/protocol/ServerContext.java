@@ -1,5 +1,6 @@
 package dev.smtpd.core.protocol;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,11 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.tls.TlsMode;
@@ -50,10 +53,19 @@ final class ServerContext {
 
 	private final AtomicLong sessionCounter = new AtomicLong();
 
+	private final Listeners listeners;
+
+	private final Instant startedAt = Instant.now();
+
+	private final LongAdder messagesAccepted = new LongAdder();
+
+	private final LongAdder messagesRejected = new LongAdder();
+
 	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
-			@Nullable Supplier<SslContext> sslContext) {
+			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
 		this.sslContext = sslContext;
+		this.listeners = new Listeners(listeners);
 		this.config = config;
 		this.chain = new HandlerChain(handlers);
 		this.hookExecutor = hookExecutor;
@@ -116,6 +128,34 @@ final class ServerContext {
 
 	AuthThrottle authThrottle() {
 		return this.authThrottle;
+	}
+
+	Listeners listeners() {
+		return this.listeners;
+	}
+
+	Instant startedAt() {
+		return this.startedAt;
+	}
+
+	long sessionsStarted() {
+		return this.sessionCounter.get();
+	}
+
+	void messageCompleted(boolean accepted) {
+		(accepted ? this.messagesAccepted : this.messagesRejected).increment();
+	}
+
+	long messagesAccepted() {
+		return this.messagesAccepted.sum();
+	}
+
+	long messagesRejected() {
+		return this.messagesRejected.sum();
+	}
+
+	@Nullable SmtpSessionHandler session(String id) {
+		return this.sessions.get(id);
 	}
 
 	SmtpServerConfig config() {

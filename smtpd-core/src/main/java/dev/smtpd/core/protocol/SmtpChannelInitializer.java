@@ -1,14 +1,22 @@
 package dev.smtpd.core.protocol;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.event.ServerStatistics;
+import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.tls.TlsMode;
@@ -34,14 +42,14 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 
 	public SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
-			@Nullable Supplier<SslContext> sslContext) {
+			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
 		if (config.tlsMode() != null && sslContext == null) {
 			throw new IllegalArgumentException("TLS mode " + config.tlsMode() + " needs an SSL context");
 		}
 		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms,
-				sslContext);
+				sslContext, listeners);
 		this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress(),
-				config.hostname());
+				config.hostname(), this.server.listeners());
 	}
 
 	@Override
@@ -93,6 +101,73 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 	public void closeSessions() {
 		for (SmtpSessionHandler session : this.server.sessions()) {
 			session.ctx().executor().execute(session::closeNow);
+		}
+	}
+
+	/**
+	 * Returns a snapshot of every live session, each taken on its own event loop.
+	 * @return the sessions, oldest first
+	 */
+	public List<SessionSnapshot> sessions() {
+		List<Future<SessionSnapshot>> futures = new ArrayList<>();
+		for (SmtpSessionHandler session : this.server.sessions()) {
+			futures.add(session.ctx().executor().submit(session::snapshot));
+		}
+		List<SessionSnapshot> snapshots = new ArrayList<>(futures.size());
+		for (Future<SessionSnapshot> future : futures) {
+			SessionSnapshot snapshot = await(future);
+			if (snapshot != null) {
+				snapshots.add(snapshot);
+			}
+		}
+		snapshots.sort(Comparator.comparing(SessionSnapshot::id));
+		return snapshots;
+	}
+
+	/**
+	 * Returns a snapshot of one live session.
+	 * @param id the session id
+	 * @return the snapshot, or {@code null} if no such session is open
+	 */
+	public @Nullable SessionSnapshot session(String id) {
+		SmtpSessionHandler session = this.server.session(id);
+		return (session != null) ? await(session.ctx().executor().submit(session::snapshot)) : null;
+	}
+
+	/**
+	 * Answers one session {@code 421} and closes it.
+	 * @param id the session id
+	 * @return whether such a session was open
+	 */
+	public boolean closeSession(String id) {
+		SmtpSessionHandler session = this.server.session(id);
+		if (session == null) {
+			return false;
+		}
+		session.ctx().executor().execute(session::closeByAdmin);
+		return true;
+	}
+
+	/**
+	 * Returns the totals since the start.
+	 * @return the statistics
+	 */
+	public ServerStatistics statistics() {
+		return new ServerStatistics(this.server.startedAt(), this.limiter.activeConnections(),
+				this.server.sessionsStarted(), this.server.messagesAccepted(), this.server.messagesRejected(),
+				this.limiter.refusedConnections());
+	}
+
+	private static @Nullable SessionSnapshot await(Future<SessionSnapshot> future) {
+		try {
+			return future.get(2, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			return null;
 		}
 	}
 

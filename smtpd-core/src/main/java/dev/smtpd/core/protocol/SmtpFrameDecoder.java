@@ -82,6 +82,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
 	private boolean ioError;
 
+	private long bytesRead;
+
 	/**
 	 * Creates a decoder.
 	 * @param maxCommandLength the longest command line, CRLF included, that is buffered
@@ -107,6 +109,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			in.release();
 			return;
 		}
+		this.bytesRead += in.readableBytes();
 		ByteBuf cumulation = this.cumulation;
 		if (cumulation == null || !cumulation.isReadable()) {
 			if (cumulation != null) {
@@ -189,6 +192,22 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		this.tooBig = false;
 		this.lineTooLong = false;
 		this.ioError = false;
+	}
+
+	/**
+	 * Returns how many bytes arrived so far (after TLS).
+	 * @return the count
+	 */
+	long bytesRead() {
+		return this.bytesRead;
+	}
+
+	/**
+	 * Returns whether a message is being received.
+	 * @return whether in DATA
+	 */
+	boolean inData() {
+		return this.message != null;
 	}
 
 	/**

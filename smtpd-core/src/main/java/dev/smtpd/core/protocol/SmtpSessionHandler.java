@@ -2,6 +2,7 @@ package dev.smtpd.core.protocol;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
@@ -13,12 +14,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.handler.TlsInfo;
 import dev.smtpd.core.handler.SmtpCommand;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -73,6 +78,15 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private @Nullable CompletableFuture<Frame> authResponse;
 
+	/** The verb being answered, for the listeners; {@code null} between commands. */
+	private @Nullable String currentVerb;
+
+	private @Nullable SessionEnd end;
+
+	private long commands;
+
+	private long lastActivity = System.nanoTime();
+
 	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer) {
 		this.server = server;
 		this.framer = framer;
@@ -86,6 +100,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.session = session;
 		this.server.register(session.id(), this);
 		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
+		this.server.listeners().sessionStarted(session);
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
 			// implicit TLS: greet once the handshake is done
 			awaitHandshake();
@@ -115,6 +130,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.handshaking = false;
 		if (!event.isSuccess()) {
 			logger.debug("Session {}: TLS handshake failed: {}", sessionId(), event.cause().toString());
+			this.server.listeners().tlsHandshakeCompleted(session(), null, false);
+			this.end = (event.cause() instanceof SslHandshakeTimeoutException) ? SessionEnd.TIMEOUT : SessionEnd.ERROR;
 			this.closing = true;
 			ctx.close();
 			return;
@@ -122,6 +139,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		SslHandler tls = (SslHandler) ctx.pipeline().get(PipelineNames.TLS);
 		SessionState session = session();
 		session.tls(StarttlsCommand.info(tls));
+		this.server.listeners().tlsHandshakeCompleted(session, session.tls().protocol(), true);
 		logger.debug("Session {}: TLS {} {}", sessionId(), session.tls().protocol(), session.tls().cipherSuite());
 		if (!this.greeted) {
 			greet();
@@ -145,7 +163,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		SessionState session = this.session;
 		if (session != null) {
 			this.server.unregister(session.id());
-			logger.debug("Session {}: disconnected", session.id());
+			SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
+			logger.debug("Session {}: ended ({})", session.id(), end);
+			this.server.listeners()
+				.sessionEnded(session, end, Duration.between(session.startedAt(), java.time.Instant.now()));
 			if (!chain().isEmpty(Hook.DISCONNECTED)) {
 				try {
 					this.server.hookExecutor()
@@ -174,6 +195,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			}
 			return;
 		}
+		this.lastActivity = System.nanoTime();
 		CompletableFuture<Frame> authResponse = this.authResponse;
 		if (authResponse != null) {
 			this.authResponse = null;
@@ -193,8 +215,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			}
 		}
 		else if (frame instanceof Frame.BadCommand bad) {
+			this.commands++;
+			this.currentVerb = Verbs.UNKNOWN;
 			if (++this.unrecognized > config().maxUnrecognizedCommands()) {
-				replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"));
+				replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"), SessionEnd.LIMIT);
 				return;
 			}
 			reply(bad.reply());
@@ -230,7 +254,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		}
 		if (evt instanceof IdleStateEvent && !this.hookRunning && !this.closing) {
 			logger.debug("Session {}: idle timeout", sessionId());
-			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"));
+			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
 			return;
 		}
 		ctx.fireUserEventTriggered(evt);
@@ -240,6 +264,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
 		logger.debug("Session {}: closing after I/O error", sessionId(), cause);
 		this.closing = true;
+		if (this.end == null) {
+			this.end = SessionEnd.ERROR;
+		}
 		ctx.close();
 	}
 
@@ -251,10 +278,14 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			reply(Reply.LINE_TOO_LONG);
 			return;
 		}
-		String counted = (Verbs.isBuiltIn(verb) || this.server.commands().containsKey(verb)) ? verb : "*";
+		this.commands++;
+		boolean known = Verbs.isBuiltIn(verb) || this.server.commands().containsKey(verb);
+		this.currentVerb = known ? verb : Verbs.UNKNOWN;
+		String counted = known ? verb : "*";
 		int limit = config().commandCallLimit(counted);
 		if (limit > 0 && this.calls.merge(counted, 1, Integer::sum) > limit) {
-			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"));
+			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"),
+					SessionEnd.LIMIT);
 			return;
 		}
 		if (config().requireStarttls() && session().tls() == null && needsTls(verb)) {
@@ -328,7 +359,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	void unrecognized() {
 		if (++this.unrecognized > config().maxUnrecognizedCommands()) {
-			replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"));
+			replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"), SessionEnd.LIMIT);
 		}
 		else {
 			reply(Reply.UNRECOGNIZED);
@@ -340,15 +371,35 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	 * @param reply the reply
 	 */
 	void reply(Reply reply) {
+		completed(reply);
 		ctx().write(reply);
 		next();
+	}
+
+	/**
+	 * Tells the listeners that the current command got its reply; for replies written directly.
+	 * @param reply the reply
+	 */
+	void completed(Reply reply) {
+		String verb = this.currentVerb;
+		if (verb != null) {
+			this.currentVerb = null;
+			SessionState session = this.session;
+			if (session != null) {
+				this.server.listeners().commandCompleted(session, verb, reply.code());
+			}
+		}
 	}
 
 	/**
 	 * Writes a reply, flushes it, and closes the connection.
 	 * @param reply the reply
 	 */
-	void replyAndClose(Reply reply) {
+	void replyAndClose(Reply reply, SessionEnd end) {
+		if (this.end == null) {
+			this.end = end;
+		}
+		completed(reply);
 		this.closing = true;
 		cancelDataDeadline();
 		ChannelHandlerContext ctx = ctx();
@@ -365,7 +416,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			return;
 		}
 		if (this.shutdownRequested && !this.transaction.hasSender()) {
-			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"));
+			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"), SessionEnd.SHUTDOWN);
 			return;
 		}
 		if (ctx().channel().isWritable()) {
@@ -441,7 +492,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	void startDataDeadline() {
 		this.dataDeadline = ctx().executor().schedule(() -> {
 			logger.debug("Session {}: DATA took longer than {}", sessionId(), config().dataTimeout());
-			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: DATA took too long"));
+			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: DATA took too long"), SessionEnd.TIMEOUT);
 		}, config().dataTimeout().toNanos(), TimeUnit.NANOSECONDS);
 	}
 
@@ -460,15 +511,72 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	void shutdown() {
 		this.shutdownRequested = true;
 		if (!this.hookRunning && !this.closing && !this.transaction.hasSender()) {
-			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"));
+			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"), SessionEnd.SHUTDOWN);
 		}
 	}
 
 	void closeNow() {
+		if (this.end == null) {
+			this.end = SessionEnd.SHUTDOWN;
+		}
 		this.closing = true;
 		if (this.ctx != null) {
 			this.ctx.close();
 		}
+	}
+
+	/**
+	 * Answers {@code 421} and closes, at an operator's request. Call on the event loop.
+	 */
+	void closeByAdmin() {
+		if (this.closing || this.ctx == null) {
+			return;
+		}
+		this.currentVerb = null;
+		replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Session closed by administrator"),
+				SessionEnd.ADMIN);
+	}
+
+	/**
+	 * Describes the session as it is now. Call on the event loop.
+	 * @return the snapshot
+	 */
+	SessionSnapshot snapshot() {
+		SessionState session = session();
+		TlsInfo tls = session.tls();
+		return new SessionSnapshot(session.id(), session.peerAddress(), null, phase(), session.heloName(),
+				(tls != null) ? tls.protocol() : null, session.login(), this.commands, this.framer.bytesRead(),
+				session.startedAt(), Duration.ofNanos(System.nanoTime() - this.lastActivity));
+	}
+
+	private String phase() {
+		if (this.closing) {
+			return "CLOSING";
+		}
+		if (this.handshaking) {
+			return "TLS_HANDSHAKE";
+		}
+		if (this.authResponse != null) {
+			return "AUTH";
+		}
+		if (this.framer.inData()) {
+			return "DATA";
+		}
+		if (!this.transaction.recipients().isEmpty()) {
+			return "RCPT";
+		}
+		if (this.transaction.hasSender()) {
+			return "MAIL";
+		}
+		return (session().heloName() != null) ? "GREETED" : "CONNECTED";
+	}
+
+	/**
+	 * Sets the verb the next reply answers, for a reply that ends a multi-step command (DATA).
+	 * @param verb the verb
+	 */
+	void answering(String verb) {
+		this.currentVerb = verb;
 	}
 
 	void resetTransaction() {

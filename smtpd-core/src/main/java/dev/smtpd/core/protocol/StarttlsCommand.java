@@ -60,7 +60,9 @@ final class StarttlsCommand {
 			logger.info("Session {}: dropped {} bytes sent after STARTTLS before the handshake", session.sessionId(),
 					dropped);
 		}
-		ctx.writeAndFlush(Reply.of(220, "2.0.0", "Ready to start TLS"));
+		Reply ready = Reply.of(220, "2.0.0", "Ready to start TLS");
+		session.completed(ready);
+		ctx.writeAndFlush(ready);
 		// The 220 is already below this point of the pipeline: only what follows is encrypted.
 		ctx.pipeline().addBefore(PipelineNames.FRAMER, PipelineNames.TLS, tls);
 		session.awaitHandshake();

@@ -1,5 +1,6 @@
 package dev.smtpd.core.protocol;
 
+import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.Recipient;
 
 /**
@@ -109,9 +110,10 @@ final class TransactionCommands {
 	private static void refuseData(SmtpSessionHandler session, Reply reply) {
 		int discarded = session.framer().discardBuffered();
 		if (discarded > 0) {
+			session.completed(reply);
 			session.ctx().write(reply);
 			session.replyAndClose(Reply.of(421, "4.5.0",
-					session.config().hostname() + " Error: message text sent before 354, closing"));
+					session.config().hostname() + " Error: message text sent before 354, closing"), SessionEnd.ERROR);
 			return;
 		}
 		session.reply(reply);
@@ -120,9 +122,10 @@ final class TransactionCommands {
 	static void dataEnd(SmtpSessionHandler session, DataStatus status, MessageBuffer buffer) {
 		TransactionState transaction = session.transaction();
 		session.resetTransaction();
+		long size = buffer.size();
 		if (status != DataStatus.OK) {
 			buffer.release();
-			session.reply(switch (status) {
+			messageDone(session, transaction, size, switch (status) {
 				case TOO_BIG -> Reply.MESSAGE_TOO_BIG;
 				case LINE_TOO_LONG -> LINE_TOO_LONG_IN_DATA;
 				default -> Reply.LOCAL_ERROR;
@@ -132,7 +135,7 @@ final class TransactionCommands {
 		transaction.content(buffer.content(), session.config().decodeData());
 		if (session.chain().isEmpty(Hook.DATA)) {
 			buffer.release();
-			session.reply(Reply.OK);
+			messageDone(session, transaction, size, Reply.OK);
 			return;
 		}
 		SessionState state = session.session();
@@ -143,7 +146,14 @@ final class TransactionCommands {
 			finally {
 				buffer.release();
 			}
-		}, (reply) -> session.reply((reply != null) ? reply : Reply.OK), buffer::release);
+		}, (reply) -> messageDone(session, transaction, size, (reply != null) ? reply : Reply.OK), buffer::release);
+	}
+
+	private static void messageDone(SmtpSessionHandler session, TransactionState transaction, long size, Reply reply) {
+		session.answering("DATA");
+		session.server().messageCompleted(reply.isPositive());
+		session.server().listeners().messageCompleted(session.session(), transaction, size, reply.code());
+		session.reply(reply);
 	}
 
 	static void rset(SmtpSessionHandler session, String argument) {

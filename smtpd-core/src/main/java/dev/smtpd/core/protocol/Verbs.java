@@ -29,6 +29,9 @@ final class Verbs {
 
 	private static final Set<String> RESERVED = Set.of("LHLO", "AUTH", "STARTTLS", "BDAT", "ETRN", "TURN", "ATRN");
 
+	/** The verb recorded for a command line that is not a known command. */
+	static final String UNKNOWN = "UNKNOWN";
+
 	private Verbs() {
 	}
 
