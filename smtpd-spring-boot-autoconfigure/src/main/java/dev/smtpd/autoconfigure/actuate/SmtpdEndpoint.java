@@ -1,0 +1,162 @@
+package dev.smtpd.autoconfigure.actuate;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.event.ServerStatistics;
+import dev.smtpd.core.event.SessionSnapshot;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * The {@code smtpd} actuator endpoint: the server and its live sessions ({@code GET /actuator/smtpd}),
+ * one session ({@code GET /actuator/smtpd/{id}}), and closing a session with {@code 421}
+ * ({@code DELETE /actuator/smtpd/{id}}). Never shows a secret.
+ */
+@Endpoint(id = "smtpd")
+public class SmtpdEndpoint {
+
+	private final SmtpServer server;
+
+	private final @Nullable String tlsMode;
+
+	/**
+	 * Creates the endpoint.
+	 * @param server the server
+	 */
+	public SmtpdEndpoint(SmtpServer server) {
+		this.server = server;
+		SmtpServerConfig config = server.config();
+		this.tlsMode = (config.tlsMode() != null) ? config.tlsMode().name().toLowerCase(java.util.Locale.ROOT) : null;
+	}
+
+	/**
+	 * Describes the server and its sessions.
+	 * @return the description
+	 */
+	@ReadOperation
+	public ServerDescriptor smtpd() {
+		SmtpServerConfig config = this.server.config();
+		boolean running = this.server.isRunning();
+		ServerStatistics statistics = running ? this.server.statistics() : null;
+		Map<String, Object> limits = new LinkedHashMap<>();
+		limits.put("dataSizeLimit", config.dataSizeLimit());
+		limits.put("commandSizeLimit", config.commandSizeLimit());
+		limits.put("lineLengthLimit", config.lineLengthLimit());
+		limits.put("maxRecipients", config.maxRecipients());
+		limits.put("maxConnections", config.maxConnections());
+		limits.put("maxConnectionsPerAddress", config.maxConnectionsPerAddress());
+		limits.put("timeout", config.timeout().toString());
+		limits.put("dataTimeout", config.dataTimeout().toString());
+		limits.put("maxUnrecognizedCommands", config.maxUnrecognizedCommands());
+		limits.put("commandCallLimit", config.commandCallLimit());
+		limits.put("commandCallLimits", config.commandCallLimits());
+		Totals totals = (statistics != null) ? new Totals(statistics.sessions(), statistics.messagesAccepted(),
+				statistics.messagesRejected(), statistics.connectionsRefused()) : null;
+		return new ServerDescriptor(running ? this.server.address().getAddress().getHostAddress() : null,
+				running ? this.server.port() : null, config.protocol().name().toLowerCase(java.util.Locale.ROOT),
+				this.tlsMode, config.hostname(), running,
+				(statistics != null) ? statistics.startedAt() : null,
+				(statistics != null) ? Duration.between(statistics.startedAt(), Instant.now()).toSeconds() : null,
+				limits, totals, this.server.sessions().stream().map(SessionDescriptor::of).toList());
+	}
+
+	/**
+	 * Describes one session.
+	 * @param id the session id
+	 * @return the session, or {@code null} (404) if no such session is open
+	 */
+	@ReadOperation
+	public @Nullable SessionDescriptor session(@Selector String id) {
+		return this.server.session(id).map(SessionDescriptor::of).orElse(null);
+	}
+
+	/**
+	 * Answers a session {@code 421 4.3.2} and closes it.
+	 * @param id the session id
+	 * @return whether it was open
+	 */
+	@DeleteOperation
+	public CloseDescriptor close(@Selector String id) {
+		return new CloseDescriptor(id, this.server.closeSession(id));
+	}
+
+	/**
+	 * The server.
+	 *
+	 * @param address the bound address, {@code null} when not running
+	 * @param port the bound port, {@code null} when not running
+	 * @param protocol {@code smtp} or {@code lmtp}
+	 * @param tls {@code starttls}, {@code implicit}, or {@code null}
+	 * @param hostname the name in the greeting
+	 * @param running whether it accepts connections
+	 * @param startedAt when it started
+	 * @param uptimeSeconds seconds since the start
+	 * @param limits the limits in force
+	 * @param totals totals since the start
+	 * @param sessions the live sessions
+	 */
+	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, String protocol, @Nullable String tls,
+			String hostname, boolean running, @Nullable Instant startedAt, @Nullable Long uptimeSeconds,
+			Map<String, Object> limits, @Nullable Totals totals, List<SessionDescriptor> sessions) {
+	}
+
+	/**
+	 * Totals since the start.
+	 *
+	 * @param sessions sessions accepted
+	 * @param messagesAccepted messages answered 2xx after DATA
+	 * @param messagesRejected messages answered 4xx/5xx after DATA
+	 * @param connectionsRefused connections refused over a limit
+	 */
+	public record Totals(long sessions, long messagesAccepted, long messagesRejected, long connectionsRefused) {
+	}
+
+	/**
+	 * One live session.
+	 *
+	 * @param id the id
+	 * @param peer the client's address and port
+	 * @param proxySource the client as told by a PROXY header, or {@code null}
+	 * @param state where the session is
+	 * @param heloName the HELO/EHLO name
+	 * @param tlsProtocol the TLS protocol, or {@code null}
+	 * @param login the authenticated login, or {@code null}
+	 * @param commands commands so far
+	 * @param bytesIn bytes received so far
+	 * @param startedAt when it began
+	 * @param idleSeconds seconds since the last command
+	 */
+	public record SessionDescriptor(String id, String peer, @Nullable String proxySource, String state,
+			@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands, long bytesIn,
+			Instant startedAt, double idleSeconds) {
+
+		static SessionDescriptor of(SessionSnapshot session) {
+			return new SessionDescriptor(session.id(),
+					session.peer().getAddress().getHostAddress() + ":" + session.peer().getPort(),
+					(session.proxySource() != null) ? session.proxySource().toString() : null, session.state(),
+					session.heloName(), session.tlsProtocol(), session.login(), session.commands(), session.bytesIn(),
+					session.startedAt(), session.idleFor().toMillis() / 1000.0);
+		}
+
+	}
+
+	/**
+	 * The outcome of closing a session.
+	 *
+	 * @param id the session id
+	 * @param closed whether such a session was open and is being closed
+	 */
+	public record CloseDescriptor(String id, boolean closed) {
+	}
+
+}

@@ -1,0 +1,148 @@
+package dev.smtpd.autoconfigure.metrics;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.smtpd.core.event.AuthOutcome;
+import dev.smtpd.core.event.ConnectionRefusal;
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Session;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter.MeterProvider;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Micrometer meters for an SMTP server, fed by its events. Tags are low-cardinality only: never an
+ * address, a login or a host name.
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>name</th><th>type</th><th>tags</th></tr>
+ * <tr><td>{@code smtpd.sessions.active}</td><td>gauge</td><td>-</td></tr>
+ * <tr><td>{@code smtpd.sessions}</td><td>timer</td><td>{@code end}: quit, disconnect, timeout, limit,
+ * error, shutdown, admin</td></tr>
+ * <tr><td>{@code smtpd.commands}</td><td>counter</td><td>{@code verb}, {@code reply}: 2xx, 3xx, 4xx,
+ * 5xx</td></tr>
+ * <tr><td>{@code smtpd.messages}</td><td>counter</td><td>{@code result}: accepted, rejected</td></tr>
+ * <tr><td>{@code smtpd.messages.size}</td><td>distribution summary (bytes)</td><td>{@code result}</td></tr>
+ * <tr><td>{@code smtpd.messages.recipients}</td><td>distribution summary</td><td>{@code result}</td></tr>
+ * <tr><td>{@code smtpd.auth.attempts}</td><td>counter</td><td>{@code mechanism}, {@code outcome}</td></tr>
+ * <tr><td>{@code smtpd.tls.handshakes}</td><td>counter</td><td>{@code protocol}, {@code outcome}</td></tr>
+ * <tr><td>{@code smtpd.connections.refused}</td><td>counter</td><td>{@code reason}</td></tr>
+ * </table>
+ */
+public class SmtpdMetrics implements SmtpServerListener {
+
+	private final AtomicInteger activeSessions = new AtomicInteger();
+
+	private final MeterProvider<Timer> sessions;
+
+	private final MeterProvider<Counter> commands;
+
+	private final MeterProvider<Counter> messages;
+
+	private final MeterProvider<DistributionSummary> messageSizes;
+
+	private final MeterProvider<DistributionSummary> recipients;
+
+	private final MeterProvider<Counter> authAttempts;
+
+	private final MeterProvider<Counter> tlsHandshakes;
+
+	private final MeterProvider<Counter> refused;
+
+	/**
+	 * Creates the meters in a registry.
+	 * @param registry the registry
+	 */
+	public SmtpdMetrics(MeterRegistry registry) {
+		Gauge.builder("smtpd.sessions.active", this.activeSessions, AtomicInteger::get)
+			.description("SMTP sessions open now")
+			.baseUnit("sessions")
+			.register(registry);
+		this.sessions = Timer.builder("smtpd.sessions")
+			.description("SMTP sessions, by how they ended")
+			.withRegistry(registry);
+		this.commands = Counter.builder("smtpd.commands")
+			.description("SMTP commands answered, by verb and reply class")
+			.baseUnit("commands")
+			.withRegistry(registry);
+		this.messages = Counter.builder("smtpd.messages")
+			.description("Messages that reached the end of DATA, accepted or rejected")
+			.baseUnit("messages")
+			.withRegistry(registry);
+		this.messageSizes = DistributionSummary.builder("smtpd.messages.size")
+			.description("Size of messages that reached the end of DATA")
+			.baseUnit("bytes")
+			.withRegistry(registry);
+		this.recipients = DistributionSummary.builder("smtpd.messages.recipients")
+			.description("Recipients per message")
+			.baseUnit("recipients")
+			.withRegistry(registry);
+		this.authAttempts = Counter.builder("smtpd.auth.attempts")
+			.description("AUTH exchanges, by mechanism and outcome")
+			.baseUnit("attempts")
+			.withRegistry(registry);
+		this.tlsHandshakes = Counter.builder("smtpd.tls.handshakes")
+			.description("TLS handshakes, by protocol and outcome")
+			.baseUnit("handshakes")
+			.withRegistry(registry);
+		this.refused = Counter.builder("smtpd.connections.refused")
+			.description("Connections refused over a connection limit, by reason")
+			.baseUnit("connections")
+			.withRegistry(registry);
+	}
+
+	@Override
+	public void sessionStarted(Session session) {
+		this.activeSessions.incrementAndGet();
+	}
+
+	@Override
+	public void sessionEnded(Session session, SessionEnd end, Duration duration) {
+		this.activeSessions.decrementAndGet();
+		this.sessions.withTags("end", lower(end)).record(duration);
+	}
+
+	@Override
+	public void commandCompleted(Session session, String verb, int replyCode) {
+		this.commands.withTags("verb", verb, "reply", (replyCode / 100) + "xx").increment();
+	}
+
+	@Override
+	public void messageCompleted(Session session, Envelope envelope, long size, int replyCode) {
+		String result = (replyCode < 400) ? "accepted" : "rejected";
+		this.messages.withTags("result", result).increment();
+		this.messageSizes.withTags("result", result).record(size);
+		this.recipients.withTags("result", result).record(envelope.recipients().size());
+	}
+
+	@Override
+	public void authCompleted(Session session, String mechanism, AuthOutcome outcome) {
+		this.authAttempts.withTags("mechanism", mechanism, "outcome", lower(outcome)).increment();
+	}
+
+	@Override
+	public void tlsHandshakeCompleted(Session session, @Nullable String protocol, boolean success) {
+		this.tlsHandshakes
+			.withTags("protocol", (protocol != null) ? protocol : "none", "outcome", success ? "success" : "failure")
+			.increment();
+	}
+
+	@Override
+	public void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {
+		this.refused.withTags("reason", lower(reason)).increment();
+	}
+
+	private static String lower(Enum<?> value) {
+		return value.name().toLowerCase(Locale.ROOT);
+	}
+
+}

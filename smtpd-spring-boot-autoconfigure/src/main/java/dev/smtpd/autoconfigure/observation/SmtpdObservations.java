@@ -1,0 +1,130 @@
+package dev.smtpd.autoconfigure.observation;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Session;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns server events into Micrometer observations: one per session, and one per mail transaction
+ * (from an accepted MAIL to the end of DATA, RSET, a new greeting or the end of the session) as its
+ * child. Each answered command becomes an event ({@code "MAIL 250"}) on the innermost observation,
+ * so with a tracer each message is a span with its commands as events.
+ */
+public class SmtpdObservations implements SmtpServerListener {
+
+	private static final SmtpSessionObservationConvention DEFAULT_SESSION = new DefaultSmtpSessionObservationConvention();
+
+	private static final SmtpTransactionObservationConvention DEFAULT_TRANSACTION = new DefaultSmtpTransactionObservationConvention();
+
+	private final ObservationRegistry registry;
+
+	private final @Nullable SmtpSessionObservationConvention sessionConvention;
+
+	private final @Nullable SmtpTransactionObservationConvention transactionConvention;
+
+	private final Map<String, Observed> sessions = new ConcurrentHashMap<>();
+
+	/**
+	 * Creates the observations.
+	 * @param registry the registry
+	 * @param sessionConvention a custom session convention, or {@code null} for the default
+	 * @param transactionConvention a custom transaction convention, or {@code null} for the default
+	 */
+	public SmtpdObservations(ObservationRegistry registry, @Nullable SmtpSessionObservationConvention sessionConvention,
+			@Nullable SmtpTransactionObservationConvention transactionConvention) {
+		this.registry = registry;
+		this.sessionConvention = sessionConvention;
+		this.transactionConvention = transactionConvention;
+	}
+
+	@Override
+	public void sessionStarted(Session session) {
+		SmtpSessionContext context = new SmtpSessionContext(session);
+		Observation observation = Observation
+			.createNotStarted(this.sessionConvention, DEFAULT_SESSION, () -> context, this.registry)
+			.start();
+		this.sessions.put(session.id(), new Observed(observation, context));
+	}
+
+	@Override
+	public void commandCompleted(Session session, String verb, int replyCode) {
+		Observed observed = this.sessions.get(session.id());
+		if (observed == null) {
+			return;
+		}
+		boolean positive = replyCode < 400;
+		if (verb.equals("MAIL") && positive && observed.transaction == null) {
+			SmtpTransactionContext context = new SmtpTransactionContext(session);
+			observed.transactionContext = context;
+			observed.transaction = Observation
+				.createNotStarted(this.transactionConvention, DEFAULT_TRANSACTION, () -> context, this.registry)
+				.parentObservation(observed.session)
+				.start();
+		}
+		else if (verb.equals("RCPT") && positive && observed.transactionContext != null) {
+			observed.transactionContext.setRecipients(observed.transactionContext.getRecipients() + 1);
+		}
+		Observation current = (observed.transaction != null) ? observed.transaction : observed.session;
+		current.event(Observation.Event.of(verb, verb + " " + replyCode));
+		if (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("STARTTLS")) {
+			observed.endTransaction();
+		}
+	}
+
+	@Override
+	public void messageCompleted(Session session, Envelope envelope, long size, int replyCode) {
+		Observed observed = this.sessions.get(session.id());
+		if (observed != null && observed.transaction != null && observed.transactionContext != null) {
+			observed.transactionContext.setRecipients(envelope.recipients().size());
+			observed.transactionContext.setSize(size);
+			observed.transactionContext.setReplyCode(replyCode);
+			observed.transaction.event(Observation.Event.of("DATA", "DATA " + replyCode));
+			observed.endTransaction();
+		}
+	}
+
+	@Override
+	public void sessionEnded(Session session, SessionEnd end, Duration duration) {
+		Observed observed = this.sessions.remove(session.id());
+		if (observed != null) {
+			observed.endTransaction();
+			observed.context.setEnd(end);
+			observed.session.stop();
+		}
+	}
+
+	/** The observations of one session; used from that session's event loop only. */
+	private static final class Observed {
+
+		private final Observation session;
+
+		private final SmtpSessionContext context;
+
+		private @Nullable Observation transaction;
+
+		private @Nullable SmtpTransactionContext transactionContext;
+
+		Observed(Observation session, SmtpSessionContext context) {
+			this.session = session;
+			this.context = context;
+		}
+
+		void endTransaction() {
+			if (this.transaction != null) {
+				this.transaction.stop();
+				this.transaction = null;
+				this.transactionContext = null;
+			}
+		}
+
+	}
+
+}
