@@ -1,0 +1,249 @@
+package dev.smtpd.autoconfigure.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A file of users, one {@code login:{id}encoded-password} per line; blank lines and lines starting
+ * with {@code #} are ignored. Logins may be full addresses, so one file serves many domains. A
+ * malformed line is reported with its number and skipped; the rest of the file still works.
+ * <p>
+ * {@link #users()} re-reads the file when its modification time or size changed, so edits take effect
+ * without a restart. Changes made through this class replace the file atomically and keep comments.
+ */
+public class UsersFile {
+
+	private static final Logger logger = LoggerFactory.getLogger(UsersFile.class);
+
+	private final Path path;
+
+	private volatile Loaded loaded = new Loaded(null, Map.of(), List.of());
+
+	/**
+	 * Creates a users file; it need not exist yet.
+	 * @param path the file
+	 */
+	public UsersFile(Path path) {
+		this.path = path;
+	}
+
+	/**
+	 * Returns the file.
+	 * @return the path
+	 */
+	public Path path() {
+		return this.path;
+	}
+
+	/**
+	 * Returns the users, re-reading the file if it changed since the last call.
+	 * @return login to encoded password, in file order
+	 */
+	public Map<String, String> users() {
+		Stamp stamp = stamp();
+		Loaded loaded = this.loaded;
+		if (!Objects.equals(stamp, loaded.stamp())) {
+			synchronized (this) {
+				loaded = this.loaded;
+				if (!Objects.equals(stamp, loaded.stamp())) {
+					loaded = load(stamp);
+					this.loaded = loaded;
+				}
+			}
+		}
+		return loaded.users();
+	}
+
+	/**
+	 * Returns the problems found at the last read, one per malformed line.
+	 * @return the problems, such as {@code "line 3: missing ':'"}
+	 */
+	public List<String> problems() {
+		users();
+		return this.loaded.problems();
+	}
+
+	private @Nullable Stamp stamp() {
+		try {
+			BasicFileAttributes attributes = Files.readAttributes(this.path, BasicFileAttributes.class);
+			return new Stamp(attributes.lastModifiedTime().toMillis(), attributes.size(), attributes.fileKey());
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	private Loaded load(@Nullable Stamp stamp) {
+		if (stamp == null) {
+			if (!this.loaded.users().isEmpty()) {
+				logger.warn("Users file {} is gone: no users", this.path);
+			}
+			return new Loaded(null, Map.of(), List.of());
+		}
+		List<String> lines;
+		try {
+			lines = Files.readAllLines(this.path, StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			logger.warn("Users file {} could not be read, keeping the previous users: {}", this.path, ex.toString());
+			return new Loaded(stamp, this.loaded.users(), List.of("file could not be read: " + ex.getMessage()));
+		}
+		Map<String, String> users = new LinkedHashMap<>();
+		List<String> problems = new ArrayList<>();
+		for (int i = 0; i < lines.size(); i++) {
+			String line = lines.get(i).strip();
+			if (line.isEmpty() || line.startsWith("#")) {
+				continue;
+			}
+			String problem = problem(line, users);
+			if (problem != null) {
+				problems.add("line " + (i + 1) + ": " + problem);
+				logger.warn("Users file {} line {}: {}; line skipped", this.path, i + 1, problem);
+				continue;
+			}
+			int colon = line.indexOf(':');
+			users.put(line.substring(0, colon), line.substring(colon + 1));
+		}
+		logger.info("Users file {} read: {} user{}", this.path, users.size(), (users.size() == 1) ? "" : "s");
+		return new Loaded(stamp, Collections.unmodifiableMap(users), List.copyOf(problems));
+	}
+
+	private static @Nullable String problem(String line, Map<String, String> users) {
+		int colon = line.indexOf(':');
+		if (colon < 0) {
+			return "missing ':' between login and password";
+		}
+		String login = line.substring(0, colon);
+		String encoded = line.substring(colon + 1);
+		String loginProblem = checkLogin(login);
+		if (loginProblem != null) {
+			return loginProblem;
+		}
+		if (!encoded.startsWith("{") || encoded.indexOf('}') < 2) {
+			return "password must be encoded with an {id} prefix, such as {bcrypt}";
+		}
+		if (users.containsKey(login)) {
+			return "login '" + login + "' appears twice";
+		}
+		return null;
+	}
+
+	/**
+	 * Checks a login for use in the file.
+	 * @param login the login
+	 * @return a problem, or {@code null} if it is fine
+	 */
+	public static @Nullable String checkLogin(String login) {
+		if (login.isEmpty()) {
+			return "empty login";
+		}
+		if (login.chars().anyMatch((c) -> c <= ' ' || c == ':' || c == 0x7f)) {
+			return "login must not contain spaces, control characters or ':'";
+		}
+		return null;
+	}
+
+	/**
+	 * Adds a user or changes their password, rewriting the file atomically.
+	 * @param login the login
+	 * @param encodedPassword the encoded password, with its {@code {id}} prefix
+	 * @return whether the user existed before
+	 * @throws IOException if the file cannot be written
+	 */
+	public synchronized boolean put(String login, String encodedPassword) throws IOException {
+		String problem = checkLogin(login);
+		if (problem != null) {
+			throw new IllegalArgumentException(problem);
+		}
+		List<String> lines = existingLines();
+		boolean existed = false;
+		for (int i = 0; i < lines.size(); i++) {
+			if (isLineOf(lines.get(i), login)) {
+				lines.set(i, login + ":" + encodedPassword);
+				existed = true;
+			}
+		}
+		if (!existed) {
+			lines.add(login + ":" + encodedPassword);
+		}
+		write(lines);
+		return existed;
+	}
+
+	/**
+	 * Removes a user, rewriting the file atomically.
+	 * @param login the login
+	 * @return whether the user existed
+	 * @throws IOException if the file cannot be written
+	 */
+	public synchronized boolean remove(String login) throws IOException {
+		List<String> lines = existingLines();
+		boolean removed = lines.removeIf((line) -> isLineOf(line, login));
+		if (removed) {
+			write(lines);
+		}
+		return removed;
+	}
+
+	private static boolean isLineOf(String line, String login) {
+		String stripped = line.strip();
+		return stripped.startsWith(login + ":") && !stripped.startsWith("#");
+	}
+
+	private List<String> existingLines() throws IOException {
+		try {
+			return new ArrayList<>(Files.readAllLines(this.path, StandardCharsets.UTF_8));
+		}
+		catch (NoSuchFileException ex) {
+			return new ArrayList<>(List.of("# smtpd users: login:{id}encoded-password, one per line"));
+		}
+	}
+
+	private void write(List<String> lines) throws IOException {
+		Path directory = this.path.toAbsolutePath().getParent();
+		Files.createDirectories(directory);
+		Path temporary = Files.createTempFile(directory, ".users", ".tmp");
+		try {
+			try {
+				Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+			}
+			catch (UnsupportedOperationException ex) {
+				// not a POSIX file system
+			}
+			Files.write(temporary, lines, StandardCharsets.UTF_8);
+			try {
+				Files.move(temporary, this.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			}
+			catch (AtomicMoveNotSupportedException ex) {
+				Files.move(temporary, this.path, StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
+		finally {
+			Files.deleteIfExists(temporary);
+		}
+	}
+
+	private record Stamp(long modified, long size, @Nullable Object fileKey) {
+	}
+
+	private record Loaded(@Nullable Stamp stamp, Map<String, String> users, List<String> problems) {
+	}
+
+}
