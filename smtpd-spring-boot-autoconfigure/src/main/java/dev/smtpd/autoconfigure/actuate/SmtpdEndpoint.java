@@ -12,6 +12,7 @@ import dev.smtpd.core.event.ServerStatistics;
 import dev.smtpd.core.event.SessionSnapshot;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -107,7 +108,8 @@ public class SmtpdEndpoint {
 	 */
 	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, String protocol, @Nullable String tls,
 			String hostname, boolean running, @Nullable Instant startedAt, @Nullable Long uptimeSeconds,
-			Map<String, Object> limits, @Nullable Totals totals, List<SessionDescriptor> sessions) {
+			Map<String, Object> limits, @Nullable Totals totals, List<SessionDescriptor> sessions)
+			implements OperationResponseBody {
 	}
 
 	/**
@@ -138,7 +140,7 @@ public class SmtpdEndpoint {
 	 */
 	public record SessionDescriptor(String id, String peer, @Nullable String proxySource, String state,
 			@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands, long bytesIn,
-			Instant startedAt, double idleSeconds) {
+			Instant startedAt, double idleSeconds) implements OperationResponseBody {
 
 		static SessionDescriptor of(SessionSnapshot session) {
 			return new SessionDescriptor(session.id(),
@@ -156,7 +158,7 @@ public class SmtpdEndpoint {
 	 * @param id the session id
 	 * @param closed whether such a session was open and is being closed
 	 */
-	public record CloseDescriptor(String id, boolean closed) {
+	public record CloseDescriptor(String id, boolean closed) implements OperationResponseBody {
 	}
 
 }

@@ -1,0 +1,154 @@
+package dev.smtpd.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+
+import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
+import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.auth.AuthMechanism;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.handler.SmtpHandler;
+import io.netty.handler.ssl.ClientAuth;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnThreading;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.thread.Threading;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+
+/**
+ * Auto-configuration of the embedded SMTP server: a {@link SmtpServer} built from the {@code smtpd.*}
+ * properties and the {@link SmtpHandler}, {@link SmtpCommand}, {@link Authenticator},
+ * {@link AuthMechanism}, {@link SmtpServerListener} and {@link SmtpServerCustomizer} beans of the
+ * context, started and stopped with it.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
+@ConditionalOnClass(SmtpServer.class)
+@ConditionalOnBooleanProperty(name = "smtpd.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(SmtpdProperties.class)
+public final class SmtpdAutoConfiguration {
+
+	/** The bean name of the executor that runs handler hooks on virtual threads. */
+	public static final String HOOK_EXECUTOR_BEAN_NAME = "smtpdHookExecutor";
+
+	@Bean
+	@ConditionalOnMissingBean
+	SmtpServer smtpServer(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers,
+			ObjectProvider<SmtpCommand> commands, ObjectProvider<Authenticator> authenticator,
+			ObjectProvider<AuthMechanism> mechanisms, ObjectProvider<SmtpServerListener> listeners,
+			ObjectProvider<SmtpServerCustomizer> customizers, ObjectProvider<SmtpdSslContexts> sslContexts,
+			@org.springframework.beans.factory.annotation.Qualifier(HOOK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> hookExecutor) {
+		SmtpdSslContexts ssl = sslContexts.getIfAvailable();
+		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(
+				handlers.orderedStream().toList(), commands.orderedStream().toList(), authenticator.getIfUnique(),
+				mechanisms.orderedStream().toList(), listeners.orderedStream().toList(), hookExecutor.getIfAvailable(),
+				(ssl != null) ? ssl.contexts() : null);
+		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+		return builder.build();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SmtpServerLifecycle smtpServerLifecycle(SmtpServer server, ConfigurableEnvironment environment,
+			ApplicationEventPublisher publisher) {
+		Duration phaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
+				Duration.ofSeconds(30));
+		// leave a little of the phase for closing what is left after the grace period
+		Duration grace = phaseTimeout.minus(phaseTimeout.dividedBy(10));
+		return new SmtpServerLifecycle(server, environment, publisher, grace);
+	}
+
+	/**
+	 * Runs handler hooks on virtual threads when {@code spring.threads.virtual.enabled=true} on Java 21+.
+	 * Without it the server uses its own bounded pool.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnThreading(Threading.VIRTUAL)
+	static class VirtualThreadsConfiguration {
+
+		@Bean(name = HOOK_EXECUTOR_BEAN_NAME)
+		@ConditionalOnMissingBean(name = HOOK_EXECUTOR_BEAN_NAME)
+		SimpleAsyncTaskExecutor smtpdHookExecutor() {
+			SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("smtpd-hook-");
+			executor.setVirtualThreads(true);
+			return executor;
+		}
+
+	}
+
+	/**
+	 * TLS from the SSL bundle {@code smtpd.ssl.bundle} names.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty("smtpd.ssl.bundle")
+	@ConditionalOnClass(name = "io.netty.handler.ssl.SslContext")
+	static class SslConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		SmtpdSslContexts smtpdSslContexts(SmtpdProperties properties, ObjectProvider<SslBundles> bundles) {
+			SmtpdProperties.Ssl ssl = properties.getSsl();
+			String name = ssl.getBundle();
+			SslBundles available = bundles.getIfAvailable();
+			if (available == null) {
+				throw new InvalidConfigurationPropertyValueException("smtpd.ssl.bundle", name,
+						"No SSL bundles are configured (spring.ssl.bundle.*)");
+			}
+			ClientAuth clientAuth = switch (ssl.getClientAuth().toLowerCase(Locale.ROOT)) {
+				case "none" -> ClientAuth.NONE;
+				case "want" -> ClientAuth.OPTIONAL;
+				case "need" -> ClientAuth.REQUIRE;
+				default -> throw new InvalidConfigurationPropertyValueException("smtpd.ssl.client-auth",
+						ssl.getClientAuth(), "Use none, want or need");
+			};
+			boolean forceJdk = switch (ssl.getProvider().toLowerCase(Locale.ROOT)) {
+				case "auto" -> false;
+				case "jdk" -> true;
+				default -> throw new InvalidConfigurationPropertyValueException("smtpd.ssl.provider", ssl.getProvider(),
+						"Use auto or jdk");
+			};
+			SmtpServerBuilders.tlsMode(ssl);
+			try {
+				return new SmtpdSslContexts(new SslBundleSslContexts(available, name, clientAuth, forceJdk));
+			}
+			catch (NoSuchSslBundleException ex) {
+				throw new InvalidConfigurationPropertyValueException("smtpd.ssl.bundle", name,
+						"No SSL bundle with this name (spring.ssl.bundle.*)");
+			}
+			catch (IllegalStateException ex) {
+				throw new InvalidConfigurationPropertyValueException("smtpd.ssl.bundle", name, ex.getMessage());
+			}
+		}
+
+	}
+
+	/**
+	 * The server's TLS contexts, as a bean so health and tests can see the certificate in use.
+	 *
+	 * @param contexts the contexts
+	 */
+	public record SmtpdSslContexts(SslBundleSslContexts contexts) {
+	}
+
+	static List<String> builtInHandlerNames() {
+		return BuiltInHandlers.NAMES;
+	}
+
+}

@@ -1,0 +1,687 @@
+package dev.smtpd.autoconfigure;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the embedded SMTP server ({@code smtpd.*}).
+ */
+@ConfigurationProperties("smtpd")
+public class SmtpdProperties {
+
+	/**
+	 * Whether to start the SMTP server.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Network address to bind to; all interfaces when unset.
+	 */
+	private @Nullable InetAddress address;
+
+	/**
+	 * Port to listen on; 0 picks a free port, published as local.smtpd.port.
+	 */
+	private int port = 8025;
+
+	/**
+	 * Protocol to speak: smtp or lmtp.
+	 */
+	private String protocol = "smtp";
+
+	/**
+	 * Name in the greeting and the EHLO reply; the local host name when unset.
+	 */
+	private @Nullable String hostname;
+
+	/**
+	 * Second part of the greeting; the product name and version when unset.
+	 */
+	private @Nullable String ident;
+
+	/**
+	 * Idle time between commands, or while a reply cannot be written, before 421 and close.
+	 */
+	private Duration timeout = Duration.ofMinutes(5);
+
+	/**
+	 * Longest time one DATA phase may take, however slowly the client sends.
+	 */
+	private Duration dataTimeout = Duration.ofMinutes(10);
+
+	/**
+	 * Largest message accepted, advertised as SIZE; larger messages get 552.
+	 */
+	private DataSize dataSizeLimit = DataSize.ofMegabytes(32);
+
+	/**
+	 * Octets of a command line including CRLF, before the extension allowances; longer lines get 500.
+	 */
+	private int commandSizeLimit = 512;
+
+	/**
+	 * Octets of a text line in DATA including CRLF; longer lines get 500 after the final dot.
+	 */
+	private int lineLengthLimit = 1001;
+
+	/**
+	 * Longest local part of an address in octets; 0 for no limit.
+	 */
+	private int localPartLimit = 0;
+
+	/**
+	 * Recipients per transaction; more get 452.
+	 */
+	private int maxRecipients = 1000;
+
+	/**
+	 * Whether to advertise and accept SMTPUTF8 (RFC 6531).
+	 */
+	private boolean smtputf8 = false;
+
+	/**
+	 * Whether to also hand handlers the message content decoded as a string.
+	 */
+	private boolean decodeData = false;
+
+	/**
+	 * Unrecognized commands a session may send before 502 and close.
+	 */
+	private int maxUnrecognizedCommands = 10;
+
+	/**
+	 * Connections at once; over it, 421 and close. Unlimited when unset.
+	 */
+	private @Nullable Integer maxConnections;
+
+	/**
+	 * Connections at once from one client address; over it, 421 and close. Unlimited when unset.
+	 */
+	private @Nullable Integer maxConnectionsPerAddress;
+
+	/**
+	 * Message bytes kept in memory before the rest goes to a temporary file.
+	 */
+	private DataSize memoryThreshold = DataSize.ofMegabytes(1);
+
+	/**
+	 * Directory for messages larger than the memory threshold; the system's temporary directory when unset.
+	 */
+	private @Nullable Path tempDirectory;
+
+	/**
+	 * Built-in handlers used when the context has no SmtpHandler bean: sink, debugging, maildir, mbox,
+	 * relay; several form a chain.
+	 */
+	private List<String> handler = new ArrayList<>(List.of("debugging"));
+
+	private final CommandCallLimit commandCallLimit = new CommandCallLimit();
+
+	private final Auth auth = new Auth();
+
+	private final Ssl ssl = new Ssl();
+
+	private final ProxyProtocol proxyProtocol = new ProxyProtocol();
+
+	private final Maildir maildir = new Maildir();
+
+	private final Mbox mbox = new Mbox();
+
+	private final Relay relay = new Relay();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable InetAddress getAddress() {
+		return this.address;
+	}
+
+	public void setAddress(@Nullable InetAddress address) {
+		this.address = address;
+	}
+
+	public int getPort() {
+		return this.port;
+	}
+
+	public void setPort(int port) {
+		this.port = port;
+	}
+
+	public String getProtocol() {
+		return this.protocol;
+	}
+
+	public void setProtocol(String protocol) {
+		this.protocol = protocol;
+	}
+
+	public @Nullable String getHostname() {
+		return this.hostname;
+	}
+
+	public void setHostname(@Nullable String hostname) {
+		this.hostname = hostname;
+	}
+
+	public @Nullable String getIdent() {
+		return this.ident;
+	}
+
+	public void setIdent(@Nullable String ident) {
+		this.ident = ident;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public Duration getDataTimeout() {
+		return this.dataTimeout;
+	}
+
+	public void setDataTimeout(Duration dataTimeout) {
+		this.dataTimeout = dataTimeout;
+	}
+
+	public DataSize getDataSizeLimit() {
+		return this.dataSizeLimit;
+	}
+
+	public void setDataSizeLimit(DataSize dataSizeLimit) {
+		this.dataSizeLimit = dataSizeLimit;
+	}
+
+	public int getCommandSizeLimit() {
+		return this.commandSizeLimit;
+	}
+
+	public void setCommandSizeLimit(int commandSizeLimit) {
+		this.commandSizeLimit = commandSizeLimit;
+	}
+
+	public int getLineLengthLimit() {
+		return this.lineLengthLimit;
+	}
+
+	public void setLineLengthLimit(int lineLengthLimit) {
+		this.lineLengthLimit = lineLengthLimit;
+	}
+
+	public int getLocalPartLimit() {
+		return this.localPartLimit;
+	}
+
+	public void setLocalPartLimit(int localPartLimit) {
+		this.localPartLimit = localPartLimit;
+	}
+
+	public int getMaxRecipients() {
+		return this.maxRecipients;
+	}
+
+	public void setMaxRecipients(int maxRecipients) {
+		this.maxRecipients = maxRecipients;
+	}
+
+	public boolean isSmtputf8() {
+		return this.smtputf8;
+	}
+
+	public void setSmtputf8(boolean smtputf8) {
+		this.smtputf8 = smtputf8;
+	}
+
+	public boolean isDecodeData() {
+		return this.decodeData;
+	}
+
+	public void setDecodeData(boolean decodeData) {
+		this.decodeData = decodeData;
+	}
+
+	public int getMaxUnrecognizedCommands() {
+		return this.maxUnrecognizedCommands;
+	}
+
+	public void setMaxUnrecognizedCommands(int maxUnrecognizedCommands) {
+		this.maxUnrecognizedCommands = maxUnrecognizedCommands;
+	}
+
+	public @Nullable Integer getMaxConnections() {
+		return this.maxConnections;
+	}
+
+	public void setMaxConnections(@Nullable Integer maxConnections) {
+		this.maxConnections = maxConnections;
+	}
+
+	public @Nullable Integer getMaxConnectionsPerAddress() {
+		return this.maxConnectionsPerAddress;
+	}
+
+	public void setMaxConnectionsPerAddress(@Nullable Integer maxConnectionsPerAddress) {
+		this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+	}
+
+	public DataSize getMemoryThreshold() {
+		return this.memoryThreshold;
+	}
+
+	public void setMemoryThreshold(DataSize memoryThreshold) {
+		this.memoryThreshold = memoryThreshold;
+	}
+
+	public @Nullable Path getTempDirectory() {
+		return this.tempDirectory;
+	}
+
+	public void setTempDirectory(@Nullable Path tempDirectory) {
+		this.tempDirectory = tempDirectory;
+	}
+
+	public List<String> getHandler() {
+		return this.handler;
+	}
+
+	public void setHandler(List<String> handler) {
+		this.handler = handler;
+	}
+
+	public CommandCallLimit getCommandCallLimit() {
+		return this.commandCallLimit;
+	}
+
+	public Auth getAuth() {
+		return this.auth;
+	}
+
+	public Ssl getSsl() {
+		return this.ssl;
+	}
+
+	public ProxyProtocol getProxyProtocol() {
+		return this.proxyProtocol;
+	}
+
+	public Maildir getMaildir() {
+		return this.maildir;
+	}
+
+	public Mbox getMbox() {
+		return this.mbox;
+	}
+
+	public Relay getRelay() {
+		return this.relay;
+	}
+
+	/**
+	 * How often each command may be used in one session.
+	 */
+	public static class CommandCallLimit {
+
+		/**
+		 * Calls allowed per command per session, then 421 and close; unlimited when unset.
+		 */
+		private @Nullable Integer defaultLimit;
+
+		/**
+		 * Calls allowed per session for particular commands, by verb, such as NOOP: 5.
+		 */
+		private Map<String, Integer> commands = new LinkedHashMap<>();
+
+		public @Nullable Integer getDefault() {
+			return this.defaultLimit;
+		}
+
+		public void setDefault(@Nullable Integer defaultLimit) {
+			this.defaultLimit = defaultLimit;
+		}
+
+		public Map<String, Integer> getCommands() {
+			return this.commands;
+		}
+
+		public void setCommands(Map<String, Integer> commands) {
+			this.commands = commands;
+		}
+
+	}
+
+	/**
+	 * SMTP authentication (RFC 4954).
+	 */
+	public static class Auth {
+
+		/**
+		 * Whether MAIL, RCPT, DATA, VRFY and HELP need AUTH first (530 before).
+		 */
+		private boolean required = false;
+
+		/**
+		 * Whether AUTH is offered only after TLS.
+		 */
+		private boolean requireTls = true;
+
+		/**
+		 * SASL mechanisms not to offer, such as LOGIN.
+		 */
+		private List<String> excludeMechanisms = new ArrayList<>();
+
+		/**
+		 * Users and their encoded passwords ({bcrypt}..., {argon2}..., {pbkdf2}...), by login. Logins with
+		 * '@' or '.' need brackets: smtpd.auth.users.[alice@example.com].
+		 */
+		private Map<String, String> users = new LinkedHashMap<>();
+
+		/**
+		 * File of login:{id}encoded-password lines, re-read when it changes.
+		 */
+		private @Nullable Path usersFile;
+
+		/**
+		 * Failed AUTH attempts one client address may make before 421 and close; 0 for no limit.
+		 */
+		private int maxFailures = 10;
+
+		/**
+		 * Delay before answering a failed AUTH; it doubles with each further failure from the address.
+		 */
+		private Duration failureDelay = Duration.ofMillis(500);
+
+		public boolean isRequired() {
+			return this.required;
+		}
+
+		public void setRequired(boolean required) {
+			this.required = required;
+		}
+
+		public boolean isRequireTls() {
+			return this.requireTls;
+		}
+
+		public void setRequireTls(boolean requireTls) {
+			this.requireTls = requireTls;
+		}
+
+		public List<String> getExcludeMechanisms() {
+			return this.excludeMechanisms;
+		}
+
+		public void setExcludeMechanisms(List<String> excludeMechanisms) {
+			this.excludeMechanisms = excludeMechanisms;
+		}
+
+		public Map<String, String> getUsers() {
+			return this.users;
+		}
+
+		public void setUsers(Map<String, String> users) {
+			this.users = users;
+		}
+
+		public @Nullable Path getUsersFile() {
+			return this.usersFile;
+		}
+
+		public void setUsersFile(@Nullable Path usersFile) {
+			this.usersFile = usersFile;
+		}
+
+		public int getMaxFailures() {
+			return this.maxFailures;
+		}
+
+		public void setMaxFailures(int maxFailures) {
+			this.maxFailures = maxFailures;
+		}
+
+		public Duration getFailureDelay() {
+			return this.failureDelay;
+		}
+
+		public void setFailureDelay(Duration failureDelay) {
+			this.failureDelay = failureDelay;
+		}
+
+	}
+
+	/**
+	 * TLS, from a Spring SSL bundle.
+	 */
+	public static class Ssl {
+
+		/**
+		 * Name of the SSL bundle (spring.ssl.bundle.*) to use; TLS is off when unset.
+		 */
+		private @Nullable String bundle;
+
+		/**
+		 * How TLS is offered: starttls, or implicit for TLS from the first byte (SMTPS).
+		 */
+		private String mode = "starttls";
+
+		/**
+		 * Whether clients must use STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.
+		 */
+		private boolean requireStarttls = false;
+
+		/**
+		 * Whether to ask clients for a certificate: none, want or need.
+		 */
+		private String clientAuth = "none";
+
+		/**
+		 * Longest time a TLS handshake may take before the connection is closed.
+		 */
+		private Duration handshakeTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * TLS implementation: auto (OpenSSL when netty-tcnative is present, else the JDK's) or jdk.
+		 */
+		private String provider = "auto";
+
+		public @Nullable String getBundle() {
+			return this.bundle;
+		}
+
+		public void setBundle(@Nullable String bundle) {
+			this.bundle = bundle;
+		}
+
+		public String getMode() {
+			return this.mode;
+		}
+
+		public void setMode(String mode) {
+			this.mode = mode;
+		}
+
+		public boolean isRequireStarttls() {
+			return this.requireStarttls;
+		}
+
+		public void setRequireStarttls(boolean requireStarttls) {
+			this.requireStarttls = requireStarttls;
+		}
+
+		public String getClientAuth() {
+			return this.clientAuth;
+		}
+
+		public void setClientAuth(String clientAuth) {
+			this.clientAuth = clientAuth;
+		}
+
+		public Duration getHandshakeTimeout() {
+			return this.handshakeTimeout;
+		}
+
+		public void setHandshakeTimeout(Duration handshakeTimeout) {
+			this.handshakeTimeout = handshakeTimeout;
+		}
+
+		public String getProvider() {
+			return this.provider;
+		}
+
+		public void setProvider(String provider) {
+			this.provider = provider;
+		}
+
+	}
+
+	/**
+	 * PROXY protocol (v1 and v2) in front of the SMTP conversation.
+	 */
+	public static class ProxyProtocol {
+
+		/**
+		 * Whether to expect a PROXY protocol header before the greeting.
+		 */
+		private boolean enabled = false;
+
+		/**
+		 * Time to wait for the PROXY header before closing.
+		 */
+		private Duration timeout = Duration.ofSeconds(5);
+
+		/**
+		 * Networks (CIDR) allowed to send a PROXY header.
+		 */
+		private List<String> trustedProxies = new ArrayList<>(List.of("127.0.0.0/8", "::1/128"));
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public List<String> getTrustedProxies() {
+			return this.trustedProxies;
+		}
+
+		public void setTrustedProxies(List<String> trustedProxies) {
+			this.trustedProxies = trustedProxies;
+		}
+
+	}
+
+	/**
+	 * The maildir built-in handler.
+	 */
+	public static class Maildir {
+
+		/**
+		 * Maildir root; tmp, new and cur are created in it.
+		 */
+		private Path path = Path.of("./mail");
+
+		/**
+		 * Whether to put a Received header in front of each stored message.
+		 */
+		private boolean addReceivedHeader = false;
+
+		public Path getPath() {
+			return this.path;
+		}
+
+		public void setPath(Path path) {
+			this.path = path;
+		}
+
+		public boolean isAddReceivedHeader() {
+			return this.addReceivedHeader;
+		}
+
+		public void setAddReceivedHeader(boolean addReceivedHeader) {
+			this.addReceivedHeader = addReceivedHeader;
+		}
+
+	}
+
+	/**
+	 * The mbox built-in handler.
+	 */
+	public static class Mbox {
+
+		/**
+		 * File that messages are appended to.
+		 */
+		private Path path = Path.of("./mail.mbox");
+
+		public Path getPath() {
+			return this.path;
+		}
+
+		public void setPath(Path path) {
+			this.path = path;
+		}
+
+	}
+
+	/**
+	 * The relay built-in handler.
+	 */
+	public static class Relay {
+
+		/**
+		 * Upstream SMTP server that messages are forwarded to.
+		 */
+		private @Nullable String host;
+
+		/**
+		 * Port of the upstream SMTP server.
+		 */
+		private int port = 25;
+
+		public @Nullable String getHost() {
+			return this.host;
+		}
+
+		public void setHost(@Nullable String host) {
+			this.host = host;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+	}
+
+}

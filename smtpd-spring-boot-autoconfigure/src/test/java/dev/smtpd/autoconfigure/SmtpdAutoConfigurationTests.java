@@ -1,0 +1,441 @@
+package dev.smtpd.autoconfigure;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.auth.AuthResult;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.handler.DebuggingHandler;
+import dev.smtpd.core.handler.MaildirHandler;
+import dev.smtpd.core.handler.MboxHandler;
+import dev.smtpd.core.handler.RelayHandler;
+import dev.smtpd.core.handler.SinkHandler;
+import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.tls.TlsMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every default, override, condition and startup failure of {@link SmtpdAutoConfiguration}.
+ */
+class SmtpdAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class))
+		.withPropertyValues("smtpd.port=0", "smtpd.address=127.0.0.1");
+
+	@TempDir
+	Path directory;
+
+	@Test
+	void whenNothingIsConfiguredThenTheDefaultsOfTheDesignApply() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(SmtpServer.class).hasSingleBean(SmtpServerLifecycle.class);
+			SmtpServerConfig config = context.getBean(SmtpServer.class).config();
+			assertThat(config.timeout()).isEqualTo(Duration.ofMinutes(5));
+			assertThat(config.dataTimeout()).isEqualTo(Duration.ofMinutes(10));
+			assertThat(config.dataSizeLimit()).isEqualTo(32L * 1024 * 1024);
+			assertThat(config.commandSizeLimit()).isEqualTo(512);
+			assertThat(config.lineLengthLimit()).isEqualTo(1001);
+			assertThat(config.localPartLimit()).isZero();
+			assertThat(config.maxRecipients()).isEqualTo(1000);
+			assertThat(config.smtputf8()).isFalse();
+			assertThat(config.decodeData()).isFalse();
+			assertThat(config.commandCallLimit()).isZero();
+			assertThat(config.maxConnections()).isZero();
+			assertThat(config.maxConnectionsPerAddress()).isZero();
+			assertThat(config.maxUnrecognizedCommands()).isEqualTo(10);
+			assertThat(config.memoryThreshold()).isEqualTo(1024 * 1024);
+			assertThat(config.authRequired()).isFalse();
+			assertThat(config.authRequireTls()).isTrue();
+			assertThat(config.tlsMode()).isNull();
+			assertThat(config.ident()).startsWith("smtpd-spring-boot");
+			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(DebuggingHandler.class);
+		});
+	}
+
+	@Test
+	void defaultPortIs8025() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class))
+			.run((context) -> assertThat(context.getBean(SmtpServer.class).config().port()).isEqualTo(8025));
+	}
+
+	@Test
+	void everyPropertyReachesTheServer() {
+		this.runner
+			.withPropertyValues("smtpd.hostname=mx.example.org", "smtpd.ident=Test ESMTP", "smtpd.timeout=30s",
+					"smtpd.data-timeout=2m", "smtpd.data-size-limit=10MB", "smtpd.command-size-limit=1024",
+					"smtpd.line-length-limit=2000", "smtpd.local-part-limit=64", "smtpd.max-recipients=50",
+					"smtpd.smtputf8=true", "smtpd.decode-data=true", "smtpd.command-call-limit.default=100",
+					"smtpd.command-call-limit.commands.NOOP=5", "smtpd.command-call-limit.commands.vrfy=2",
+					"smtpd.max-connections=200", "smtpd.max-connections-per-address=20",
+					"smtpd.max-unrecognized-commands=3", "smtpd.memory-threshold=64KB",
+					"smtpd.temp-directory=" + this.directory, "smtpd.auth.require-tls=false",
+					"smtpd.auth.max-failures=4", "smtpd.auth.failure-delay=1s", "smtpd.handler=sink")
+			.run((context) -> {
+				SmtpServerConfig config = context.getBean(SmtpServer.class).config();
+				assertThat(config.hostname()).isEqualTo("mx.example.org");
+				assertThat(config.ident()).isEqualTo("Test ESMTP");
+				assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(30));
+				assertThat(config.dataTimeout()).isEqualTo(Duration.ofMinutes(2));
+				assertThat(config.dataSizeLimit()).isEqualTo(10L * 1024 * 1024);
+				assertThat(config.commandSizeLimit()).isEqualTo(1024);
+				assertThat(config.lineLengthLimit()).isEqualTo(2000);
+				assertThat(config.localPartLimit()).isEqualTo(64);
+				assertThat(config.maxRecipients()).isEqualTo(50);
+				assertThat(config.smtputf8()).isTrue();
+				assertThat(config.decodeData()).isTrue();
+				assertThat(config.commandCallLimit()).isEqualTo(100);
+				assertThat(config.commandCallLimit("NOOP")).isEqualTo(5);
+				assertThat(config.commandCallLimit("VRFY")).isEqualTo(2);
+				assertThat(config.maxConnections()).isEqualTo(200);
+				assertThat(config.maxConnectionsPerAddress()).isEqualTo(20);
+				assertThat(config.maxUnrecognizedCommands()).isEqualTo(3);
+				assertThat(config.memoryThreshold()).isEqualTo(64 * 1024);
+				assertThat(config.tempDirectory()).isEqualTo(this.directory);
+				assertThat(config.authRequireTls()).isFalse();
+				assertThat(config.authMaxFailures()).isEqualTo(4);
+				assertThat(config.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+				assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(SinkHandler.class);
+			});
+	}
+
+	@Test
+	void whenDisabledThenNothingIsCreated() {
+		this.runner.withPropertyValues("smtpd.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(SmtpServer.class)
+				.doesNotHaveBean(SmtpServerLifecycle.class));
+	}
+
+	@Test
+	void userServerBeanWins() {
+		this.runner.withUserConfiguration(OwnServer.class).run((context) -> {
+			assertThat(context).hasSingleBean(SmtpServer.class);
+			assertThat(context.getBean(SmtpServer.class).config().hostname()).isEqualTo("own.example");
+		});
+	}
+
+	@Test
+	void handlerBeansFormTheChainInOrderAndReplaceTheBuiltInOnes() {
+		this.runner.withUserConfiguration(TwoHandlers.class).withPropertyValues("smtpd.handler=sink").run((context) -> {
+			List<SmtpHandler> handlers = context.getBean(SmtpServer.class).handlers();
+			assertThat(handlers).containsExactly(context.getBean("first", SmtpHandler.class),
+					context.getBean("second", SmtpHandler.class));
+		});
+	}
+
+	@Test
+	void builtInHandlersFormAChain() {
+		this.runner
+			.withPropertyValues("smtpd.handler=debugging,maildir,mbox,relay,sink",
+					"smtpd.maildir.path=" + this.directory.resolve("Maildir"),
+					"smtpd.mbox.path=" + this.directory.resolve("mail.mbox"), "smtpd.relay.host=127.0.0.1",
+					"smtpd.relay.port=2525")
+			.run((context) -> {
+				assertThat(context.getBean(SmtpServer.class).handlers()).hasExactlyElementsOfTypes(DebuggingHandler.class,
+						MaildirHandler.class, MboxHandler.class, RelayHandler.class, SinkHandler.class);
+				assertThat(this.directory.resolve("Maildir/new")).isDirectory();
+				assertThat(this.directory.resolve("Maildir/cur")).isDirectory();
+			});
+	}
+
+	@Test
+	void commandsAuthenticatorAndCustomizersAreApplied() {
+		this.runner.withUserConfiguration(Extras.class).withPropertyValues("smtpd.max-recipients=10").run((context) -> {
+			SmtpServer server = context.getBean(SmtpServer.class);
+			assertThat(server.commands()).extracting(SmtpCommand::verb).containsExactly("PING");
+			// the customizer runs after the properties
+			assertThat(server.config().maxRecipients()).isEqualTo(3);
+			assertThat(server.config().authRequired()).isTrue();
+		});
+	}
+
+	@Test
+	void serverStartsWithTheContextAndPublishesItsPortAndAnEvent() {
+		this.runner.withUserConfiguration(StartedListener.class).run((context) -> {
+			SmtpServer server = context.getBean(SmtpServer.class);
+			assertThat(server.isRunning()).isTrue();
+			int port = server.port();
+			assertThat(port).isPositive();
+			assertThat(context.getEnvironment().getProperty("local.smtpd.port", Integer.class)).isEqualTo(port);
+			assertThat(context.getBean(StartedListener.class).port).isEqualTo(port);
+			try (Socket socket = new Socket("127.0.0.1", port)) {
+				socket.setSoTimeout(5000);
+				assertThat(new String(socket.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("220 ");
+			}
+		});
+	}
+
+	@Test
+	void closingTheContextStopsTheServerAndTellsIdleSessions421() throws Exception {
+		int[] port = new int[1];
+		Socket socket = new Socket();
+		try (socket) {
+			this.runner.run((context) -> {
+				port[0] = context.getBean(SmtpServer.class).port();
+				socket.connect(new java.net.InetSocketAddress("127.0.0.1", port[0]));
+				socket.setSoTimeout(5000);
+				readLine(socket.getInputStream());
+			});
+			assertThat(readLine(socket.getInputStream())).startsWith("421 4.3.2");
+		}
+		try (Socket refused = new Socket()) {
+			org.assertj.core.api.Assertions.assertThatExceptionOfType(java.net.ConnectException.class)
+				.isThrownBy(() -> refused.connect(new java.net.InetSocketAddress("127.0.0.1", port[0]), 2000));
+		}
+	}
+
+	@Test
+	void transactionUnderWayMayFinishDuringGracefulShutdown() throws Exception {
+		Socket socket = new Socket();
+		try (socket) {
+			this.runner.withPropertyValues("smtpd.handler=sink").run((context) -> {
+				socket.connect(new java.net.InetSocketAddress("127.0.0.1", context.getBean(SmtpServer.class).port()));
+				socket.setSoTimeout(10000);
+				InputStream in = socket.getInputStream();
+				OutputStream out = socket.getOutputStream();
+				readLine(in);
+				out.write("HELO c\r\nMAIL FROM:<a@example.com>\r\n".getBytes(StandardCharsets.US_ASCII));
+				readLine(in);
+				readLine(in);
+				Thread closer = new Thread(context::close);
+				closer.start();
+				// the session has a sender: it is not closed at once, the message still gets through
+				out.write("RCPT TO:<b@example.com>\r\nDATA\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(readLine(in)).startsWith("250");
+				assertThat(readLine(in)).startsWith("354");
+				out.write("Subject: late\r\n\r\nstill delivered\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(readLine(in)).startsWith("250");
+				assertThat(readLine(in)).startsWith("421 4.3.2");
+				closer.join(20_000);
+			});
+		}
+	}
+
+	@Test
+	@EnabledForJreRange(min = JRE.JAVA_21)
+	void withVirtualThreadsHooksRunOnVirtualThreads() {
+		this.runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+			assertThat(context).hasBean(SmtpdAutoConfiguration.HOOK_EXECUTOR_BEAN_NAME);
+			Executor executor = context.getBean(SmtpdAutoConfiguration.HOOK_EXECUTOR_BEAN_NAME, Executor.class);
+			assertThat(executor).isInstanceOf(SimpleAsyncTaskExecutor.class);
+			java.util.concurrent.CompletableFuture<Boolean> virtual = new java.util.concurrent.CompletableFuture<>();
+			executor.execute(() -> {
+				try {
+					// Thread.isVirtual() is Java 21 API; the build targets 17
+					virtual.complete((Boolean) Thread.class.getMethod("isVirtual").invoke(Thread.currentThread()));
+				}
+				catch (ReflectiveOperationException ex) {
+					virtual.completeExceptionally(ex);
+				}
+			});
+			assertThat(virtual.get()).isTrue();
+		});
+	}
+
+	@Test
+	void withoutVirtualThreadsTheServerUsesItsBoundedPool() {
+		this.runner.run((context) -> assertThat(context).doesNotHaveBean(SmtpdAutoConfiguration.HOOK_EXECUTOR_BEAN_NAME));
+	}
+
+	@Test
+	void unknownHandlerFailsStartupNamingTheProperty() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.handler=debugging,carrier-pigeon"), "smtpd.handler",
+				"carrier-pigeon");
+	}
+
+	@Test
+	void maildirThatCannotBeCreatedFailsStartup() throws Exception {
+		Path file = Files.writeString(this.directory.resolve("file"), "x");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.handler=maildir", "smtpd.maildir.path=" + file.resolve("sub")),
+				"smtpd.maildir.path", "cannot be created");
+	}
+
+	@Test
+	void relayWithoutHostFailsStartup() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.handler=relay"), "smtpd.relay.host", "upstream host");
+	}
+
+	@Test
+	void badValuesFailStartupNamingTheProperty() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.data-size-limit=-1MB"), "smtpd.data-size-limit", "negative");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.port=70000"), "smtpd.port", "65535");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.command-size-limit=100"), "smtpd.command-size-limit", "512");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.line-length-limit=80"), "smtpd.line-length-limit", "1001");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.max-recipients=0"), "smtpd.max-recipients", "at least 1");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.max-connections=0"), "smtpd.max-connections", "at least 1");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.timeout=0s"), "smtpd.timeout", "positive");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.command-call-limit.commands.NOOP=0"),
+				"smtpd.command-call-limit.commands.NOOP", "at least 1");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.protocol=lmtp"), "smtpd.protocol", "not supported yet");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true"),
+				"smtpd.proxy-protocol.enabled", "not supported yet");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.mode=sometimes"), "smtpd.ssl.mode", "starttls");
+	}
+
+	@Test
+	void authRequiredWithRequireTlsAndNoSslBundleFailsStartup() {
+		assertStartupFails(this.runner.withUserConfiguration(AnAuthenticator.class).withPropertyValues("smtpd.auth.required=true"),
+				"smtpd.auth.required", "smtpd.ssl.bundle");
+	}
+
+	@Test
+	void authRequiredWithoutAnyAuthenticatorFailsStartup() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.auth.required=true", "smtpd.auth.require-tls=false"),
+				"smtpd.auth.required", "Authenticator");
+	}
+
+	@Test
+	void unknownSslBundleFailsStartup() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.bundle=missing"), "smtpd.ssl.bundle", "missing");
+	}
+
+	@Test
+	void requireStarttlsWithoutTlsFailsStartup() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.require-starttls=true"), "smtpd.ssl.require-starttls",
+				"smtpd.ssl.bundle");
+	}
+
+	@Test
+	void portThatIsTakenFailsStartup() throws Exception {
+		try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			this.runner.withPropertyValues("smtpd.port=" + taken.getLocalPort()).run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining("Could not bind SMTP server");
+			});
+		}
+	}
+
+	private static void assertStartupFails(ApplicationContextRunner runner, String property, String text) {
+		runner.run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable failure = context.getStartupFailure();
+			Throwable cause = failure;
+			while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
+				cause = cause.getCause();
+			}
+			assertThat(cause).as("failure %s", failure).isInstanceOf(InvalidConfigurationPropertyValueException.class);
+			InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) cause;
+			assertThat(invalid.getName()).isEqualTo(property);
+			assertThat(invalid.getMessage() + " " + invalid.getValue() + " " + invalid.getReason()).contains(text);
+		});
+	}
+
+	private static String readLine(InputStream in) throws java.io.IOException {
+		StringBuilder line = new StringBuilder();
+		int c;
+		while ((c = in.read()) != -1 && c != '\n') {
+			if (c != '\r') {
+				line.append((char) c);
+			}
+		}
+		return line.toString();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OwnServer {
+
+		@Bean
+		SmtpServer ownServer() {
+			return SmtpServer.builder().port(0).hostname("own.example").build();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class TwoHandlers {
+
+		@Bean
+		@Order(2)
+		SmtpHandler second() {
+			return new SmtpHandler() {
+			};
+		}
+
+		@Bean
+		@Order(1)
+		SmtpHandler first() {
+			return new SmtpHandler() {
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AnAuthenticator {
+
+		@Bean
+		Authenticator authenticator() {
+			return (session, mechanism, credentials) -> AuthResult.failure();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Extras extends AnAuthenticator {
+
+		@Bean
+		SmtpCommand ping() {
+			return new SmtpCommand() {
+
+				@Override
+				public String verb() {
+					return "PING";
+				}
+
+				@Override
+				public String syntax() {
+					return "PING";
+				}
+
+				@Override
+				public dev.smtpd.core.protocol.Reply execute(dev.smtpd.core.handler.Session session,
+						dev.smtpd.core.handler.Envelope envelope, String argument) {
+					return dev.smtpd.core.protocol.Reply.of(250, "2.0.0", "PONG");
+				}
+
+			};
+		}
+
+		@Bean
+		SmtpServerCustomizer customizer() {
+			return (builder) -> builder.maxRecipients(3).authRequired(true).authRequireTls(false);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class StartedListener implements org.springframework.context.ApplicationListener<SmtpServerStartedEvent> {
+
+		volatile int port;
+
+		@Override
+		public void onApplicationEvent(SmtpServerStartedEvent event) {
+			this.port = event.getPort();
+		}
+
+	}
+
+}
