@@ -38,7 +38,7 @@ final class SmtpServerBuilders {
 		validate(properties, beans);
 		SmtpServer.Builder builder = SmtpServer.builder();
 		PropertyMapper map = PropertyMapper.get();
-		String hostname = (properties.getHostname() != null) ? properties.getHostname() : localHostname();
+		String hostname = hostname(properties);
 		map.from(properties::getAddress).to(builder::address);
 		map.from(properties::getPort).to(builder::port);
 		map.from(hostname).to(builder::hostname);
@@ -73,7 +73,7 @@ final class SmtpServerBuilders {
 				.requireStarttls(ssl.isRequireStarttls())
 				.tlsHandshakeTimeout(ssl.getHandshakeTimeout());
 		}
-		builder.handlers(beans.handlers().isEmpty() ? BuiltInHandlers.create(properties, hostname) : beans.handlers());
+		builder.handlers(beans.handlers().isEmpty() ? SmtpdBuiltInHandlers.create(properties, hostname) : beans.handlers());
 		beans.commands().forEach(builder::command);
 		builder.authenticator(beans.authenticator());
 		beans.mechanisms().forEach(builder::authMechanism);
@@ -161,6 +161,10 @@ final class SmtpServerBuilders {
 		if (value != null && value < 1) {
 			throw new InvalidConfigurationPropertyValueException(name, value, "Must be at least 1, or unset for no limit");
 		}
+	}
+
+	static String hostname(SmtpdProperties properties) {
+		return (properties.getHostname() != null) ? properties.getHostname() : localHostname();
 	}
 
 	private static String localHostname() {

@@ -1,7 +1,6 @@
 package dev.smtpd.autoconfigure;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 
@@ -145,10 +144,6 @@ public final class SmtpdAutoConfiguration {
 	 * @param contexts the contexts
 	 */
 	public record SmtpdSslContexts(SslBundleSslContexts contexts) {
-	}
-
-	static List<String> builtInHandlerNames() {
-		return BuiltInHandlers.NAMES;
 	}
 
 }

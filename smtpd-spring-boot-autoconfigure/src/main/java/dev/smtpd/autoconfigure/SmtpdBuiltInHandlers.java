@@ -15,13 +15,32 @@ import dev.smtpd.core.handler.SmtpHandler;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * The handlers {@code smtpd.handler} names, for applications without an {@code SmtpHandler} bean.
+ * The built-in handlers {@code smtpd.handler} names. The auto-configuration uses them when the
+ * application declares no {@code SmtpHandler} bean; an application with handlers of its own can still
+ * chain them after its own with an {@link SmtpServerCustomizer}:
+ * <pre class="code">
+ * &#64;Bean
+ * SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties) {
+ *     return (builder) -&gt; SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
+ * }
+ * </pre>
  */
-final class BuiltInHandlers {
+public final class SmtpdBuiltInHandlers {
 
-	static final List<String> NAMES = List.of("sink", "debugging", "maildir", "mbox", "relay");
+	/** The names {@code smtpd.handler} accepts. */
+	public static final List<String> NAMES = List.of("sink", "debugging", "maildir", "mbox", "relay");
 
-	private BuiltInHandlers() {
+	private SmtpdBuiltInHandlers() {
+	}
+
+	/**
+	 * Creates the chain {@code smtpd.handler} names.
+	 * @param properties the properties
+	 * @return the handlers, in order
+	 * @throws InvalidConfigurationPropertyValueException for an unknown name or a handler that cannot be set up
+	 */
+	public static List<SmtpHandler> create(SmtpdProperties properties) {
+		return create(properties, SmtpServerBuilders.hostname(properties));
 	}
 
 	/**

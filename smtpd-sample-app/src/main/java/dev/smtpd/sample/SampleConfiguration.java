@@ -1,0 +1,91 @@
+package dev.smtpd.sample;
+
+import java.util.Locale;
+
+import dev.smtpd.autoconfigure.SmtpServerCustomizer;
+import dev.smtpd.autoconfigure.SmtpServerStartedEvent;
+import dev.smtpd.autoconfigure.SmtpdBuiltInHandlers;
+import dev.smtpd.autoconfigure.SmtpdProperties;
+import dev.smtpd.core.auth.AuthResult;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.auth.LoginPassword;
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.protocol.RcptOptions;
+import dev.smtpd.core.protocol.Reply;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+
+/**
+ * The idioms a user copies: a handler that refuses recipients of one domain, placed first in the chain
+ * before the built-in handlers, an authenticator, and a listener for the started event.
+ */
+@Configuration(proxyBeanMethods = false)
+public class SampleConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(SampleConfiguration.class);
+
+	/**
+	 * Refuses recipients in {@code sample.reject-domain}; the first handler of the chain.
+	 */
+	@Bean
+	@Order(0)
+	SmtpHandler rejectDomainHandler(@Value("${sample.reject-domain:example.invalid}") String domain) {
+		String suffix = "@" + domain.toLowerCase(Locale.ROOT);
+		return new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.toLowerCase(Locale.ROOT).endsWith(suffix)
+						? Reply.of(550, "5.7.1", "Recipients in " + domain + " are not accepted here") : null;
+			}
+
+		};
+	}
+
+	/**
+	 * Keeps the built-in handlers {@code smtpd.handler} names (debugging, maildir), chained after the
+	 * sample's own handler: with an {@code SmtpHandler} bean they are not used otherwise.
+	 */
+	@Bean
+	SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties) {
+		return (builder) -> SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
+	}
+
+	/**
+	 * An authenticator of your own: here a single demo login from {@code sample.demo-login} and
+	 * {@code sample.demo-password}. Without these properties the users file ({@code smtpd.auth.users-file},
+	 * managed with {@code users add}) is used instead.
+	 */
+	@Bean
+	@ConditionalOnProperty({ "sample.demo-login", "sample.demo-password" })
+	Authenticator demoAuthenticator(@Value("${sample.demo-login}") String login,
+			@Value("${sample.demo-password}") String password) {
+		return (session, mechanism, credentials) -> {
+			LoginPassword given = (LoginPassword) credentials;
+			boolean ok = given.login().equals(login) && given.passwordAsString().equals(password);
+			return ok ? AuthResult.success(login) : AuthResult.failure();
+		};
+	}
+
+	@Bean
+	ApplicationListener<SmtpServerStartedEvent> startedBanner(SmtpdProperties properties) {
+		return (event) -> {
+			String address = (properties.getAddress() != null) ? properties.getAddress().getHostAddress() : "0.0.0.0";
+			String handlers = String.join(",", properties.getHandler());
+			String where = properties.getHandler().contains("maildir")
+					? ", mail goes to " + properties.getMaildir().getPath().toAbsolutePath().normalize() : "";
+			logger.info("smtpd listening on {}:{}{} ({})", address, event.getPort(), where, handlers);
+		};
+	}
+
+}
