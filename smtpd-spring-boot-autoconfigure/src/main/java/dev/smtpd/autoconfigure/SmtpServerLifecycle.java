@@ -3,6 +3,7 @@ package dev.smtpd.autoconfigure;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 import dev.smtpd.core.SmtpServer;
 import org.slf4j.Logger;
@@ -42,6 +43,8 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	private final CountDownLatch stopped = new CountDownLatch(1);
+
 	/**
 	 * Creates the lifecycle.
 	 * @param server the server
@@ -61,8 +64,26 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 	public void start() {
 		this.server.start();
 		this.running = true;
+		keepAlive();
 		publishPort(this.server.port());
 		this.publisher.publishEvent(new SmtpServerStartedEvent(this.server));
+	}
+
+	/**
+	 * The server's threads are daemon threads; as Spring Boot's web servers do, one non-daemon thread
+	 * keeps an application without other work (no web server) running until the server stops.
+	 */
+	private void keepAlive() {
+		Thread await = new Thread(() -> {
+			try {
+				this.stopped.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "smtpd-await");
+		await.setDaemon(false);
+		await.start();
 	}
 
 	@SuppressWarnings("unchecked")
@@ -79,7 +100,12 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.running = false;
-		this.server.stop(this.grace);
+		try {
+			this.server.stop(this.grace);
+		}
+		finally {
+			this.stopped.countDown();
+		}
 	}
 
 	@Override
@@ -93,6 +119,7 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 				logger.warn("SMTP server did not stop cleanly", ex);
 			}
 			finally {
+				this.stopped.countDown();
 				callback.run();
 			}
 		}, "smtpd-shutdown");

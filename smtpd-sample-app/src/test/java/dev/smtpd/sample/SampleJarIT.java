@@ -1,0 +1,208 @@
+package dev.smtpd.sample;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The packaged sample app, started with {@code java -jar} as a user would, and real clients.
+ */
+class SampleJarIT {
+
+	private static final String JAR = System.getProperty("sample.jar");
+
+	@TempDir
+	Path directory;
+
+	private final List<Process> processes = new ArrayList<>();
+
+	private final StringBuffer output = new StringBuffer();
+
+	@AfterEach
+	void stop() throws InterruptedException {
+		for (Process process : this.processes) {
+			process.destroy();
+			if (!process.waitFor(20, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+			}
+		}
+	}
+
+	@Test
+	void helpListsTheCommonOptionsAndExits() throws Exception {
+		Result help = runCommand(List.of("--help"), null);
+		assertThat(help.exitCode()).isZero();
+		assertThat(help.output()).contains("--smtpd.port=8025", "--smtpd.handler=", "users add");
+	}
+
+	@Test
+	void receivesMailAndStoresItInTheMaildir() throws Exception {
+		Path maildir = this.directory.resolve("mail");
+		int port = startServer("--smtpd.maildir.path=" + maildir);
+		assertThat(this.output.toString()).contains("smtpd listening on 0.0.0.0:" + port + ", mail goes to " + maildir);
+		Session session = mailSession(port, false);
+		MimeMessage message = new MimeMessage(session);
+		message.setFrom(new InternetAddress("alice@example.com"));
+		message.setRecipients(Message.RecipientType.TO, "bob@example.org");
+		message.setSubject("From the jar test");
+		message.setText("Hello\n.a leading dot\n");
+		Transport.send(message);
+		List<Path> stored = list(maildir.resolve("new"));
+		assertThat(stored).hasSize(1);
+		String content = Files.readString(stored.get(0));
+		assertThat(content).contains("Subject: From the jar test").contains("\r\n.a leading dot\r\n");
+		// the sample's own handler refuses its domain
+		MimeMessage refused = new MimeMessage(session);
+		refused.setFrom(new InternetAddress("alice@example.com"));
+		refused.setRecipients(Message.RecipientType.TO, "nobody@example.invalid");
+		refused.setText("x");
+		assertThatExceptionOfType(jakarta.mail.SendFailedException.class).isThrownBy(() -> Transport.send(refused))
+			.satisfies((ex) -> assertThat(String.valueOf(ex.getNextException())).contains("550 5.7.1"));
+	}
+
+	@Test
+	void usersManagedFromTheCommandLineAuthenticateWithoutARestart() throws Exception {
+		Path users = this.directory.resolve("users");
+		String usersFile = "--smtpd.auth.users-file=" + users;
+		assertThat(runCommand(List.of("users", "add", "alice@example.com", usersFile), "first-Pa55\n").exitCode()).isZero();
+		assertThat(runCommand(List.of("users", "add", "bob@example.org", usersFile, "--encoding=argon2"), "bob-Pa55\n")
+			.exitCode()).isZero();
+		assertThat(runCommand(List.of("users", "add", "alice@example.com", usersFile), "again\n").exitCode()).isOne();
+		Result list = runCommand(List.of("users", "list", usersFile), null);
+		assertThat(list.output().lines().toList()).contains("alice@example.com", "bob@example.org");
+		assertThat(list.output()).doesNotContain("{bcrypt}").doesNotContain("$2a$").doesNotContain("argon2");
+		assertThat(Files.readString(users)).contains("alice@example.com:{bcrypt}$2a$").doesNotContain("first-Pa55");
+
+		int port = startServer(usersFile, "--smtpd.auth.required=true", "--smtpd.auth.require-tls=false",
+				"--smtpd.handler=sink", "--smtpd.auth.failure-delay=0s");
+		send(port, "PLAIN", "alice@example.com", "first-Pa55");
+		send(port, "LOGIN", "alice@example.com", "first-Pa55");
+		send(port, "PLAIN", "bob@example.org", "bob-Pa55");
+		Result curl = runTool(List.of("curl", "--silent", "--show-error", "--url", "smtp://127.0.0.1:" + port, "--user",
+				"alice@example.com:first-Pa55", "--mail-from", "alice@example.com", "--mail-rcpt", "bob@example.org",
+				"--upload-file", "-"), "Subject: curl\r\n\r\nhi\r\n");
+		assertThat(curl.exitCode()).as(curl.output()).isZero();
+
+		assertThat(runCommand(List.of("users", "passwd", "alice@example.com", usersFile), "second-Pa55\n").exitCode())
+			.isZero();
+		assertThatExceptionOfType(AuthenticationFailedException.class)
+			.isThrownBy(() -> send(port, "PLAIN", "alice@example.com", "first-Pa55"));
+		send(port, "LOGIN", "alice@example.com", "second-Pa55");
+
+		assertThat(runCommand(List.of("users", "remove", "bob@example.org", usersFile), null).exitCode()).isZero();
+		assertThatExceptionOfType(AuthenticationFailedException.class)
+			.isThrownBy(() -> send(port, "PLAIN", "bob@example.org", "bob-Pa55"));
+		assertThat(this.output.toString()).doesNotContain("first-Pa55").doesNotContain("second-Pa55");
+	}
+
+	private void send(int port, String mechanism, String login, String password) throws Exception {
+		Session session = mailSession(port, true);
+		session.getProperties().put("mail.smtp.auth.mechanisms", mechanism);
+		MimeMessage message = new MimeMessage(session);
+		message.setFrom(new InternetAddress(login));
+		message.setRecipients(Message.RecipientType.TO, "someone@example.org");
+		message.setText("authenticated with " + mechanism);
+		Transport.send(message, login, password);
+	}
+
+	private static Session mailSession(int port, boolean auth) {
+		Properties properties = new Properties();
+		properties.put("mail.smtp.host", "127.0.0.1");
+		properties.put("mail.smtp.port", String.valueOf(port));
+		properties.put("mail.smtp.auth", String.valueOf(auth));
+		properties.put("mail.smtp.timeout", "20000");
+		return Session.getInstance(properties);
+	}
+
+	private int startServer(String... arguments) throws Exception {
+		int port = freePort();
+		List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR, "--smtpd.port=" + port,
+				"--spring.main.web-application-type=none", "--logging.level.dev.smtpd=info"));
+		command.addAll(List.of(arguments));
+		ProcessBuilder builder = new ProcessBuilder(command).directory(this.directory.toFile()).redirectErrorStream(true);
+		Process process = builder.start();
+		this.processes.add(process);
+		CountDownLatch started = new CountDownLatch(1);
+		Thread reader = new Thread(() -> {
+			try (BufferedReader in = new BufferedReader(
+					new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = in.readLine()) != null) {
+					this.output.append(line).append('\n');
+					if (line.contains("smtpd listening on")) {
+						started.countDown();
+					}
+				}
+			}
+			catch (IOException ex) {
+				// the process ended
+			}
+		});
+		reader.setDaemon(true);
+		reader.start();
+		assertThat(started.await(90, TimeUnit.SECONDS)).as("server started; output:\n%s", this.output).isTrue();
+		return port;
+	}
+
+	private Result runCommand(List<String> arguments, String stdin) throws Exception {
+		List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR));
+		command.addAll(arguments);
+		return runTool(command, stdin);
+	}
+
+	private Result runTool(List<String> command, String stdin) throws Exception {
+		Process process = new ProcessBuilder(command).directory(this.directory.toFile()).redirectErrorStream(true).start();
+		try (OutputStream in = process.getOutputStream()) {
+			if (stdin != null) {
+				in.write(stdin.getBytes(StandardCharsets.UTF_8));
+			}
+		}
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+		return new Result(process.exitValue(), output);
+	}
+
+	private static String java() {
+		return ProcessHandle.current().info().command().orElse("java");
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	private static List<Path> list(Path directory) throws IOException {
+		try (Stream<Path> files = Files.list(directory)) {
+			return files.toList();
+		}
+	}
+
+	private record Result(int exitCode, String output) {
+	}
+
+}
