@@ -15,6 +15,7 @@
 #   C_MESSAGES [300]          scenario C: 10 sessions, 1 MiB messages, connections reused
 #   P_MESSAGES [40000]        scenario P: like B, but pipelined (RFC 2920) by PipeliningClient
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
+#   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
 #   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground
 #                             [java $SERVER_JAVA_OPTS -cp <jar> dev.smtpd.benchmarks.SinkServer $PORT]
@@ -33,6 +34,7 @@ B_MESSAGES="${B_MESSAGES:-40000}"
 C_MESSAGES="${C_MESSAGES:-300}"
 P_MESSAGES="${P_MESSAGES:-40000}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
+D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
 SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g}"
 SERVER_CMD="${SERVER_CMD:-java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT}"
@@ -187,7 +189,7 @@ throughput_scenario() {
 		pid[$kind]="$SERVER_PID"
 		port[$kind]="$SERVER_PORT"
 		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
-		load_command "$scenario" "${port[$kind]}" $((messages / 2 + 1))
+		load_command "$scenario" "${port[$kind]}" "$messages"
 		run_load "${LOAD[@]}" >/dev/null
 	done
 	for rep in $(seq 1 "$REPS"); do
@@ -214,7 +216,7 @@ throughput_scenario() {
 idle_scenario() {
 	local rep kind line
 	for rep in $(seq 1 "$REPS"); do
-		for kind in ours sink; do
+		for kind in $D_SERVERS; do
 			start_server "$kind" D
 			# warm the delivery path, so the fresh delivery measures the idle load, not class loading
 			java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient --port="$SERVER_PORT" --sessions=2 \
@@ -272,7 +274,7 @@ report() {
 		echo
 		echo "| Scenario D | Server | idle connections | KiB per connection | fresh delivery ms | RSS with idle connections MiB | peak RSS MiB |"
 		echo "|---|---|---:|---:|---:|---:|---:|"
-		for kind in ours sink; do
+		for kind in $D_SERVERS; do
 			awk -v k="$kind" -v c="$(column_median "$RESULTS.idle" D "$kind" 4)" \
 				-v kib="$(column_median "$RESULTS.idle" D "$kind" 5)" -v ms="$(column_median "$RESULTS.idle" D "$kind" 6)" \
 				-v rss="$(column_median "$RESULTS.idle" D "$kind" 7)" -v hwm="$(column_median "$RESULTS.idle" D "$kind" 8)" \
