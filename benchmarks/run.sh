@@ -9,7 +9,8 @@
 #
 # Environment (defaults in brackets):
 #   SCENARIOS ["A B C P D"]   which scenarios to run
-#   REPS [3]                  measured runs per server and scenario (plus one warm-up run)
+#   REPS [3]                  measured runs per server and scenario
+#   WARMUP_RUNS [3]           unmeasured full-size runs per server first (the JIT needs ~30 s of load)
 #   A_MESSAGES [10000]        scenario A: 20 sessions, 1 KiB, a new connection per message
 #   B_MESSAGES [40000]        scenario B: 20 sessions, 1 KiB, connections reused
 #   C_MESSAGES [300]          scenario C: 10 sessions, 1 MiB messages, connections reused
@@ -29,6 +30,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 JAR="$HERE/target/smtpd-benchmarks.jar"
 SCENARIOS="${SCENARIOS:-A B C P D}"
 REPS="${REPS:-3}"
+WARMUP_RUNS="${WARMUP_RUNS:-3}"
 A_MESSAGES="${A_MESSAGES:-10000}"
 B_MESSAGES="${B_MESSAGES:-40000}"
 C_MESSAGES="${C_MESSAGES:-300}"
@@ -78,10 +80,12 @@ fetch_postfix() {
 	rm -rf "$download"
 }
 
+# A port below the ephemeral range (so no client socket holds it) that nothing listens on.
 free_port() {
-	local port attempt
+	local low port attempt
+	low="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)"
 	for attempt in $(seq 1 100); do
-		port=$((20000 + RANDOM % 30000))
+		port=$((10000 + RANDOM % (low - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
 			return
@@ -178,7 +182,7 @@ messages_for() {
 
 # --- scenarios ----------------------------------------------------------------------------------
 
-# A, B, C, P: one server of each kind, a warm-up run each, then REPS runs alternating the servers.
+# A, B, C, P: one server of each kind, WARMUP_RUNS runs each, then REPS runs alternating the servers.
 throughput_scenario() {
 	local scenario="$1" messages size kind rep
 	messages="$(messages_for "$scenario")"
@@ -190,7 +194,9 @@ throughput_scenario() {
 		port[$kind]="$SERVER_PORT"
 		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
 		load_command "$scenario" "${port[$kind]}" "$messages"
-		run_load "${LOAD[@]}" >/dev/null
+		for rep in $(seq 1 "$WARMUP_RUNS"); do
+			run_load "${LOAD[@]}" >/dev/null
+		done
 	done
 	for rep in $(seq 1 "$REPS"); do
 		for kind in ours sink; do
