@@ -300,8 +300,13 @@ if [[ ! -f "$JAR" ]]; then
 fi
 mkdir -p "$OUT_DIR"
 : >"$OUT_DIR/load.log"
-# room for D's connections on both ends (we run as root; the hard limit is raised too)
-ulimit -n $((D_CONNECTIONS * 2 + 10000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# room for D's connections in the server and in the probe (root may raise the hard limit too,
+# unless a container withholds CAP_SYS_RESOURCE)
+ulimit -n $((D_CONNECTIONS + 1000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [[ " $SCENARIOS " == *" D "* && "$(ulimit -n)" -lt $((D_CONNECTIONS + 1000)) ]]; then
+	echo "Open files limited to $(ulimit -n): lower D_CONNECTIONS or raise the hard limit" >&2
+	exit 1
+fi
 fetch_postfix
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each"
 for scenario in $SCENARIOS; do
