@@ -118,10 +118,10 @@ start_server() {
 	local kind="$1" log_file="$OUT_DIR/$1-$2.log"
 	SERVER_PORT="$(free_port)"
 	if [[ "$kind" == ours ]]; then
-		PORT="$SERVER_PORT" bash -c "exec $SERVER_CMD" >"$log_file" 2>&1 &
+		PORT="$SERVER_PORT" bash -c "exec $SERVER_CMD" >>"$log_file" 2>&1 &
 	else
 		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody \
-			-m $((D_CONNECTIONS + 1000)) "127.0.0.1:$SERVER_PORT" 1024 >"$log_file" 2>&1 &
+			-m $((D_CONNECTIONS + 1000)) "127.0.0.1:$SERVER_PORT" 1024 >>"$log_file" 2>&1 &
 	fi
 	SERVER_PID=$!
 	STARTED_PIDS+=("$SERVER_PID")
@@ -228,7 +228,8 @@ idle_scenario() {
 			java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient --port="$SERVER_PORT" --sessions=2 \
 				--messages=2000 --seconds=60 >>"$OUT_DIR/load.log" 2>&1
 			line="$(timeout "$RUN_TIMEOUT" java -Xss256k -cp "$JAR" dev.smtpd.benchmarks.IdleConnections \
-				--port="$SERVER_PORT" --server-pid="$SERVER_PID" --connections="$D_CONNECTIONS" 2>>"$OUT_DIR/load.log")"
+				--port="$SERVER_PORT" --server-pid="$SERVER_PID" --connections="$D_CONNECTIONS" 2>>"$OUT_DIR/load.log")" \
+				|| { echo "Idle-connection probe failed against $kind: see $OUT_DIR/load.log" >&2; exit 1; }
 			echo "$line" >>"$OUT_DIR/load.log"
 			awk -v k="$kind" -v r="$rep" -v hwm="$(peak_rss_kib "$SERVER_PID")" -v line="$line" 'BEGIN {
 					n = split(line, fields, /[ =]/)
