@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+#
+# Load benchmark: our server against Postfix's smtp-sink, both on 127.0.0.1, driven by Postfix's
+# smtp-source (scenarios A, B, C), by our pipelining client (P) and by our idle-connection probe (D).
+# Servers alternate run by run (ours, smtp-sink, ours, ...); the table shows medians. See
+# docs/performance.md.
+#
+# Usage: benchmarks/run.sh            (after: mvn -Pbenchmarks -pl benchmarks -am package -DskipTests)
+#
+# Environment (defaults in brackets):
+#   SCENARIOS ["A B C P D"]   which scenarios to run
+#   REPS [3]                  measured runs per server and scenario
+#   WARMUP_RUNS [3]           unmeasured full-size runs per server first (the JIT needs ~30 s of load)
+#   A_MESSAGES [10000]        scenario A: 20 sessions, 1 KiB, a new connection per message
+#   B_MESSAGES [40000]        scenario B: 20 sessions, 1 KiB, connections reused
+#   C_MESSAGES [300]          scenario C: 10 sessions, 1 MiB messages, connections reused
+#   P_MESSAGES [40000]        scenario P: like B, but pipelined (RFC 2920) by PipeliningClient
+#   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
+#   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
+#   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
+#   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground
+#                             [java $SERVER_JAVA_OPTS -cp <jar> dev.smtpd.benchmarks.SinkServer $PORT]
+#   SERVER_JAVA_OPTS [-Xmx1g] JVM options of the default SERVER_CMD
+#   POSTFIX_DIR [benchmarks/target/postfix]  where the postfix package is unpacked (not installed)
+#   OUT_DIR [benchmarks/target/results-<time>]  raw results and logs
+#
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+JAR="$HERE/target/smtpd-benchmarks.jar"
+SCENARIOS="${SCENARIOS:-A B C P D}"
+REPS="${REPS:-3}"
+WARMUP_RUNS="${WARMUP_RUNS:-3}"
+A_MESSAGES="${A_MESSAGES:-10000}"
+B_MESSAGES="${B_MESSAGES:-40000}"
+C_MESSAGES="${C_MESSAGES:-300}"
+P_MESSAGES="${P_MESSAGES:-40000}"
+D_CONNECTIONS="${D_CONNECTIONS:-5000}"
+D_SERVERS="${D_SERVERS:-ours sink}"
+RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
+SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g}"
+SERVER_CMD="${SERVER_CMD:-java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT}"
+POSTFIX_DIR="${POSTFIX_DIR:-$HERE/target/postfix}"
+OUT_DIR="${OUT_DIR:-$HERE/target/results-$(date +%Y%m%d-%H%M%S)}"
+CLK_TCK="$(getconf CLK_TCK)"
+RESULTS="$OUT_DIR/results.tsv"
+
+STARTED_PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${STARTED_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${STARTED_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+
+log() {
+	echo "[$(date +%H:%M:%S)] $*" >&2
+}
+
+# --- tools --------------------------------------------------------------------------------------
+
+fetch_postfix() {
+	if [[ -x "$POSTFIX_DIR/usr/sbin/smtp-source" ]]; then
+		return
+	fi
+	log "Unpacking Debian's postfix package into $POSTFIX_DIR (nothing is installed or started)"
+	local download
+	download="$(mktemp -d)"
+	if ! (cd "$download" && apt-get download postfix >/dev/null 2>&1); then
+		apt-get update >/dev/null
+		(cd "$download" && apt-get download postfix >/dev/null)
+	fi
+	mkdir -p "$POSTFIX_DIR"
+	dpkg -x "$download"/postfix_*.deb "$POSTFIX_DIR"
+	rm -rf "$download"
+}
+
+# A port below the ephemeral range (so no client socket holds it) that nothing listens on.
+free_port() {
+	local low port attempt
+	low="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)"
+	for attempt in $(seq 1 100); do
+		port=$((10000 + RANDOM % (low - 10000)))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	echo "No free port found" >&2
+	return 1
+}
+
+# Waits until the port answers with a 220 greeting.
+wait_ready() {
+	local port="$1" pid="$2" attempt greeting
+	for attempt in $(seq 1 150); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "Server $pid exited" >&2
+			return 1
+		fi
+		if greeting="$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; head -c 4 <&3" 2>/dev/null)" \
+				&& [[ "$greeting" == "220"* ]]; then
+			return
+		fi
+		sleep 0.2
+	done
+	echo "Server on port $port not ready" >&2
+	return 1
+}
+
+# Starts a server ("ours" or "sink") on a free port; sets SERVER_PID and SERVER_PORT.
+start_server() {
+	local kind="$1" log_file="$OUT_DIR/$1-$2.log"
+	SERVER_PORT="$(free_port)"
+	if [[ "$kind" == ours ]]; then
+		PORT="$SERVER_PORT" bash -c "exec $SERVER_CMD" >>"$log_file" 2>&1 &
+	else
+		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody \
+			-m $((D_CONNECTIONS + 1000)) "127.0.0.1:$SERVER_PORT" 1024 >>"$log_file" 2>&1 &
+	fi
+	SERVER_PID=$!
+	STARTED_PIDS+=("$SERVER_PID")
+	wait_ready "$SERVER_PORT" "$SERVER_PID"
+}
+
+stop_server() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+peak_rss_kib() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# Runs a load generator, bounded by RUN_TIMEOUT; prints "<wall ns> <its CPU ticks>" on the last
+# line (the subshell's cutime + cstime once the generator has been waited for).
+run_load() {
+	(
+		self=$BASHPID
+		start=$(date +%s%N)
+		timeout "$RUN_TIMEOUT" "$@" >>"$OUT_DIR/load.log" 2>&1 || { echo "Load failed: $*" >&2; exit 1; }
+		end=$(date +%s%N)
+		echo "$((end - start)) $(awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$self/stat")"
+	)
+}
+
+# Sets LOAD to the load generator's command line for a scenario.
+load_command() {
+	local scenario="$1" port="$2" messages="$3"
+	local source=(env "LD_LIBRARY_PATH=$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-source"
+		-M localhost -f sender@localhost -t rcpt@localhost)
+	case "$scenario" in
+		A) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
+		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
+		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
+		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
+				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT") ;;
+	esac
+}
+
+message_size() {
+	case "$1" in
+		C) echo 1048576 ;;
+		*) echo 1024 ;;
+	esac
+}
+
+messages_for() {
+	local name="${1}_MESSAGES"
+	echo "${!name}"
+}
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+# A, B, C, P: one server of each kind, WARMUP_RUNS runs each, then REPS runs alternating the servers.
+throughput_scenario() {
+	local scenario="$1" messages size kind rep
+	messages="$(messages_for "$scenario")"
+	size="$(message_size "$scenario")"
+	declare -A pid port
+	for kind in ours sink; do
+		start_server "$kind" "$scenario"
+		pid[$kind]="$SERVER_PID"
+		port[$kind]="$SERVER_PORT"
+		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
+		load_command "$scenario" "${port[$kind]}" "$messages"
+		for rep in $(seq 1 "$WARMUP_RUNS"); do
+			run_load "${LOAD[@]}" >/dev/null
+		done
+	done
+	for rep in $(seq 1 "$REPS"); do
+		for kind in ours sink; do
+			local before after result wall client
+			before="$(cpu_ticks "${pid[$kind]}")"
+			load_command "$scenario" "${port[$kind]}" "$messages"
+			result="$(run_load "${LOAD[@]}")"
+			after="$(cpu_ticks "${pid[$kind]}")"
+			read -r wall client <<<"$result"
+			awk -v s="$scenario" -v k="$kind" -v r="$rep" -v m="$messages" -v size="$size" -v wall="$wall" \
+				-v server=$((after - before)) -v client="$client" -v tck="$CLK_TCK" -v hwm="$(peak_rss_kib "${pid[$kind]}")" \
+				'BEGIN { secs = wall / 1e9; printf "%s\t%s\t%d\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\n", s, k, r, m / secs,
+					m * size / secs / 1e6, server * 1e6 / tck / m, client * 1e6 / tck / m, hwm / 1024 }' >>"$RESULTS"
+			log "$(tail -n 1 "$RESULTS")"
+		done
+	done
+	for kind in ours sink; do
+		stop_server "${pid[$kind]}"
+	done
+}
+
+# D: a fresh server per run; the probe reports KiB per idle connection and a fresh delivery's time.
+idle_scenario() {
+	local rep kind line
+	for rep in $(seq 1 "$REPS"); do
+		for kind in $D_SERVERS; do
+			start_server "$kind" D
+			# warm the delivery path, so the fresh delivery measures the idle load, not class loading
+			java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient --port="$SERVER_PORT" --sessions=2 \
+				--messages=2000 --seconds=60 >>"$OUT_DIR/load.log" 2>&1
+			line="$(timeout "$RUN_TIMEOUT" java -Xss256k -cp "$JAR" dev.smtpd.benchmarks.IdleConnections \
+				--port="$SERVER_PORT" --server-pid="$SERVER_PID" --connections="$D_CONNECTIONS" 2>>"$OUT_DIR/load.log")" \
+				|| { echo "Idle-connection probe failed against $kind: see $OUT_DIR/load.log" >&2; exit 1; }
+			echo "$line" >>"$OUT_DIR/load.log"
+			awk -v k="$kind" -v r="$rep" -v hwm="$(peak_rss_kib "$SERVER_PID")" -v line="$line" 'BEGIN {
+					n = split(line, fields, /[ =]/)
+					for (i = 1; i < n; i += 2) { v[fields[i]] = fields[i + 1] }
+					printf "D\t%s\t%d\t%s\t%s\t%s\t%s\t%.1f\n", k, r, v["connections"], v["kib-per-connection"],
+						v["fresh-delivery-ms"], v["rss-after-kib"] / 1024, hwm / 1024 }' >>"$RESULTS.idle"
+			log "$(tail -n 1 "$RESULTS.idle")"
+			stop_server "$SERVER_PID"
+		done
+	done
+}
+
+# --- report -------------------------------------------------------------------------------------
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-" } else if (NR % 2) { print v[(NR + 1) / 2] }
+		else { print (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'
+}
+
+column_median() {
+	awk -F '\t' -v s="$2" -v k="$3" -v c="$4" '$1 == s && $2 == k { print $c }' "$1" | median
+}
+
+report() {
+	local scenario kind
+	echo
+	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+	for scenario in A B C P; do
+		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
+		local rate_sink cpu_sink
+		rate_sink="$(column_median "$RESULTS" "$scenario" sink 4)"
+		cpu_sink="$(column_median "$RESULTS" "$scenario" sink 6)"
+		for kind in ours sink; do
+			local rate mb cpu client rss
+			rate="$(column_median "$RESULTS" "$scenario" "$kind" 4)"
+			mb="$(column_median "$RESULTS" "$scenario" "$kind" 5)"
+			cpu="$(column_median "$RESULTS" "$scenario" "$kind" 6)"
+			client="$(column_median "$RESULTS" "$scenario" "$kind" 7)"
+			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
+			awk -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
+				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
+					name = (k == "ours") ? "smtpd" : "smtp-sink"
+					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
+						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
+		done
+	done
+	if [[ -f "$RESULTS.idle" ]]; then
+		echo
+		echo "| Scenario D | Server | idle connections | KiB per connection | fresh delivery ms | RSS with idle connections MiB | peak RSS MiB |"
+		echo "|---|---|---:|---:|---:|---:|---:|"
+		for kind in $D_SERVERS; do
+			awk -v k="$kind" -v c="$(column_median "$RESULTS.idle" D "$kind" 4)" \
+				-v kib="$(column_median "$RESULTS.idle" D "$kind" 5)" -v ms="$(column_median "$RESULTS.idle" D "$kind" 6)" \
+				-v rss="$(column_median "$RESULTS.idle" D "$kind" 7)" -v hwm="$(column_median "$RESULTS.idle" D "$kind" 8)" \
+				'BEGIN { name = (k == "ours") ? "smtpd" : "smtp-sink"
+					printf "| D | %s | %d | %.1f | %.1f | %.0f | %.0f |\n", name, c, kib, ms, rss, hwm }'
+		done
+	fi
+	echo
+	echo "Medians of $REPS runs; raw results in $OUT_DIR."
+}
+
+# --- main ---------------------------------------------------------------------------------------
+
+if [[ ! -f "$JAR" ]]; then
+	echo "Build first: mvn -Pbenchmarks -pl benchmarks -am package -DskipTests" >&2
+	exit 1
+fi
+mkdir -p "$OUT_DIR"
+: >"$OUT_DIR/load.log"
+# room for D's connections in the server and in the probe (root may raise the hard limit too,
+# unless a container withholds CAP_SYS_RESOURCE)
+ulimit -n $((D_CONNECTIONS + 1000)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [[ " $SCENARIOS " == *" D "* && "$(ulimit -n)" -lt $((D_CONNECTIONS + 1000)) ]]; then
+	echo "Open files limited to $(ulimit -n): lower D_CONNECTIONS or raise the hard limit" >&2
+	exit 1
+fi
+fetch_postfix
+log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each"
+for scenario in $SCENARIOS; do
+	case "$scenario" in
+		A | B | C | P) throughput_scenario "$scenario" ;;
+		D) idle_scenario ;;
+		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
+	esac
+done
+report | tee "$OUT_DIR/table.md"

@@ -1,0 +1,123 @@
+package dev.smtpd.benchmarks;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A load generator that pipelines (RFC 2920), which {@code smtp-source} never does. Each of
+ * {@code --sessions} threads opens one connection, says EHLO, then sends messages until
+ * {@code --messages} in all have been claimed or {@code --seconds} have passed:
+ * <pre>
+ * C: MAIL FROM:&lt;…&gt; RCPT TO:&lt;…&gt; DATA           (one write)
+ * S: 250 250 354
+ * C: message . MAIL FROM:&lt;…&gt; RCPT TO:&lt;…&gt; DATA   (one write)
+ * S: 250 250 250 354
+ * </pre>
+ * DATA ends each command group, and the message text goes out only after the 354. Prints one line:
+ * {@code messages=… errors=… seconds=… msgs/s=… MB/s=…} (MB of message text, 10^6 bytes).
+ * <p>
+ * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
+ * --seconds=60}.
+ */
+public final class PipeliningClient {
+
+	private static final String GROUP = "MAIL FROM:<sender@localhost>\r\nRCPT TO:<rcpt@localhost>\r\nDATA\r\n";
+
+	private final InetSocketAddress server;
+
+	private final byte[] message;
+
+	private final int totalMessages;
+
+	private final long deadline;
+
+	private final AtomicInteger claimed = new AtomicInteger();
+
+	private final AtomicInteger delivered = new AtomicInteger();
+
+	private final AtomicInteger errors = new AtomicInteger();
+
+	private final AtomicLong bytes = new AtomicLong();
+
+	private PipeliningClient(InetSocketAddress server, byte[] message, int totalMessages, long deadline) {
+		this.server = server;
+		this.message = message;
+		this.totalMessages = totalMessages;
+		this.deadline = deadline;
+	}
+
+	public static void main(String[] args) throws Exception {
+		Options options = new Options(args);
+		InetSocketAddress server = new InetSocketAddress(options.get("host", "127.0.0.1"),
+				options.getInt("port", 25));
+		int sessions = options.getInt("sessions", 20);
+		int messages = options.getInt("messages", 10_000);
+		int size = options.getInt("size", 1024);
+		int seconds = options.getInt("seconds", 60);
+		long start = System.nanoTime();
+		PipeliningClient client = new PipeliningClient(server, Messages.stuffed(size), messages,
+				start + seconds * 1_000_000_000L);
+		List<Thread> threads = new ArrayList<>(sessions);
+		for (int i = 0; i < sessions; i++) {
+			Thread thread = new Thread(client::runSession, "session-" + i);
+			thread.start();
+			threads.add(thread);
+		}
+		for (Thread thread : threads) {
+			thread.join();
+		}
+		double elapsed = (System.nanoTime() - start) / 1e9;
+		int delivered = client.delivered.get();
+		System.out.printf("messages=%d errors=%d seconds=%.3f msgs/s=%.0f MB/s=%.1f%n", delivered,
+				client.errors.get(), elapsed, delivered / elapsed, client.bytes.get() / elapsed / 1e6);
+		System.exit((client.errors.get() == 0 && delivered > 0) ? 0 : 1);
+	}
+
+	private boolean claim() {
+		if (System.nanoTime() > this.deadline) {
+			return false;
+		}
+		if (this.claimed.incrementAndGet() > this.totalMessages) {
+			return false;
+		}
+		return true;
+	}
+
+	private void runSession() {
+		try (SmtpClientConnection connection = SmtpClientConnection.open(this.server, null, 30_000)) {
+			connection.expect(2);
+			connection.write("EHLO localhost\r\n");
+			connection.flush();
+			connection.expect(2);
+			if (!claim()) {
+				return;
+			}
+			connection.write(GROUP);
+			connection.flush();
+			boolean more = true;
+			while (more) {
+				connection.expect(2); // MAIL
+				connection.expect(2); // RCPT
+				connection.expect(3); // DATA
+				connection.write(this.message);
+				connection.write(".\r\n");
+				more = claim();
+				connection.write(more ? GROUP : "QUIT\r\n");
+				connection.flush();
+				connection.expect(2); // end of data
+				this.delivered.incrementAndGet();
+				this.bytes.addAndGet(this.message.length);
+			}
+			connection.expect(2); // QUIT
+		}
+		catch (IOException ex) {
+			this.errors.incrementAndGet();
+			System.err.println(Thread.currentThread().getName() + ": " + ex);
+		}
+	}
+
+}
