@@ -1,0 +1,97 @@
+package dev.smtpd.autoconfigure.observation;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import dev.smtpd.autoconfigure.SmtpdAutoConfiguration;
+import dev.smtpd.core.SmtpServer;
+import io.micrometer.common.KeyValues;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One observation per session and per mail transaction, commands as events, and conventions that a
+ * bean replaces.
+ */
+class SmtpdObservationsTests {
+
+	private final TestObservationRegistry registry = TestObservationRegistry.create();
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class, SmtpdObservationAutoConfiguration.class))
+		.withBean(TestObservationRegistry.class, () -> this.registry)
+		.withPropertyValues("smtpd.port=0", "smtpd.address=127.0.0.1", "smtpd.handler=sink");
+
+	private static void conversation(int port, String... lines) throws Exception {
+		try (Socket socket = new Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			out.write((String.join("\r\n", lines) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+			in.readAllBytes();
+		}
+	}
+
+	@Test
+	void eachSessionAndTransactionIsObservedWithItsCommandsAsEvents() {
+		this.runner.run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			conversation(port, "EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>",
+					"RCPT TO:<c@example.com>", "DATA", "Subject: x", "", "hello", ".", "MAIL FROM:<a@example.com>",
+					"RSET", "QUIT");
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1));
+			TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.transaction", 2)
+				.hasAnObservation((observation) -> observation.hasNameEqualTo("smtpd.transaction")
+					.hasLowCardinalityKeyValue("smtpd.result", "abandoned"))
+				.hasAnObservation((observation) -> observation.hasNameEqualTo("smtpd.session")
+					.hasLowCardinalityKeyValue("smtpd.end", "quit")
+					.hasLowCardinalityKeyValue("smtpd.tls", "false")
+					.hasHighCardinalityKeyValue("smtpd.helo", "client.example"));
+			// the first transaction is the delivered message
+			TestObservationRegistryAssert.assertThat(this.registry)
+				.hasObservationWithNameEqualTo("smtpd.transaction")
+				.that()
+				.hasLowCardinalityKeyValue("smtpd.result", "accepted")
+				.hasHighCardinalityKeyValue("smtpd.recipients", "2")
+				.hasBeenStarted()
+				.hasBeenStopped()
+				.hasEvent("MAIL", "MAIL 250")
+				.hasEvent("RCPT", "RCPT 250")
+				.hasEvent("DATA", "DATA 250");
+		});
+	}
+
+	@Test
+	void aConventionBeanReplacesTheDefault() {
+		this.runner.withBean(SmtpSessionObservationConvention.class, () -> new DefaultSmtpSessionObservationConvention() {
+
+			@Override
+			public String getName() {
+				return "mail.inbound.session";
+			}
+
+			@Override
+			public KeyValues getLowCardinalityKeyValues(SmtpSessionContext context) {
+				return super.getLowCardinalityKeyValues(context).and("site", "eu-1");
+			}
+
+		}).run((context) -> {
+			conversation(context.getBean(SmtpServer.class).port(), "QUIT");
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasObservationWithNameEqualTo("mail.inbound.session")
+				.that()
+				.hasLowCardinalityKeyValue("site", "eu-1"));
+		});
+	}
+
+}
