@@ -266,7 +266,8 @@ public final class SmtpServer {
 					executor, server.authenticator, server.authMechanisms, server.sslContext, server.listeners);
 			EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, threads("smtpd-accept"),
 					NioIoHandler.newFactory());
-			EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, threads("smtpd-io"),
+			int ioThreads = (config.ioThreads() > 0) ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+			EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
 					NioIoHandler.newFactory());
 			ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, workerGroup)
 				.channel(NioServerSocketChannel.class)
@@ -411,6 +412,8 @@ public final class SmtpServer {
 		private Duration tlsHandshakeTimeout = Duration.ofSeconds(30);
 
 		private final List<SmtpServerListener> listeners = new ArrayList<>();
+
+		private int ioThreads;
 
 		private Builder() {
 		}
@@ -664,6 +667,17 @@ public final class SmtpServer {
 		}
 
 		/**
+		 * Sets the number of event loop threads; {@code 0} (the default) is one per available
+		 * processor. Each thread serves many connections; more threads than cores only add switching.
+		 * @param threads the thread count
+		 * @return this builder
+		 */
+		public Builder ioThreads(int threads) {
+			this.ioThreads = threads;
+			return this;
+		}
+
+		/**
 		 * Turns TLS off.
 		 * @return this builder
 		 */
@@ -707,7 +721,7 @@ public final class SmtpServer {
 					this.commandCallLimits, this.maxUnrecognizedCommands, this.maxConnections,
 					this.maxConnectionsPerAddress, this.memoryThreshold, this.tempDirectory, this.authRequired,
 					this.authRequireTls, this.authMaxFailures, this.authFailureDelay, this.tlsMode,
-					this.requireStarttls, this.tlsHandshakeTimeout);
+					this.requireStarttls, this.tlsHandshakeTimeout, this.ioThreads);
 		}
 
 		private static String defaultIdent() {

@@ -40,6 +40,7 @@ import org.jspecify.annotations.Nullable;
  * @param tlsMode how TLS is offered, {@code null} for no TLS
  * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before TLS
  * @param tlsHandshakeTimeout the longest a TLS handshake may take before the connection is closed
+ * @param ioThreads event loop threads, {@code 0} for one per available processor
  */
 public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol protocol, String hostname,
 		String ident, Duration timeout, Duration dataTimeout, long dataSizeLimit, int commandSizeLimit,
@@ -47,7 +48,7 @@ public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol
 		int commandCallLimit, Map<String, Integer> commandCallLimits, int maxUnrecognizedCommands,
 		int maxConnections, int maxConnectionsPerAddress, int memoryThreshold, @Nullable Path tempDirectory, boolean authRequired,
 		boolean authRequireTls, int authMaxFailures, Duration authFailureDelay, @Nullable TlsMode tlsMode,
-		boolean requireStarttls, Duration tlsHandshakeTimeout) {
+		boolean requireStarttls, Duration tlsHandshakeTimeout, int ioThreads) {
 
 	public SmtpServerConfig {
 		requireRange("port", port, 0, 65535);
@@ -72,6 +73,10 @@ public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol
 			throw new IllegalArgumentException("authFailureDelay must not be negative");
 		}
 		requirePositive("tlsHandshakeTimeout", tlsHandshakeTimeout);
+		requireRange("ioThreads", ioThreads, 0, 1024);
+		if (protocol == Protocol.LMTP) {
+			throw new IllegalArgumentException("LMTP is not implemented yet");
+		}
 		if (requireStarttls && tlsMode != TlsMode.STARTTLS) {
 			throw new IllegalArgumentException("requireStarttls needs TLS in STARTTLS mode");
 		}

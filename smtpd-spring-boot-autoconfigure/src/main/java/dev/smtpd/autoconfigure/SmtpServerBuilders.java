@@ -57,6 +57,7 @@ final class SmtpServerBuilders {
 		map.from(properties::getMaxConnectionsPerAddress).to(builder::maxConnectionsPerAddress);
 		map.from(properties::getMemoryThreshold).as((size) -> (int) size.toBytes()).to(builder::memoryThreshold);
 		map.from(properties::getTempDirectory).to(builder::tempDirectory);
+		map.from(properties::getIoThreads).to(builder::ioThreads);
 		map.from(properties.getCommandCallLimit()::getDefault).to(builder::commandCallLimit);
 		properties.getCommandCallLimit()
 			.getCommands()
@@ -116,6 +117,7 @@ final class SmtpServerBuilders {
 				properties.getMaxUnrecognizedCommands(), "Must be at least 1");
 		requirePositive(properties.getMaxConnections(), "smtpd.max-connections");
 		requirePositive(properties.getMaxConnectionsPerAddress(), "smtpd.max-connections-per-address");
+		requirePositive(properties.getIoThreads(), "smtpd.io-threads");
 		long threshold = properties.getMemoryThreshold().toBytes();
 		require(threshold >= 0 && threshold <= Integer.MAX_VALUE, "smtpd.memory-threshold",
 				properties.getMemoryThreshold(), "Must be between 0 and 2GB");

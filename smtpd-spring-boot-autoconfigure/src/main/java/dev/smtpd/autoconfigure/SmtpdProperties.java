@@ -120,6 +120,11 @@ public class SmtpdProperties {
 	private @Nullable Path tempDirectory;
 
 	/**
+	 * Event loop threads; one per available processor when unset.
+	 */
+	private @Nullable Integer ioThreads;
+
+	/**
 	 * Built-in handlers used when the context has no SmtpHandler bean: sink, debugging, maildir, mbox,
 	 * relay; several form a chain.
 	 */
@@ -297,6 +302,14 @@ public class SmtpdProperties {
 
 	public void setTempDirectory(@Nullable Path tempDirectory) {
 		this.tempDirectory = tempDirectory;
+	}
+
+	public @Nullable Integer getIoThreads() {
+		return this.ioThreads;
+	}
+
+	public void setIoThreads(@Nullable Integer ioThreads) {
+		this.ioThreads = ioThreads;
 	}
 
 	public List<String> getHandler() {

@@ -71,6 +71,7 @@ class SmtpdAutoConfigurationTests {
 			assertThat(config.authRequired()).isFalse();
 			assertThat(config.authRequireTls()).isTrue();
 			assertThat(config.tlsMode()).isNull();
+			assertThat(config.ioThreads()).isZero();
 			assertThat(config.ident()).startsWith("smtpd-spring-boot");
 			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(DebuggingHandler.class);
 		});
@@ -93,7 +94,8 @@ class SmtpdAutoConfigurationTests {
 					"smtpd.max-connections=200", "smtpd.max-connections-per-address=20",
 					"smtpd.max-unrecognized-commands=3", "smtpd.memory-threshold=64KB",
 					"smtpd.temp-directory=" + this.directory, "smtpd.auth.require-tls=false",
-					"smtpd.auth.max-failures=4", "smtpd.auth.failure-delay=1s", "smtpd.handler=sink")
+					"smtpd.auth.max-failures=4", "smtpd.auth.failure-delay=1s", "smtpd.handler=sink",
+					"smtpd.io-threads=3")
 			.run((context) -> {
 				SmtpServerConfig config = context.getBean(SmtpServer.class).config();
 				assertThat(config.hostname()).isEqualTo("mx.example.org");
@@ -118,6 +120,7 @@ class SmtpdAutoConfigurationTests {
 				assertThat(config.authRequireTls()).isFalse();
 				assertThat(config.authMaxFailures()).isEqualTo(4);
 				assertThat(config.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+				assertThat(config.ioThreads()).isEqualTo(3);
 				assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(SinkHandler.class);
 			});
 	}
