@@ -106,6 +106,21 @@ public final class SmtpServer {
 	}
 
 	/**
+	 * Returns this machine's host name as the default for the greeting: the canonical name of the
+	 * local host, or {@code localhost} when it cannot be found or is not printable ASCII.
+	 * @return the host name
+	 */
+	public static String localHostname() {
+		try {
+			String name = InetAddress.getLocalHost().getCanonicalHostName();
+			return (name.isBlank() || name.chars().anyMatch((c) -> c <= ' ' || c > '~')) ? "localhost" : name;
+		}
+		catch (UnknownHostException ex) {
+			return "localhost";
+		}
+	}
+
+	/**
 	 * Returns a new builder with the defaults.
 	 * @return the builder
 	 */
@@ -714,7 +729,7 @@ public final class SmtpServer {
 		}
 
 		SmtpServerConfig toConfig() {
-			String name = (this.hostname != null) ? this.hostname : localHostname();
+			String name = (this.hostname != null) ? this.hostname : SmtpServer.localHostname();
 			return new SmtpServerConfig(this.address, this.port, this.protocol, name, this.ident, this.timeout,
 					this.dataTimeout, this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit,
 					this.localPartLimit, this.maxRecipients, this.smtputf8, this.decodeData, this.commandCallLimit,
@@ -729,15 +744,6 @@ public final class SmtpServer {
 			return "smtpd-spring-boot" + ((version != null) ? " " + version : "");
 		}
 
-		private static String localHostname() {
-			try {
-				String name = InetAddress.getLocalHost().getCanonicalHostName();
-				return (name.isBlank() || name.chars().anyMatch((c) -> c <= ' ' || c > '~')) ? "localhost" : name;
-			}
-			catch (UnknownHostException ex) {
-				return "localhost";
-			}
-		}
 
 	}
 

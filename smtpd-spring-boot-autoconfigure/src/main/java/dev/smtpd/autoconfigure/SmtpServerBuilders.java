@@ -1,7 +1,5 @@
 package dev.smtpd.autoconfigure;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -166,17 +164,7 @@ final class SmtpServerBuilders {
 	}
 
 	static String hostname(SmtpdProperties properties) {
-		return (properties.getHostname() != null) ? properties.getHostname() : localHostname();
-	}
-
-	private static String localHostname() {
-		try {
-			String name = InetAddress.getLocalHost().getCanonicalHostName();
-			return (name.isBlank() || name.chars().anyMatch((c) -> c <= ' ' || c > '~')) ? "localhost" : name;
-		}
-		catch (UnknownHostException ex) {
-			return "localhost";
-		}
+		return (properties.getHostname() != null) ? properties.getHostname() : SmtpServer.localHostname();
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -32,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "smtpd.decode-data=true")
 class JavaMailSenderEndToEndTests {
 
-	private static final int PORT = freePort();
+	private static final int PORT = SmtpWire.freePort();
 
 	@DynamicPropertySource
 	static void ports(DynamicPropertyRegistry registry) {
@@ -61,15 +62,6 @@ class JavaMailSenderEndToEndTests {
 		assertThat(envelope.mailFrom()).isEqualTo("app@example.com");
 		assertThat(envelope.recipientAddresses()).containsExactly("support@example.org", "tickets@example.org");
 		assertThat(envelope.decodedContent()).contains("Subject: Ticket #42").contains("Please help.");
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	@SpringBootConfiguration

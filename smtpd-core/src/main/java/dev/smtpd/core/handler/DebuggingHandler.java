@@ -2,10 +2,6 @@ package dev.smtpd.core.handler;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import dev.smtpd.core.protocol.Reply;
@@ -38,7 +34,7 @@ public class DebuggingHandler implements SmtpHandler {
 	@Override
 	public @Nullable Reply data(Session session, Envelope envelope) throws IOException {
 		MessageContent content = envelope.content();
-		String text = (content != null) ? decode(content.toByteArray()) : "";
+		String text = (content != null) ? content.asText() : "";
 		StringBuilder block = new StringBuilder(text.length() + 256);
 		block.append("---------- MESSAGE FOLLOWS ----------\n");
 		block.append("X-Peer: ").append(session.peerAddress().getAddress().getHostAddress()).append('\n');
@@ -76,19 +72,6 @@ public class DebuggingHandler implements SmtpHandler {
 			}
 		});
 		return text.toString();
-	}
-
-	private static String decode(byte[] bytes) {
-		try {
-			return StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(bytes))
-				.toString();
-		}
-		catch (CharacterCodingException ex) {
-			return new String(bytes, StandardCharsets.ISO_8859_1);
-		}
 	}
 
 	@Override

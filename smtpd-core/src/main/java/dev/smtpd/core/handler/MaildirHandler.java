@@ -3,8 +3,6 @@ package dev.smtpd.core.handler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -59,7 +57,7 @@ public class MaildirHandler implements SmtpHandler {
 	 * @throws UncheckedIOException if the directories cannot be created
 	 */
 	public MaildirHandler(Path root) {
-		this(root, false, localHostname());
+		this(root, false, dev.smtpd.core.SmtpServer.localHostname());
 	}
 
 	/**
@@ -153,15 +151,6 @@ public class MaildirHandler implements SmtpHandler {
 		}
 		catch (IOException ex) {
 			// some platforms cannot open or force a directory; the rename is as durable as they allow
-		}
-	}
-
-	private static String localHostname() {
-		try {
-			return InetAddress.getLocalHost().getHostName();
-		}
-		catch (UnknownHostException ex) {
-			return "localhost";
 		}
 	}
 

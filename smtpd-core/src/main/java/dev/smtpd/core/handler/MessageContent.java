@@ -3,7 +3,11 @@ package dev.smtpd.core.handler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The bytes of a received message, after dot-unstuffing, with CRLF line endings as sent. Small
@@ -52,6 +56,26 @@ public interface MessageContent {
 	 */
 	default String asString(Charset charset) throws IOException {
 		return new String(toByteArray(), charset);
+	}
+
+	/**
+	 * Returns the content as text: UTF-8 when it is valid UTF-8, else ISO-8859-1 (every byte a
+	 * character), so no byte is lost or replaced.
+	 * @return the text
+	 * @throws IOException if a spilled file cannot be read
+	 */
+	default String asText() throws IOException {
+		byte[] bytes = toByteArray();
+		try {
+			return StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(bytes))
+				.toString();
+		}
+		catch (CharacterCodingException ex) {
+			return new String(bytes, StandardCharsets.ISO_8859_1);
+		}
 	}
 
 }

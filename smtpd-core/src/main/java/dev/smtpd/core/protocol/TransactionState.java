@@ -2,10 +2,6 @@ package dev.smtpd.core.protocol;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,17 +61,7 @@ final class TransactionState implements Envelope {
 
 	private static String decode(MessageContent content) {
 		try {
-			byte[] bytes = content.toByteArray();
-			try {
-				return StandardCharsets.UTF_8.newDecoder()
-					.onMalformedInput(CodingErrorAction.REPORT)
-					.onUnmappableCharacter(CodingErrorAction.REPORT)
-					.decode(ByteBuffer.wrap(bytes))
-					.toString();
-			}
-			catch (CharacterCodingException ex) {
-				return new String(bytes, StandardCharsets.ISO_8859_1);
-			}
+			return content.asText();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Message content could not be read", ex);

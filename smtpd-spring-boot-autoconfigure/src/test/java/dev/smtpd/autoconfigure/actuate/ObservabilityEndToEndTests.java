@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
+import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -46,7 +47,7 @@ import static org.awaitility.Awaitility.await;
 				"smtpd.auth.failure-delay=0s" })
 class ObservabilityEndToEndTests {
 
-	private static final int PORT = freePort();
+	private static final int PORT = SmtpWire.freePort();
 
 	private static final String PASSWORD = "Secret-Pa55";
 
@@ -105,15 +106,15 @@ class ObservabilityEndToEndTests {
 			socket.setSoTimeout(10_000);
 			InputStream in = socket.getInputStream();
 			OutputStream out = socket.getOutputStream();
-			readReply(in);
+			SmtpWire.readReply(in);
 			out.write("EHLO live.example\r\n".getBytes(StandardCharsets.US_ASCII));
-			readReply(in);
+			SmtpWire.readReply(in);
 			String plain = Base64.getEncoder()
 				.encodeToString(("\0alice@example.com\0" + PASSWORD).getBytes(StandardCharsets.UTF_8));
 			out.write(("AUTH PLAIN " + plain + "\r\n").getBytes(StandardCharsets.US_ASCII));
-			assertThat(readReply(in)).startsWith("235");
+			assertThat(SmtpWire.readReply(in)).startsWith("235");
 			out.write("MAIL FROM:<alice@example.com>\r\n".getBytes(StandardCharsets.US_ASCII));
-			readReply(in);
+			SmtpWire.readReply(in);
 
 			String summary = get("/actuator/smtpd");
 			assertThat(summary).contains("\"port\":" + PORT, "\"protocol\":\"smtp\"", "\"running\":true",
@@ -129,7 +130,7 @@ class ObservabilityEndToEndTests {
 
 			HttpResponse<String> closed = send("DELETE", "/actuator/smtpd/" + id);
 			assertThat(closed.body()).contains("\"closed\":true");
-			assertThat(readReply(in)).startsWith("421 4.3.2");
+			assertThat(SmtpWire.readReply(in)).startsWith("421 4.3.2");
 			assertThat(in.read()).isEqualTo(-1);
 		}
 		await().untilAsserted(() -> assertThat(this.registry.get("smtpd.sessions").tag("end", "admin").timer().count())
@@ -153,32 +154,6 @@ class ObservabilityEndToEndTests {
 			.method(method, HttpRequest.BodyPublishers.noBody())
 			.build();
 		return this.http.send(request, HttpResponse.BodyHandlers.ofString());
-	}
-
-	private static String readReply(InputStream in) throws IOException {
-		StringBuilder reply = new StringBuilder();
-		while (true) {
-			StringBuilder line = new StringBuilder();
-			int c;
-			while ((c = in.read()) != -1 && c != '\n') {
-				if (c != '\r') {
-					line.append((char) c);
-				}
-			}
-			reply.append(line).append('\n');
-			if (c == -1 || line.length() < 4 || line.charAt(3) != '-') {
-				return reply.toString();
-			}
-		}
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	@SpringBootConfiguration

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.autoconfigure.SmtpdAutoConfiguration;
+import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.Authenticator;
@@ -187,20 +188,7 @@ class SmtpdAuthAutoConfigurationTests {
 		}
 
 		String reply() throws IOException {
-			StringBuilder reply = new StringBuilder();
-			while (true) {
-				StringBuilder line = new StringBuilder();
-				int c;
-				while ((c = this.in.read()) != -1 && c != '\n') {
-					if (c != '\r') {
-						line.append((char) c);
-					}
-				}
-				reply.append(line).append('\n');
-				if (c == -1 || line.length() < 4 || line.charAt(3) != '-') {
-					return reply.toString();
-				}
-			}
+			return SmtpWire.readReply(this.in);
 		}
 
 		@Override

@@ -25,6 +25,7 @@ import javax.net.ssl.TrustManagerFactory;
 import dev.smtpd.autoconfigure.SmtpdAutoConfiguration;
 import dev.smtpd.autoconfigure.actuate.SmtpdHealthIndicator;
 import dev.smtpd.autoconfigure.actuate.SmtpdHealthAutoConfiguration;
+import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.Session;
@@ -116,11 +117,11 @@ class SslBundleTlsTests {
 			plain.setSoTimeout(10_000);
 			InputStream in = plain.getInputStream();
 			OutputStream out = plain.getOutputStream();
-			readReply(in);
+			SmtpWire.readReply(in);
 			out.write("EHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
-			assertThat(readReply(in)).contains("STARTTLS");
+			assertThat(SmtpWire.readReply(in)).contains("STARTTLS");
 			out.write("STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
-			assertThat(readReply(in)).startsWith("220");
+			assertThat(SmtpWire.readReply(in)).startsWith("220");
 			try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "localhost", port, true)) {
 				tls.startHandshake();
 				return ((X509Certificate) tls.getSession().getPeerCertificates()[0]).getSerialNumber();
@@ -207,10 +208,10 @@ class SslBundleTlsTests {
 			plain.setSoTimeout(10_000);
 			InputStream in = plain.getInputStream();
 			OutputStream out = plain.getOutputStream();
-			readReply(in);
+			SmtpWire.readReply(in);
 			out.write("EHLO client.example\r\nSTARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
-			readReply(in);
-			readReply(in);
+			SmtpWire.readReply(in);
+			SmtpWire.readReply(in);
 			try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "localhost", port, true)) {
 				tls.startHandshake();
 				tls.getOutputStream().write("EHLO again.example\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -277,23 +278,6 @@ class SslBundleTlsTests {
 		message.setRecipients(Message.RecipientType.TO, "bob@example.org");
 		message.setText("over TLS");
 		Transport.send(message);
-	}
-
-	private static String readReply(InputStream in) throws IOException {
-		StringBuilder reply = new StringBuilder();
-		while (true) {
-			StringBuilder line = new StringBuilder();
-			int c;
-			while ((c = in.read()) != -1 && c != '\n') {
-				if (c != '\r') {
-					line.append((char) c);
-				}
-			}
-			reply.append(line).append('\n');
-			if (c == -1 || line.length() < 4 || line.charAt(3) != '-') {
-				return reply.toString();
-			}
-		}
 	}
 
 }
