@@ -262,6 +262,38 @@ class AuthTests {
 		}
 	}
 
+	/**
+	 * Failures are answered after a delay that doubles per failure from the address (lower bounds
+	 * only: the server cannot answer sooner); a success is answered at once, not after the next delay.
+	 */
+	@Test
+	void failuresAreAnsweredEverLaterButSuccessIsNot() throws Exception {
+		start((builder) -> builder.authFailureDelay(Duration.ofMillis(800)).authMaxFailures(0));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			long first = timed(() -> client.command("AUTH PLAIN " + plain("", "alice@example.com", "bad"), 535));
+			long second = timed(() -> client.command("AUTH PLAIN " + plain("", "alice@example.com", "bad"), 535));
+			assertThat(first).isGreaterThanOrEqualTo(800);
+			assertThat(second).isGreaterThanOrEqualTo(1600);
+			// the next failure would wait 3.2 s
+			long success = timed(() -> client.command("AUTH PLAIN " + plain("", "alice@example.com", PASSWORD), 235));
+			assertThat(success).isLessThan(3200);
+		}
+	}
+
+	private static long timed(ThrowingRunnable action) throws Exception {
+		long start = System.nanoTime();
+		action.run();
+		return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+	}
+
+	@FunctionalInterface
+	private interface ThrowingRunnable {
+
+		void run() throws Exception;
+
+	}
+
 	@Test
 	void customMechanismTalksThroughChallenges() throws Exception {
 		AuthMechanism token = new AuthMechanism() {

@@ -118,6 +118,19 @@ class TlsTests {
 	}
 
 	@Test
+	void tlsThatCannotStartGets454AndTheSessionGoesOn() throws Exception {
+		this.server = TestServer.start((builder) -> builder.tls(TlsMode.STARTTLS, () -> {
+			throw new IllegalStateException("no certificate today");
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			TestReply reply = client.command("STARTTLS", 454);
+			assertThat(reply.lines()).containsExactly("454 4.7.0 TLS not available due to temporary reason");
+			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
 	void starttlsWithoutTlsConfiguredIsUnknown() throws Exception {
 		this.server = TestServer.start((builder) -> {
 		});

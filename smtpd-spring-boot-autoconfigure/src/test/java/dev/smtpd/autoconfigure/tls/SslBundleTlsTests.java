@@ -246,6 +246,21 @@ class SslBundleTlsTests {
 	}
 
 	@Test
+	void protocolsComeFromTheBundleOptions() throws Exception {
+		X509Bundle certificate = certificate(9, null);
+		writePem(certificate);
+		runner("spring.ssl.bundle.pem.smtpd.options.enabled-protocols=TLSv1.2").run((context) -> {
+			Properties properties = mailProperties(context.getBean(SmtpServer.class).port(), trusting(certificate));
+			properties.put("mail.smtp.starttls.enable", "true");
+			properties.put("mail.smtp.starttls.required", "true");
+			send(properties);
+			TlsInfo tls = this.seen.poll(10, TimeUnit.SECONDS);
+			assertThat(tls).isNotNull();
+			assertThat(tls.protocol()).isEqualTo("TLSv1.2");
+		});
+	}
+
+	@Test
 	void jdkProviderCanBeForced() throws Exception {
 		writePem(certificate(5, null));
 		runner("smtpd.ssl.provider=jdk").run((context) -> assertThat(
