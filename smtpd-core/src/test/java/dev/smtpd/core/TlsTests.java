@@ -108,6 +108,16 @@ class TlsTests {
 	}
 
 	@Test
+	void helpListsStarttlsAndAuthWhenOffered() throws Exception {
+		this.server = TestServer.start((builder) -> builder.tls(TlsMode.STARTTLS, TestCertificates::serverContext)
+			.authenticator((session, mechanism, credentials) -> dev.smtpd.core.auth.AuthResult.failure()));
+		try (SmtpTestClient client = this.server.connect()) {
+			assertThat(client.command("HELP", 214).text()).contains(" AUTH ", " STARTTLS ");
+			assertThat(client.command("HELP starttls", 214).text()).isEqualTo("2.0.0 Syntax: STARTTLS");
+		}
+	}
+
+	@Test
 	void starttlsNeedsEhloAndTakesNoArgument() throws Exception {
 		startServer(TlsMode.STARTTLS, false);
 		try (SmtpTestClient client = this.server.connect()) {

@@ -40,6 +40,12 @@ final class BasicCommands {
 
 	static void help(SmtpSessionHandler session, String argument) {
 		Map<String, String> syntax = new TreeMap<>(Verbs.SMTP_SYNTAX);
+		if (session.server().authenticator() != null && !session.server().authMechanisms().isEmpty()) {
+			syntax.put("AUTH", "AUTH <mechanism> [<initial-response>]");
+		}
+		if (session.server().offersStarttls()) {
+			syntax.put("STARTTLS", "STARTTLS");
+		}
 		session.server().commands().forEach((verb, command) -> syntax.put(verb, command.syntax()));
 		String supported = "Supported commands: " + String.join(" ", syntax.keySet());
 		if (argument.isEmpty()) {
