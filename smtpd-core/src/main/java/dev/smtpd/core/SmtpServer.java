@@ -42,8 +42,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -162,8 +160,21 @@ public final class SmtpServer {
 			throw new IllegalStateException("Server is already running");
 		}
 		this.running = Running.start(this);
-		logger.info("SMTP server listening on {} ({} handler{})", this.running.address(), this.handlers.size(),
-				(this.handlers.size() == 1) ? "" : "s");
+		logger.info("SMTP server listening on {} ({}, {} handler{})", this.running.address(),
+				this.running.transport().displayName(), this.handlers.size(), (this.handlers.size() == 1) ? "" : "s");
+	}
+
+	/**
+	 * Returns the Netty transport the running server uses: {@code epoll} or {@code nio}.
+	 * @return the transport's name
+	 * @throws IllegalStateException if the server is not running
+	 */
+	public String transport() {
+		Running running = this.running;
+		if (running == null) {
+			throw new IllegalStateException("Server is not running");
+		}
+		return running.transport().displayName();
 	}
 
 	/**
@@ -270,8 +281,8 @@ public final class SmtpServer {
 	}
 
 	/** A started server's resources. */
-	private record Running(InetSocketAddress address, Channel channel, EventLoopGroup bossGroup,
-			EventLoopGroup workerGroup, SmtpChannelInitializer initializer, @Nullable ExecutorService ownExecutor) {
+	private record Running(InetSocketAddress address, Channel channel, EventLoopGroup group, Transport transport,
+			SmtpChannelInitializer initializer, @Nullable ExecutorService ownExecutor) {
 
 		static Running start(SmtpServer server) {
 			SmtpServerConfig config = server.config;
@@ -279,13 +290,14 @@ public final class SmtpServer {
 			Executor executor = (ownExecutor != null) ? ownExecutor : server.hookExecutor;
 			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
 					executor, server.authenticator, server.authMechanisms, server.sslContext, server.listeners);
-			EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, threads("smtpd-accept"),
-					NioIoHandler.newFactory());
 			int ioThreads = (config.ioThreads() > 0) ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
-			EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
-					NioIoHandler.newFactory());
-			ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, workerGroup)
-				.channel(NioServerSocketChannel.class)
+			// One group both accepts and serves: a separate accept thread would cost a wake-up and a
+			// hand-off per connection, and accepting is cheap next to serving.
+			Transport transport = Transport.select(config.nativeTransport());
+			EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
+					transport.ioHandlerFactory());
+			ServerBootstrap bootstrap = new ServerBootstrap().group(group)
+				.channel(transport.serverChannel())
 				.option(ChannelOption.SO_BACKLOG, 1024)
 				.option(ChannelOption.SO_REUSEADDR, true)
 				.childOption(ChannelOption.AUTO_READ, false)
@@ -296,12 +308,11 @@ public final class SmtpServer {
 					? new InetSocketAddress(config.address(), config.port()) : new InetSocketAddress(config.port());
 			try {
 				Channel channel = bootstrap.bind(bindAddress).syncUninterruptibly().channel();
-				return new Running((InetSocketAddress) channel.localAddress(), channel, bossGroup, workerGroup,
+				return new Running((InetSocketAddress) channel.localAddress(), channel, group, transport,
 						initializer, ownExecutor);
 			}
 			catch (Exception ex) { // Netty rethrows the bind's checked exception unchecked
-				bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-				workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+				group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
 				if (ownExecutor != null) {
 					ownExecutor.shutdownNow();
 				}
@@ -324,8 +335,7 @@ public final class SmtpServer {
 				Thread.currentThread().interrupt();
 			}
 			this.initializer.closeSessions();
-			this.workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-			this.bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+			this.group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
 			if (this.ownExecutor != null) {
 				this.ownExecutor.shutdown();
 			}
@@ -429,6 +439,8 @@ public final class SmtpServer {
 		private final List<SmtpServerListener> listeners = new ArrayList<>();
 
 		private int ioThreads;
+
+		private boolean nativeTransport = true;
 
 		private Builder() {
 		}
@@ -693,6 +705,19 @@ public final class SmtpServer {
 		}
 
 		/**
+		 * Whether Netty's native epoll transport is used when it can be: on Linux, with
+		 * {@code io.netty:netty-transport-native-epoll} (classifier {@code linux-x86_64} or
+		 * {@code linux-aarch_64}) on the class path. It makes fewer system calls and less garbage per
+		 * connection than NIO. Default {@code true}; without the library NIO is used either way.
+		 * @param nativeTransport {@code false} to always use NIO
+		 * @return this builder
+		 */
+		public Builder nativeTransport(boolean nativeTransport) {
+			this.nativeTransport = nativeTransport;
+			return this;
+		}
+
+		/**
 		 * Turns TLS off.
 		 * @return this builder
 		 */
@@ -736,7 +761,7 @@ public final class SmtpServer {
 					this.commandCallLimits, this.maxUnrecognizedCommands, this.maxConnections,
 					this.maxConnectionsPerAddress, this.memoryThreshold, this.tempDirectory, this.authRequired,
 					this.authRequireTls, this.authMaxFailures, this.authFailureDelay, this.tlsMode,
-					this.requireStarttls, this.tlsHandshakeTimeout, this.ioThreads);
+					this.requireStarttls, this.tlsHandshakeTimeout, this.ioThreads, this.nativeTransport);
 		}
 
 		private static String defaultIdent() {

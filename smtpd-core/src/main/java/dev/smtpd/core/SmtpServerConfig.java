@@ -41,6 +41,8 @@ import org.jspecify.annotations.Nullable;
  * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before TLS
  * @param tlsHandshakeTimeout the longest a TLS handshake may take before the connection is closed
  * @param ioThreads event loop threads, {@code 0} for one per available processor
+ * @param nativeTransport whether Netty's native epoll transport is used when it is on the class path
+ * (Linux, {@code netty-transport-native-epoll}); NIO otherwise
  */
 public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol protocol, String hostname,
 		String ident, Duration timeout, Duration dataTimeout, long dataSizeLimit, int commandSizeLimit,
@@ -48,7 +50,7 @@ public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol
 		int commandCallLimit, Map<String, Integer> commandCallLimits, int maxUnrecognizedCommands,
 		int maxConnections, int maxConnectionsPerAddress, int memoryThreshold, @Nullable Path tempDirectory, boolean authRequired,
 		boolean authRequireTls, int authMaxFailures, Duration authFailureDelay, @Nullable TlsMode tlsMode,
-		boolean requireStarttls, Duration tlsHandshakeTimeout, int ioThreads) {
+		boolean requireStarttls, Duration tlsHandshakeTimeout, int ioThreads, boolean nativeTransport) {
 
 	public SmtpServerConfig {
 		requireRange("port", port, 0, 65535);

@@ -28,7 +28,7 @@ final class Help {
 			  --smtpd.auth.required=true          AUTH before MAIL
 			  --smtpd.auth.require-tls=false      allow AUTH without TLS (tests only)
 			  --smtpd.ssl.bundle=NAME             TLS from spring.ssl.bundle.* (--smtpd.ssl.mode=starttls|implicit)
-			  --sample.reject-domain=DOMAIN       recipients in this domain are refused (550)
+			  --sample.reject-domain=DOMAIN       recipients in this domain are refused (550); empty: none
 			  --server.port=8080                  HTTP port of the actuator (/actuator/health, /actuator/smtpd)
 			  --spring.main.web-application-type=none   no HTTP at all
 			""";

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
@@ -35,10 +36,12 @@ public class SampleConfiguration {
 	private static final Logger logger = LoggerFactory.getLogger(SampleConfiguration.class);
 
 	/**
-	 * Refuses recipients in {@code sample.reject-domain}; the first handler of the chain.
+	 * Refuses recipients in {@code sample.reject-domain}; the first handler of the chain. An empty
+	 * domain leaves it out, so that RCPT costs no thread hop (as for the benchmarks).
 	 */
 	@Bean
 	@Order(0)
+	@ConditionalOnExpression("!'${sample.reject-domain:example.invalid}'.isEmpty()")
 	SmtpHandler rejectDomainHandler(@Value("${sample.reject-domain:example.invalid}") String domain) {
 		String suffix = "@" + domain.toLowerCase(Locale.ROOT);
 		return new SmtpHandler() {

@@ -56,6 +56,7 @@ final class SmtpServerBuilders {
 		map.from(properties::getMemoryThreshold).as((size) -> (int) size.toBytes()).to(builder::memoryThreshold);
 		map.from(properties::getTempDirectory).to(builder::tempDirectory);
 		map.from(properties::getIoThreads).to(builder::ioThreads);
+		map.from(properties::isNativeTransport).to(builder::nativeTransport);
 		map.from(properties.getCommandCallLimit()::getDefault).to(builder::commandCallLimit);
 		properties.getCommandCallLimit()
 			.getCommands()

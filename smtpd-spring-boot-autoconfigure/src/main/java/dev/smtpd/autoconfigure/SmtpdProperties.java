@@ -125,6 +125,12 @@ public class SmtpdProperties {
 	private @Nullable Integer ioThreads;
 
 	/**
+	 * Whether Netty's native epoll transport is used when netty-transport-native-epoll is on the class
+	 * path (Linux); NIO otherwise.
+	 */
+	private boolean nativeTransport = true;
+
+	/**
 	 * Built-in handlers used when the context has no SmtpHandler bean: sink, debugging, maildir, mbox,
 	 * relay; several form a chain.
 	 */
@@ -310,6 +316,14 @@ public class SmtpdProperties {
 
 	public void setIoThreads(@Nullable Integer ioThreads) {
 		this.ioThreads = ioThreads;
+	}
+
+	public boolean isNativeTransport() {
+		return this.nativeTransport;
+	}
+
+	public void setNativeTransport(boolean nativeTransport) {
+		this.nativeTransport = nativeTransport;
 	}
 
 	public List<String> getHandler() {

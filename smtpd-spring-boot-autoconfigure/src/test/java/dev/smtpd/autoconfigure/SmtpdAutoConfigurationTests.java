@@ -95,9 +95,10 @@ class SmtpdAutoConfigurationTests {
 					"smtpd.max-unrecognized-commands=3", "smtpd.memory-threshold=64KB",
 					"smtpd.temp-directory=" + this.directory, "smtpd.auth.require-tls=false",
 					"smtpd.auth.max-failures=4", "smtpd.auth.failure-delay=1s", "smtpd.handler=sink",
-					"smtpd.io-threads=3")
+					"smtpd.io-threads=3", "smtpd.native-transport=false")
 			.run((context) -> {
 				SmtpServerConfig config = context.getBean(SmtpServer.class).config();
+				assertThat(config.nativeTransport()).isFalse();
 				assertThat(config.hostname()).isEqualTo("mx.example.org");
 				assertThat(config.ident()).isEqualTo("Test ESMTP");
 				assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(30));

@@ -12,7 +12,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.AttributeKey;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts open connections, globally and per client address, and answers a connection over either
@@ -20,8 +20,6 @@ import io.netty.util.AttributeKey;
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
-
-	private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("smtpd.counted");
 
 	private final int maxConnections;
 
@@ -46,11 +44,17 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	@Override
 	public void channelActive(ChannelHandlerContext ctx) throws Exception {
-		InetAddress address = addressOf(ctx.channel().remoteAddress());
 		int count = this.total.incrementAndGet();
-		AtomicInteger forAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger());
-		int countForAddress = forAddress.incrementAndGet();
-		ctx.channel().attr(COUNTED).set(address);
+		InetAddress address = null;
+		int countForAddress = 0;
+		if (this.maxPerAddress > 0) {
+			address = addressOf(ctx.channel().remoteAddress());
+			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+		}
+		InetAddress counted = address;
+		// A listener rather than channelInactive, so that this handler can leave the pipeline: an
+		// idle connection then costs one listener here instead of a handler context and an attribute.
+		ctx.channel().closeFuture().addListener((future) -> release(counted));
 		if (this.maxConnections > 0 && count > this.maxConnections) {
 			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS);
 			return;
@@ -60,17 +64,15 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
 			return;
 		}
+		ctx.pipeline().remove(this);
 		ctx.fireChannelActive();
 	}
 
-	@Override
-	public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-		InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
+	private void release(@Nullable InetAddress address) {
+		this.total.decrementAndGet();
 		if (address != null) {
-			this.total.decrementAndGet();
 			this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
 		}
-		ctx.fireChannelInactive();
 	}
 
 	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason) {

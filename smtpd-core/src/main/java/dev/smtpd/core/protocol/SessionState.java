@@ -23,7 +23,7 @@ final class SessionState implements Session {
 
 	private final Instant startedAt = Instant.now();
 
-	private final Map<String, Object> attributes = new HashMap<>();
+	private @Nullable Map<String, Object> attributes;
 
 	private @Nullable String heloName;
 
@@ -102,7 +102,12 @@ final class SessionState implements Session {
 
 	@Override
 	public Map<String, Object> attributes() {
-		return this.attributes;
+		Map<String, Object> attributes = this.attributes;
+		if (attributes == null) { // most sessions never use them
+			attributes = new HashMap<>();
+			this.attributes = attributes;
+		}
+		return attributes;
 	}
 
 	@Override

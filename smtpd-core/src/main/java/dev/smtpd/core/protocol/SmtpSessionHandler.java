@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -58,7 +57,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private TransactionState transaction = new TransactionState();
 
-	private final Map<String, Integer> calls = new HashMap<>();
+	/** Verbs counted for the command call limits, and their counts (a map costs more per session). */
+	private @Nullable String[] countedVerbs = new String[0];
+
+	private int[] callCounts = new int[0];
 
 	private int unrecognized;
 
@@ -75,6 +77,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	private boolean greeted;
 
 	private @Nullable ScheduledFuture<?> dataDeadline;
+
+	/** Closes the channel if the last reply cannot be flushed; cancelled once the channel closes. */
+	private @Nullable ScheduledFuture<?> forcedClose;
 
 	private @Nullable CompletableFuture<Frame> authResponse;
 
@@ -156,6 +161,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	public void channelInactive(ChannelHandlerContext ctx) {
 		this.closing = true;
 		cancelDataDeadline();
+		ScheduledFuture<?> forcedClose = this.forcedClose;
+		if (forcedClose != null) {
+			this.forcedClose = null;
+			forcedClose.cancel(false);
+		}
 		if (this.authResponse != null) {
 			this.authResponse.completeExceptionally(new IOException("Connection closed"));
 			this.authResponse = null;
@@ -270,6 +280,24 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		ctx.close();
 	}
 
+	private int countCall(String verb) {
+		@Nullable String[] verbs = this.countedVerbs;
+		for (int i = 0; i < verbs.length; i++) {
+			if (verbs[i] == null) {
+				verbs[i] = verb;
+				return ++this.callCounts[i];
+			}
+			if (verbs[i].equals(verb)) {
+				return ++this.callCounts[i];
+			}
+		}
+		int slot = verbs.length;
+		this.countedVerbs = Arrays.copyOf(verbs, slot + 4);
+		this.callCounts = Arrays.copyOf(this.callCounts, slot + 4);
+		this.countedVerbs[slot] = verb;
+		return ++this.callCounts[slot];
+	}
+
 	private void onCommand(String line) {
 		int space = line.indexOf(' ');
 		String verb = ((space < 0) ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
@@ -283,7 +311,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.currentVerb = known ? verb : Verbs.UNKNOWN;
 		String counted = known ? verb : "*";
 		int limit = config().commandCallLimit(counted);
-		if (limit > 0 && this.calls.merge(counted, 1, Integer::sum) > limit) {
+		if (limit > 0 && countCall(counted) > limit) {
 			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"),
 					SessionEnd.LIMIT);
 			return;
@@ -404,8 +432,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		cancelDataDeadline();
 		ChannelHandlerContext ctx = ctx();
 		ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
-		// A client that does not read can keep the reply from ever being written: close anyway.
-		ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+		// A client that does not read can keep the reply from ever being written: close anyway. The
+		// timer is cancelled as soon as the channel closes, so that a server closing thousands of
+		// connections a second does not keep thousands of timers (and their channels) for seconds.
+		if (this.forcedClose == null && ctx.channel().isActive()) {
+			this.forcedClose = ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+		}
 	}
 
 	/**
