@@ -18,8 +18,10 @@
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
-#   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground
-#                             [java $SERVER_JAVA_OPTS -cp <jar> dev.smtpd.benchmarks.SinkServer $PORT]
+#   SERVER [app]              our server: "app" is the sample application (java -jar, smtpd.handler=$APP_HANDLER,
+#                             logging quiet, no web server); "core" is SinkServer, the bare engine without Spring
+#   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $OUT_DIR/maildir)
+#   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground; overrides SERVER
 #   SERVER_JAVA_OPTS [-Xmx1g] JVM options of the default SERVER_CMD
 #   POSTFIX_DIR [benchmarks/target/postfix]  where the postfix package is unpacked (not installed)
 #   OUT_DIR [benchmarks/target/results-<time>]  raw results and logs
@@ -39,9 +41,20 @@ D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
 SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g}"
-SERVER_CMD="${SERVER_CMD:-java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT}"
+SERVER="${SERVER:-app}"
+APP_HANDLER="${APP_HANDLER:-sink}"
+APP_JAR="$(ls "$HERE"/../smtpd-sample-app/target/smtpd-sample-app-*.jar 2>/dev/null | grep -v -- '-plain\|-sources' | head -n 1 || true)"
 POSTFIX_DIR="${POSTFIX_DIR:-$HERE/target/postfix}"
 OUT_DIR="${OUT_DIR:-$HERE/target/results-$(date +%Y%m%d-%H%M%S)}"
+case "$SERVER" in
+	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
+--logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
+--smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=$APP_HANDLER --smtpd.maildir.path=$OUT_DIR/maildir \
+--smtpd.memory-threshold=4MB --smtpd.timeout=1h --smtpd.data-timeout=1h" ;;
+	core) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT" ;;
+	*) echo "SERVER must be app or core" >&2; exit 1 ;;
+esac
+SERVER_CMD="${SERVER_CMD:-$DEFAULT_SERVER_CMD}"
 CLK_TCK="$(getconf CLK_TCK)"
 RESULTS="$OUT_DIR/results.tsv"
 
@@ -295,8 +308,8 @@ report() {
 
 # --- main ---------------------------------------------------------------------------------------
 
-if [[ ! -f "$JAR" ]]; then
-	echo "Build first: mvn -Pbenchmarks -pl benchmarks -am package -DskipTests" >&2
+if [[ ! -f "$JAR" || ( "$SERVER" == app && -z "$APP_JAR" ) ]]; then
+	echo "Build first: mvn -Pbenchmarks package -DskipTests" >&2
 	exit 1
 fi
 mkdir -p "$OUT_DIR"
@@ -309,7 +322,7 @@ if [[ " $SCENARIOS " == *" D "* && "$(ulimit -n)" -lt $((D_CONNECTIONS + 1000)) 
 	exit 1
 fi
 fetch_postfix
-log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each"
+log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
 		A | B | C | P) throughput_scenario "$scenario" ;;
