@@ -3,7 +3,10 @@ package dev.smtpd.autoconfigure.metrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import dev.smtpd.core.event.AuthOutcome;
 import dev.smtpd.core.event.ConnectionRefusal;
@@ -59,6 +62,17 @@ public class SmtpdMetrics implements SmtpServerListener {
 	private final MeterProvider<Counter> refused;
 
 	/**
+	 * Meters used on every command and message, looked up once per tag combination: a lookup builds
+	 * tags and hashes the meter id, several times the cost of the increment. Verbs are the built-in
+	 * and configured commands and {@code UNKNOWN}, so these maps stay small.
+	 */
+	private final Map<String, AtomicReferenceArray<Counter>> commandCounters = new ConcurrentHashMap<>();
+
+	private final Map<String, MessageMeters> messageMeters = new ConcurrentHashMap<>();
+
+	private final Map<SessionEnd, Timer> sessionTimers = new ConcurrentHashMap<>();
+
+	/**
 	 * Creates the meters in a registry.
 	 * @param registry the registry
 	 */
@@ -108,20 +122,35 @@ public class SmtpdMetrics implements SmtpServerListener {
 	@Override
 	public void sessionEnded(Session session, SessionEnd end, Duration duration) {
 		this.activeSessions.decrementAndGet();
-		this.sessions.withTags("end", lower(end)).record(duration);
+		this.sessionTimers.computeIfAbsent(end, (key) -> this.sessions.withTags("end", lower(key))).record(duration);
 	}
 
 	@Override
 	public void commandCompleted(Session session, String verb, int replyCode) {
-		this.commands.withTags("verb", verb, "reply", (replyCode / 100) + "xx").increment();
+		int replyClass = replyCode / 100;
+		if (replyClass < 1 || replyClass > 5) {
+			this.commands.withTags("verb", verb, "reply", replyClass + "xx").increment();
+			return;
+		}
+		AtomicReferenceArray<Counter> byClass = this.commandCounters.computeIfAbsent(verb,
+				(key) -> new AtomicReferenceArray<>(6));
+		Counter counter = byClass.get(replyClass);
+		if (counter == null) {
+			counter = this.commands.withTags("verb", verb, "reply", replyClass + "xx");
+			byClass.set(replyClass, counter);
+		}
+		counter.increment();
 	}
 
 	@Override
 	public void messageCompleted(Session session, Envelope envelope, long size, int replyCode) {
 		String result = (replyCode < 400) ? "accepted" : "rejected";
-		this.messages.withTags("result", result).increment();
-		this.messageSizes.withTags("result", result).record(size);
-		this.recipients.withTags("result", result).record(envelope.recipients().size());
+		MessageMeters meters = this.messageMeters.computeIfAbsent(result,
+				(key) -> new MessageMeters(this.messages.withTags("result", key),
+						this.messageSizes.withTags("result", key), this.recipients.withTags("result", key)));
+		meters.count().increment();
+		meters.size().record(size);
+		meters.recipients().record(envelope.recipients().size());
 	}
 
 	@Override
@@ -139,6 +168,9 @@ public class SmtpdMetrics implements SmtpServerListener {
 	@Override
 	public void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {
 		this.refused.withTags("reason", lower(reason)).increment();
+	}
+
+	private record MessageMeters(Counter count, DistributionSummary size, DistributionSummary recipients) {
 	}
 
 	private static String lower(Enum<?> value) {

@@ -15,8 +15,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Turns server events into Micrometer observations: one per session, and one per mail transaction
  * (from an accepted MAIL to the end of DATA, RSET, a new greeting or the end of the session) as its
- * child. Each answered command becomes an event ({@code "MAIL 250"}) on the innermost observation,
- * so with a tracer each message is a span with its commands as events.
+ * child. Each command that is refused (a {@code 4xx} or {@code 5xx} reply) becomes an event
+ * ({@code "RCPT 550"}) on the innermost observation, so with a tracer each message is a span that
+ * shows what went wrong. Accepted commands are not events: {@code smtpd.commands} counts them, and
+ * an event per command cost more CPU than the rest of the session (Spring Boot's meter handler
+ * registers a counter lookup for every event).
  */
 public class SmtpdObservations implements SmtpServerListener {
 
@@ -72,8 +75,10 @@ public class SmtpdObservations implements SmtpServerListener {
 		else if (verb.equals("RCPT") && positive && observed.transactionContext != null) {
 			observed.transactionContext.setRecipients(observed.transactionContext.getRecipients() + 1);
 		}
-		Observation current = (observed.transaction != null) ? observed.transaction : observed.session;
-		current.event(Observation.Event.of(verb, verb + " " + replyCode));
+		if (!positive) {
+			Observation current = (observed.transaction != null) ? observed.transaction : observed.session;
+			current.event(Observation.Event.of(verb, verb + " " + replyCode));
+		}
 		if (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("STARTTLS")) {
 			observed.endTransaction();
 		}
@@ -86,7 +91,9 @@ public class SmtpdObservations implements SmtpServerListener {
 			observed.transactionContext.setRecipients(envelope.recipients().size());
 			observed.transactionContext.setSize(size);
 			observed.transactionContext.setReplyCode(replyCode);
-			observed.transaction.event(Observation.Event.of("DATA", "DATA " + replyCode));
+			if (replyCode >= 400) {
+				observed.transaction.event(Observation.Event.of("DATA", "DATA " + replyCode));
+			}
 			observed.endTransaction();
 		}
 	}

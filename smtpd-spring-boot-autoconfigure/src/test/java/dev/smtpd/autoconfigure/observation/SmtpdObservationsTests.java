@@ -18,7 +18,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One observation per session and per mail transaction, commands as events, and conventions that a
+ * One observation per session and per mail transaction, refused commands as events, and conventions that a
  * bean replaces.
  */
 class SmtpdObservationsTests {
@@ -41,11 +41,11 @@ class SmtpdObservationsTests {
 	}
 
 	@Test
-	void eachSessionAndTransactionIsObservedWithItsCommandsAsEvents() {
+	void eachSessionAndTransactionIsObservedWithItsRefusedCommandsAsEvents() {
 		this.runner.run((context) -> {
 			int port = context.getBean(SmtpServer.class).port();
 			conversation(port, "EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>",
-					"RCPT TO:<c@example.com>", "DATA", "Subject: x", "", "hello", ".", "MAIL FROM:<a@example.com>",
+					"RCPT TO:<c@example.com>", "RCPT TO:<bad", "DATA", "Subject: x", "", "hello", ".", "MAIL FROM:<a@example.com>",
 					"RSET", "QUIT");
 			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
 				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1));
@@ -65,9 +65,10 @@ class SmtpdObservationsTests {
 				.hasHighCardinalityKeyValue("smtpd.recipients", "2")
 				.hasBeenStarted()
 				.hasBeenStopped()
-				.hasEvent("MAIL", "MAIL 250")
-				.hasEvent("RCPT", "RCPT 250")
-				.hasEvent("DATA", "DATA 250");
+				.hasEvent("RCPT", "RCPT 501")
+				.doesNotHaveEvent("MAIL", "MAIL 250")
+				.doesNotHaveEvent("RCPT", "RCPT 250")
+				.doesNotHaveEvent("DATA", "DATA 250");
 		});
 	}
 
