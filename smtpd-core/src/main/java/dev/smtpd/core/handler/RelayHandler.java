@@ -3,6 +3,7 @@ package dev.smtpd.core.handler;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.protocol.BodyType;
 import dev.smtpd.core.protocol.Reply;
@@ -35,6 +40,19 @@ public class RelayHandler implements SmtpHandler {
 	private static final Reply UNREACHABLE = Reply.of(451, "4.4.1", "Upstream server not reachable, try again later");
 
 	private static final Reply UPSTREAM_BROKE = Reply.of(451, "4.4.2", "Upstream server connection lost, try again later");
+
+	private static final Reply NO_SMTPUTF8 = Reply.of(554, "5.6.7",
+			"Upstream server does not support SMTPUTF8; message not relayed");
+
+	/**
+	 * Closes the upstream socket when a write does not finish in time: a blocking socket has a read
+	 * timeout but no write timeout, and an upstream that stops reading would hold the hook thread.
+	 */
+	private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "smtpd-relay-watchdog");
+		thread.setDaemon(true);
+		return thread;
+	});
 
 	private final String host;
 
@@ -60,7 +78,7 @@ public class RelayHandler implements SmtpHandler {
 	 * @param host the upstream host
 	 * @param port the upstream port
 	 * @param connectTimeout how long to wait for the connection
-	 * @param readTimeout how long to wait for each reply
+	 * @param readTimeout how long to wait for each reply, and for each write to be taken
 	 * @param heloName the name to give in EHLO/HELO
 	 */
 	public RelayHandler(String host, int port, Duration connectTimeout, Duration readTimeout, String heloName) {
@@ -85,7 +103,7 @@ public class RelayHandler implements SmtpHandler {
 		}
 		try (socket) {
 			socket.setSoTimeout((int) this.readTimeout.toMillis());
-			Upstream upstream = new Upstream(socket);
+			Upstream upstream = new Upstream(socket, this.readTimeout);
 			return relay(session, envelope, upstream);
 		}
 		catch (IOException ex) {
@@ -113,7 +131,12 @@ public class RelayHandler implements SmtpHandler {
 		if (envelope.mailOptions().body() == BodyType.EIGHT_BIT_MIME && keywords.contains("8BITMIME")) {
 			mail.append(" BODY=8BITMIME");
 		}
-		if (envelope.isSmtputf8() && keywords.contains("SMTPUTF8")) {
+		if (envelope.isSmtputf8()) {
+			if (!keywords.contains("SMTPUTF8")) { // RFC 6531 §3.2: no downgrade is defined
+				upstream.command("QUIT");
+				logger.info("Session {}: upstream does not offer SMTPUTF8", session.id());
+				return NO_SMTPUTF8;
+			}
 			mail.append(" SMTPUTF8");
 		}
 		Reply mailReply = upstream.command(mail.toString());
@@ -174,9 +197,9 @@ public class RelayHandler implements SmtpHandler {
 
 		private final OutputStream out;
 
-		Upstream(Socket socket) throws IOException {
+		Upstream(Socket socket, Duration writeTimeout) throws IOException {
 			this.in = new BufferedInputStream(socket.getInputStream());
-			this.out = new BufferedOutputStream(socket.getOutputStream());
+			this.out = new BufferedOutputStream(new DeadlineOutputStream(socket, writeTimeout), 8192);
 		}
 
 		Reply command(String line) throws IOException {
@@ -250,6 +273,44 @@ public class RelayHandler implements SmtpHandler {
 			if (!lineStart) {
 				this.out.write('\r');
 				this.out.write('\n');
+			}
+		}
+
+	}
+
+	/** The socket's output, closed by the watchdog if one write takes longer than the timeout. */
+	private static final class DeadlineOutputStream extends FilterOutputStream {
+
+		private final Socket socket;
+
+		private final long timeoutNanos;
+
+		DeadlineOutputStream(Socket socket, Duration timeout) throws IOException {
+			super(socket.getOutputStream());
+			this.socket = socket;
+			this.timeoutNanos = timeout.toNanos();
+		}
+
+		@Override
+		public void write(byte[] bytes, int offset, int length) throws IOException {
+			ScheduledFuture<?> deadline = WATCHDOG.schedule(this::closeSocket, this.timeoutNanos, TimeUnit.NANOSECONDS);
+			try {
+				this.out.write(bytes, offset, length);
+			}
+			catch (IOException ex) {
+				throw this.socket.isClosed() ? new IOException("Upstream server stopped reading", ex) : ex;
+			}
+			finally {
+				deadline.cancel(false);
+			}
+		}
+
+		private void closeSocket() {
+			try {
+				this.socket.close();
+			}
+			catch (IOException ex) {
+				// closing is all that is wanted
 			}
 		}
 

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -243,6 +244,65 @@ class BuiltInHandlersTests {
 		TestServer server = start(new RelayHandler("127.0.0.1", closedPort));
 		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).lines())
 			.containsExactly("451 4.4.1 Upstream server not reachable, try again later");
+	}
+
+	@Test
+	void relayRefusesAnSmtputf8MessageWhenTheUpstreamCannotTakeIt() throws Exception {
+		RecordingHandler upstreamHandler = new RecordingHandler();
+		TestServer upstream = start(upstreamHandler); // SMTPUTF8 not enabled
+		TestServer server = TestServer.start((builder) -> builder.smtputf8(true)
+			.handler(new RelayHandler("127.0.0.1", upstream.port())));
+		this.servers.add(server);
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<jörg@example.com> SMTPUTF8", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: grüße\r\n\r\nhi\r\n.\r\n");
+			assertThat(client.reply().lines())
+				.containsExactly("554 5.6.7 Upstream server does not support SMTPUTF8; message not relayed");
+		}
+		assertThat(upstreamHandler.pending()).isZero();
+	}
+
+	@Test
+	void relayGivesUpOnAnUpstreamThatStopsReading() throws Exception {
+		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			upstream.setReceiveBufferSize(4096);
+			ExecutorService executor = Executors.newSingleThreadExecutor();
+			Future<?> fake = executor.submit(() -> {
+				try (java.net.Socket socket = upstream.accept()) {
+					java.io.BufferedReader in = new java.io.BufferedReader(
+							new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+					java.io.OutputStream out = socket.getOutputStream();
+					out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
+					String line;
+					while ((line = in.readLine()) != null) {
+						if (line.equals("DATA")) {
+							out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+							// and never read again: the relay's writes fill the socket buffers
+							Thread.sleep(60_000);
+							return null;
+						}
+						out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+					}
+				}
+				return null;
+			});
+			try {
+				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
+						Duration.ofSeconds(1), "relay.test"));
+				String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, far beyond any socket buffer
+				long start = System.nanoTime();
+				SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), big);
+				assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+			}
+			finally {
+				fake.cancel(true);
+				executor.shutdownNow();
+			}
+		}
 	}
 
 	@Test
