@@ -5,7 +5,7 @@
 # Servers alternate run by run (ours, smtp-sink, ours, ...); the table shows medians. See
 # docs/performance.md.
 #
-# Usage: benchmarks/run.sh            (after: mvn -Pbenchmarks -pl benchmarks -am package -DskipTests)
+# Usage: benchmarks/run.sh            (after: mvn -Pbenchmarks package -DskipTests)
 #
 # Environment (defaults in brackets):
 #   SCENARIOS ["A B C P D"]   which scenarios to run
@@ -20,7 +20,11 @@
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
 #   SERVER [app]              our server: "app" is the sample application (java -jar, smtpd.handler=$APP_HANDLER,
 #                             logging quiet, no web server); "core" is SinkServer, the bare engine without Spring
-#   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $OUT_DIR/maildir)
+#   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $MAILDIR)
+#   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir; its new/ is emptied after every run, as a
+#                             mail reader would (e.g. /dev/shm/maildir for a file system without durable storage)
+#   APP_ARGS []               more arguments for the sample app, e.g. "--smtpd.io-threads=1"
+#   SERVER_WRAPPER []         a command put in front of our server's, e.g. "eatmydata" (fsync made a no-op)
 #   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground; overrides SERVER
 #   SERVER_JAVA_OPTS [-Xmx1g] JVM options of the default SERVER_CMD
 #   POSTFIX_DIR [benchmarks/target/postfix]  where the postfix package is unpacked (not installed)
@@ -46,15 +50,19 @@ APP_HANDLER="${APP_HANDLER:-sink}"
 APP_JAR="$(ls "$HERE"/../smtpd-sample-app/target/smtpd-sample-app-*.jar 2>/dev/null | grep -v -- '-plain\|-sources' | head -n 1 || true)"
 POSTFIX_DIR="${POSTFIX_DIR:-$HERE/target/postfix}"
 OUT_DIR="${OUT_DIR:-$HERE/target/results-$(date +%Y%m%d-%H%M%S)}"
+MAILDIR="${MAILDIR:-$OUT_DIR/maildir}"
 case "$SERVER" in
 	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
---smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=$APP_HANDLER --smtpd.maildir.path=$OUT_DIR/maildir \
---smtpd.memory-threshold=4MB --smtpd.timeout=1h --smtpd.data-timeout=1h" ;;
+--smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=$APP_HANDLER --smtpd.maildir.path=$MAILDIR \
+--smtpd.memory-threshold=4MB --smtpd.timeout=1h --smtpd.data-timeout=1h ${APP_ARGS:-}" ;;
 	core) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT" ;;
 	*) echo "SERVER must be app or core" >&2; exit 1 ;;
 esac
 SERVER_CMD="${SERVER_CMD:-$DEFAULT_SERVER_CMD}"
+if [[ -n "${SERVER_WRAPPER:-}" ]]; then
+	SERVER_CMD="$SERVER_WRAPPER $SERVER_CMD"
+fi
 CLK_TCK="$(getconf CLK_TCK)"
 RESULTS="$OUT_DIR/results.tsv"
 
@@ -193,6 +201,14 @@ messages_for() {
 	echo "${!name}"
 }
 
+# Delivered messages are removed between runs (not measured), so every run starts with an empty new/.
+empty_maildir() {
+	if [[ "$APP_HANDLER" == maildir && -d "$MAILDIR/new" ]]; then
+		find "$MAILDIR/new" -type f -delete
+		sync
+	fi
+}
+
 # --- scenarios ----------------------------------------------------------------------------------
 
 # A, B, C, P: one server of each kind, WARMUP_RUNS runs each, then REPS runs alternating the servers.
@@ -209,6 +225,7 @@ throughput_scenario() {
 		load_command "$scenario" "${port[$kind]}" "$messages"
 		for rep in $(seq 1 "$WARMUP_RUNS"); do
 			run_load "${LOAD[@]}" >/dev/null
+			empty_maildir
 		done
 	done
 	for rep in $(seq 1 "$REPS"); do
@@ -218,6 +235,7 @@ throughput_scenario() {
 			load_command "$scenario" "${port[$kind]}" "$messages"
 			result="$(run_load "${LOAD[@]}")"
 			after="$(cpu_ticks "${pid[$kind]}")"
+			empty_maildir
 			read -r wall client <<<"$result"
 			awk -v s="$scenario" -v k="$kind" -v r="$rep" -v m="$messages" -v size="$size" -v wall="$wall" \
 				-v server=$((after - before)) -v client="$client" -v tck="$CLK_TCK" -v hwm="$(peak_rss_kib "${pid[$kind]}")" \
@@ -241,14 +259,16 @@ idle_scenario() {
 			java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient --port="$SERVER_PORT" --sessions=2 \
 				--messages=2000 --seconds=60 >>"$OUT_DIR/load.log" 2>&1
 			line="$(timeout "$RUN_TIMEOUT" java -Xss256k -cp "$JAR" dev.smtpd.benchmarks.IdleConnections \
-				--port="$SERVER_PORT" --server-pid="$SERVER_PID" --connections="$D_CONNECTIONS" 2>>"$OUT_DIR/load.log")" \
+				--port="$SERVER_PORT" --server-pid="$SERVER_PID" --connections="$D_CONNECTIONS" \
+				--jvm="$([[ $kind == ours ]] && echo true || echo false)" 2>>"$OUT_DIR/load.log")" \
 				|| { echo "Idle-connection probe failed against $kind: see $OUT_DIR/load.log" >&2; exit 1; }
 			echo "$line" >>"$OUT_DIR/load.log"
 			awk -v k="$kind" -v r="$rep" -v hwm="$(peak_rss_kib "$SERVER_PID")" -v line="$line" 'BEGIN {
 					n = split(line, fields, /[ =]/)
 					for (i = 1; i < n; i += 2) { v[fields[i]] = fields[i + 1] }
-					printf "D\t%s\t%d\t%s\t%s\t%s\t%s\t%.1f\n", k, r, v["connections"], v["kib-per-connection"],
-						v["fresh-delivery-ms"], v["rss-after-kib"] / 1024, hwm / 1024 }' >>"$RESULTS.idle"
+					printf "D\t%s\t%d\t%s\t%s\t%s\t%s\t%.1f\t%s\n", k, r, v["connections"], v["kib-per-connection"],
+						v["fresh-delivery-ms"], v["rss-after-kib"] / 1024, hwm / 1024,
+						("heap-kib-per-connection" in v) ? v["heap-kib-per-connection"] : "-" }' >>"$RESULTS.idle"
 			log "$(tail -n 1 "$RESULTS.idle")"
 			stop_server "$SERVER_PID"
 		done
@@ -292,14 +312,18 @@ report() {
 	done
 	if [[ -f "$RESULTS.idle" ]]; then
 		echo
-		echo "| Scenario D | Server | idle connections | KiB per connection | fresh delivery ms | RSS with idle connections MiB | peak RSS MiB |"
-		echo "|---|---|---:|---:|---:|---:|---:|"
+		echo "| Scenario D | Server | idle connections | RSS KiB per connection | live heap KiB per connection | fresh delivery ms | RSS with idle connections MiB | peak RSS MiB |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|"
 		for kind in $D_SERVERS; do
+			local heap
+			heap="$( [[ $kind == ours ]] && column_median "$RESULTS.idle" D "$kind" 9 || echo -)"
 			awk -v k="$kind" -v c="$(column_median "$RESULTS.idle" D "$kind" 4)" \
 				-v kib="$(column_median "$RESULTS.idle" D "$kind" 5)" -v ms="$(column_median "$RESULTS.idle" D "$kind" 6)" \
 				-v rss="$(column_median "$RESULTS.idle" D "$kind" 7)" -v hwm="$(column_median "$RESULTS.idle" D "$kind" 8)" \
+				-v heap="$heap" \
 				'BEGIN { name = (k == "ours") ? "smtpd" : "smtp-sink"
-					printf "| D | %s | %d | %.1f | %.1f | %.0f | %.0f |\n", name, c, kib, ms, rss, hwm }'
+					printf "| D | %s | %d | %.1f | %s | %.1f | %.0f | %.0f |\n", name, c, kib,
+						(heap == "-") ? "-" : sprintf("%.1f", heap), ms, rss, hwm }'
 		done
 	fi
 	echo

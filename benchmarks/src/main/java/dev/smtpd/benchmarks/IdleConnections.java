@@ -16,8 +16,14 @@ import java.util.List;
  * the final dot). Prints one line: {@code connections=… rss-before-kib=… rss-after-kib=…
  * kib-per-connection=… fresh-delivery-ms=…}.
  * <p>
+ * <p>
+ * With {@code --jvm=true} (a Java server) the probe also measures the live Java heap before and
+ * after, each time after a full collection ({@code jcmd <pid> GC.class_histogram}), and adds
+ * {@code heap-kib-per-connection}: the resident set also counts garbage the collector has not
+ * reclaimed yet and heap it has not given back, which varies from run to run.
+ * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --server-pid=… --connections=5000 --threads=4
- * --settle-millis=2000 --source-addresses=16}. Connections come from {@code 127.0.0.1} up to
+ * --settle-millis=2000 --source-addresses=16 --jvm=false}. Connections come from {@code 127.0.0.1} up to
  * {@code 127.0.0.<source-addresses>} so that 50,000 of them do not run out of ephemeral ports.
  */
 public final class IdleConnections {
@@ -34,7 +40,9 @@ public final class IdleConnections {
 		int threadCount = options.getInt("threads", 4);
 		int settleMillis = options.getInt("settle-millis", 2000);
 		int sourceAddresses = options.getInt("source-addresses", 16);
+		boolean jvm = Boolean.parseBoolean(options.get("jvm", "false")) && !pid.isEmpty();
 		long rssBefore = residentKib(pid);
+		long heapBefore = jvm ? liveHeapBytes(pid) : 0;
 		List<SmtpClientConnection> open = Collections.synchronizedList(new ArrayList<>(connections));
 		List<Thread> threads = new ArrayList<>();
 		long start = System.nanoTime();
@@ -66,10 +74,16 @@ public final class IdleConnections {
 		double openSeconds = (System.nanoTime() - start) / 1e9;
 		Thread.sleep(settleMillis);
 		long rssAfter = residentKib(pid);
+		long heapAfter = jvm ? liveHeapBytes(pid) : 0;
 		double freshMillis = deliverOne(server);
+		double count = Math.max(1, open.size());
 		System.out.printf("connections=%d open-seconds=%.1f rss-before-kib=%d rss-after-kib=%d "
-				+ "kib-per-connection=%.2f fresh-delivery-ms=%.2f%n", open.size(), openSeconds, rssBefore, rssAfter,
-				(rssAfter - rssBefore) / (double) Math.max(1, open.size()), freshMillis);
+				+ "kib-per-connection=%.2f fresh-delivery-ms=%.2f", open.size(), openSeconds, rssBefore, rssAfter,
+				(rssAfter - rssBefore) / count, freshMillis);
+		if (jvm) {
+			System.out.printf(" heap-kib-per-connection=%.2f", (heapAfter - heapBefore) / 1024.0 / count);
+		}
+		System.out.println();
 		for (SmtpClientConnection connection : open) {
 			connection.close();
 		}
@@ -101,6 +115,22 @@ public final class IdleConnections {
 			System.err.println("Fresh delivery: " + ex);
 			return -1;
 		}
+	}
+
+	/** Live bytes on the Java heap of process {@code pid}, after the full collection jcmd asks for. */
+	private static long liveHeapBytes(String pid) throws IOException, InterruptedException {
+		Process jcmd = new ProcessBuilder("jcmd", pid, "GC.class_histogram").redirectErrorStream(true).start();
+		String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		if (jcmd.waitFor() != 0) {
+			throw new IOException("jcmd failed: " + output);
+		}
+		for (String line : output.split("\n")) {
+			if (line.startsWith("Total")) {
+				String[] fields = line.trim().split("\\s+");
+				return Long.parseLong(fields[2]);
+			}
+		}
+		throw new IOException("No total in the class histogram");
 	}
 
 	private static long residentKib(String pid) throws IOException {

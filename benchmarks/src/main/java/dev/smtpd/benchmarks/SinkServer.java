@@ -34,6 +34,8 @@ public final class SinkServer {
 			.timeout(Duration.ofHours(1))
 			.dataTimeout(Duration.ofHours(1))
 			.memoryThreshold(memoryThreshold)
+			.ioThreads(Integer.getInteger("smtpd.ioThreads", 0))
+			.nativeTransport(Boolean.parseBoolean(System.getProperty("smtpd.nativeTransport", "true")))
 			.build();
 		server.start();
 		CountDownLatch stopped = new CountDownLatch(1);
@@ -41,7 +43,7 @@ public final class SinkServer {
 			server.stop();
 			stopped.countDown();
 		}, "sink-shutdown"));
-		System.out.println("READY " + server.port());
+		System.out.println("READY " + server.port() + " " + server.transport());
 		System.out.flush();
 		stopped.await();
 	}
