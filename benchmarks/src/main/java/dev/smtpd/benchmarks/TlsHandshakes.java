@@ -146,9 +146,7 @@ public final class TlsHandshakes {
 			socket.getSession().invalidate(); // the next connection does a full handshake too
 			BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
 			expect(in, "220");
-			socket.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-			socket.getOutputStream().flush();
-			expect(in, "221");
+			command(socket.getOutputStream(), in, "QUIT", "221");
 		}
 	}
 
@@ -162,28 +160,22 @@ public final class TlsHandshakes {
 			BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
 			OutputStream out = socket.getOutputStream();
 			expect(in, "220");
-			out.write("EHLO client\r\n".getBytes(StandardCharsets.US_ASCII));
-			out.flush();
-			expect(in, "250");
+			command(out, in, "EHLO client", "250");
 			for (int i = 0; i < messages; i++) {
-				out.write("MAIL FROM:<a@example.com>\r\n".getBytes(StandardCharsets.US_ASCII));
-				out.flush();
-				expect(in, "250");
-				out.write("RCPT TO:<b@example.com>\r\n".getBytes(StandardCharsets.US_ASCII));
-				out.flush();
-				expect(in, "250");
-				out.write("DATA\r\n".getBytes(StandardCharsets.US_ASCII));
-				out.flush();
-				expect(in, "354");
+				command(out, in, "MAIL FROM:<a@example.com>", "250");
+				command(out, in, "RCPT TO:<b@example.com>", "250");
+				command(out, in, "DATA", "354");
 				out.write(MEBIBYTE);
-				out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-				out.flush();
-				expect(in, "250");
+				command(out, in, ".", "250");
 			}
-			out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-			out.flush();
-			expect(in, "221");
+			command(out, in, "QUIT", "221");
 		}
+	}
+
+	private static void command(OutputStream out, BufferedReader in, String line, String code) throws IOException {
+		out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+		out.flush();
+		expect(in, code);
 	}
 
 	/** Reads one reply (all its lines) and checks its code. */
