@@ -15,11 +15,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Turns server events into Micrometer observations: one per session, and one per mail transaction
  * (from an accepted MAIL to the end of DATA, RSET, a new greeting or the end of the session) as its
- * child. Each command that is refused (a {@code 4xx} or {@code 5xx} reply) becomes an event
- * ({@code "RCPT 550"}) on the innermost observation, so with a tracer each message is a span that
- * shows what went wrong. Accepted commands are not events: {@code smtpd.commands} counts them, and
- * an event per command cost more CPU than the rest of the session (Spring Boot's meter handler
- * registers a counter lookup for every event).
+ * child. Answered commands become events ({@code "MAIL 250"}) on the innermost observation, so with
+ * a tracer each message is a span with its commands as events. Without a tracer only refused
+ * commands (a {@code 4xx} or {@code 5xx} reply) are events: {@code smtpd.commands} counts them all
+ * already, and an event per command, which Spring Boot's meter handler turns into a counter lookup,
+ * cost more CPU than the rest of a pipelined message.
  */
 public class SmtpdObservations implements SmtpServerListener {
 
@@ -35,17 +35,33 @@ public class SmtpdObservations implements SmtpServerListener {
 
 	private final Map<String, Observed> sessions = new ConcurrentHashMap<>();
 
+	private final boolean allCommandEvents;
+
 	/**
-	 * Creates the observations.
+	 * Creates the observations, with every answered command as an event.
 	 * @param registry the registry
 	 * @param sessionConvention a custom session convention, or {@code null} for the default
 	 * @param transactionConvention a custom transaction convention, or {@code null} for the default
 	 */
 	public SmtpdObservations(ObservationRegistry registry, @Nullable SmtpSessionObservationConvention sessionConvention,
 			@Nullable SmtpTransactionObservationConvention transactionConvention) {
+		this(registry, sessionConvention, transactionConvention, true);
+	}
+
+	/**
+	 * Creates the observations.
+	 * @param registry the registry
+	 * @param sessionConvention a custom session convention, or {@code null} for the default
+	 * @param transactionConvention a custom transaction convention, or {@code null} for the default
+	 * @param allCommandEvents whether every answered command is an event ({@code true}, for tracing),
+	 * or only refused ones
+	 */
+	public SmtpdObservations(ObservationRegistry registry, @Nullable SmtpSessionObservationConvention sessionConvention,
+			@Nullable SmtpTransactionObservationConvention transactionConvention, boolean allCommandEvents) {
 		this.registry = registry;
 		this.sessionConvention = sessionConvention;
 		this.transactionConvention = transactionConvention;
+		this.allCommandEvents = allCommandEvents;
 	}
 
 	@Override
@@ -75,7 +91,7 @@ public class SmtpdObservations implements SmtpServerListener {
 		else if (verb.equals("RCPT") && positive && observed.transactionContext != null) {
 			observed.transactionContext.setRecipients(observed.transactionContext.getRecipients() + 1);
 		}
-		if (!positive) {
+		if (this.allCommandEvents || !positive) {
 			Observation current = (observed.transaction != null) ? observed.transaction : observed.session;
 			current.event(Observation.Event.of(verb, verb + " " + replyCode));
 		}
@@ -91,7 +107,7 @@ public class SmtpdObservations implements SmtpServerListener {
 			observed.transactionContext.setRecipients(envelope.recipients().size());
 			observed.transactionContext.setSize(size);
 			observed.transactionContext.setReplyCode(replyCode);
-			if (replyCode >= 400) {
+			if (this.allCommandEvents || replyCode >= 400) {
 				observed.transaction.event(Observation.Event.of("DATA", "DATA " + replyCode));
 			}
 			observed.endTransaction();

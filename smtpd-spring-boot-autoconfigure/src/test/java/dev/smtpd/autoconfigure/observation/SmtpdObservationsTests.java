@@ -18,8 +18,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One observation per session and per mail transaction, refused commands as events, and conventions that a
- * bean replaces.
+ * One observation per session and per mail transaction; with a tracer every command is an event,
+ * without one only refused commands are; conventions that a bean replaces.
  */
 class SmtpdObservationsTests {
 
@@ -70,6 +70,25 @@ class SmtpdObservationsTests {
 				.doesNotHaveEvent("RCPT", "RCPT 250")
 				.doesNotHaveEvent("DATA", "DATA 250");
 		});
+	}
+
+	@Test
+	void withATracerEveryCommandIsAnEvent() {
+		this.runner.withBean(io.micrometer.tracing.Tracer.class, io.micrometer.tracing.test.simple.SimpleTracer::new)
+			.run((context) -> {
+				conversation(context.getBean(SmtpServer.class).port(), "EHLO client.example",
+						"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "RCPT TO:<bad", "DATA", "Subject: x",
+						"", "hello", ".", "QUIT");
+				await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+					.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1));
+				TestObservationRegistryAssert.assertThat(this.registry)
+					.hasObservationWithNameEqualTo("smtpd.transaction")
+					.that()
+					.hasEvent("MAIL", "MAIL 250")
+					.hasEvent("RCPT", "RCPT 250")
+					.hasEvent("RCPT", "RCPT 501")
+					.hasEvent("DATA", "DATA 250");
+			});
 	}
 
 	@Test
