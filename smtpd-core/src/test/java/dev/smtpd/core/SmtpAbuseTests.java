@@ -138,6 +138,44 @@ class SmtpAbuseTests {
 	}
 
 	@Test
+	void theIdleTimeoutCountsFromTheLastCommand() throws Exception {
+		this.server = TestServer.start((builder) -> builder.timeout(Duration.ofMillis(500)));
+		try (SmtpTestClient client = this.server.connect()) {
+			long start = System.nanoTime();
+			// commands 200 ms apart keep the session for three times the timeout
+			for (int i = 0; i < 8; i++) {
+				Thread.sleep(200);
+				client.command("NOOP", 250);
+			}
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1500));
+			assertThat(client.expect(421).text()).isEqualTo("4.4.2 mx.test.example Error: timeout exceeded");
+		}
+	}
+
+	@Test
+	void aHookSlowerThanTheIdleTimeoutIsWaitedFor() throws Exception {
+		this.server = TestServer.start((builder) -> builder.timeout(Duration.ofMillis(300))
+			.handler(new dev.smtpd.core.handler.SmtpHandler() {
+
+				@Override
+				public dev.smtpd.core.protocol.@org.jspecify.annotations.Nullable Reply rcpt(
+						dev.smtpd.core.handler.Session session, dev.smtpd.core.handler.Envelope envelope,
+						String address, dev.smtpd.core.protocol.RcptOptions options) throws Exception {
+					new java.util.concurrent.CountDownLatch(1).await(1, java.util.concurrent.TimeUnit.SECONDS);
+					return null;
+				}
+
+			}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250); // answered after a second
+			client.command("NOOP", 250);
+			assertThat(client.expect(421).text()).isEqualTo("4.4.2 mx.test.example Error: timeout exceeded");
+		}
+	}
+
+	@Test
 	@Timeout(30)
 	void clientThatStopsReadingIsClosedAfterTheTimeout() throws Exception {
 		this.server = TestServer.start((builder) -> builder.timeout(Duration.ofMillis(500)));

@@ -14,9 +14,6 @@ public final class PipelineNames {
 	/** TLS, from the first byte (implicit TLS) or after STARTTLS. */
 	public static final String TLS = "tls";
 
-	/** Fires an event when neither reads nor writes happened for the idle timeout. */
-	public static final String IDLE = "idle";
-
 	/** Splits bytes into command lines and DATA content. */
 	public static final String FRAMER = "framer";
 

@@ -24,7 +24,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,8 +58,6 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 				config.lineLengthLimit());
 		ChannelPipeline pipeline = channel.pipeline();
 		pipeline.addLast(PipelineNames.LIMITER, this.limiter);
-		pipeline.addLast(PipelineNames.IDLE,
-				new IdleStateHandler(false, 0, 0, config.timeout().toNanos(), TimeUnit.NANOSECONDS));
 		if (config.tlsMode() == TlsMode.IMPLICIT) {
 			pipeline.addLast(PipelineNames.TLS, this.server.newSslHandler(channel.alloc()));
 		}

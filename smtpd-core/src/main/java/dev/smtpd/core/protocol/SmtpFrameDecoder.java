@@ -84,6 +84,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
 	private long bytesRead;
 
+	private long lastReadNanos = System.nanoTime();
+
 	/**
 	 * Creates a decoder.
 	 * @param maxCommandLength the longest command line, CRLF included, that is buffered
@@ -110,6 +112,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			return;
 		}
 		this.bytesRead += in.readableBytes();
+		this.lastReadNanos = System.nanoTime();
 		ByteBuf cumulation = this.cumulation;
 		if (cumulation == null || !cumulation.isReadable()) {
 			if (cumulation != null) {
@@ -192,6 +195,14 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		this.tooBig = false;
 		this.lineTooLong = false;
 		this.ioError = false;
+	}
+
+	/**
+	 * Returns when bytes last arrived (after TLS), for the idle timeout.
+	 * @return a {@link System#nanoTime()} value
+	 */
+	long lastReadNanos() {
+		return this.lastReadNanos;
 	}
 
 	/**

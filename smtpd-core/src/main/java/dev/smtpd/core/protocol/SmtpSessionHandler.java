@@ -23,7 +23,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +77,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private @Nullable ScheduledFuture<?> dataDeadline;
 
+	/**
+	 * The idle timeout: one timer per session, re-armed for what is left of the timeout. Idle means no
+	 * bytes read, and no hook or TLS handshake finished, for {@code timeout}; a client that stops
+	 * reading replies is idle too, since the framer stops reading once replies back up.
+	 */
+	private @Nullable ScheduledFuture<?> idleTimer;
+
+	/** When a hook, a handshake or the greeting last finished. */
+	private long activityNanos = System.nanoTime();
+
 	/** Closes the channel if the last reply cannot be flushed; cancelled once the channel closes. */
 	private @Nullable ScheduledFuture<?> forcedClose;
 
@@ -106,6 +115,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.server.register(session.id(), this);
 		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
 		this.server.listeners().sessionStarted(session);
+		scheduleIdleCheck(config().timeout().toNanos());
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
 			// implicit TLS: greet once the handshake is done
 			awaitHandshake();
@@ -118,6 +128,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		SmtpServerConfig config = config();
 		String greeting = config.ident().isEmpty() ? config.hostname() : config.hostname() + " " + config.ident();
 		this.greeted = true;
+		this.activityNanos = System.nanoTime();
 		ctx().writeAndFlush(Reply.of(220, null, greeting));
 		next();
 	}
@@ -133,6 +144,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
 		this.handshaking = false;
+		this.activityNanos = System.nanoTime();
 		if (!event.isSuccess()) {
 			logger.debug("Session {}: TLS handshake failed: {}", sessionId(), event.cause().toString());
 			this.server.listeners().tlsHandshakeCompleted(session(), null, false);
@@ -165,6 +177,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		if (forcedClose != null) {
 			this.forcedClose = null;
 			forcedClose.cancel(false);
+		}
+		ScheduledFuture<?> idleTimer = this.idleTimer;
+		if (idleTimer != null) {
+			this.idleTimer = null;
+			idleTimer.cancel(false);
 		}
 		if (this.authResponse != null) {
 			this.authResponse.completeExceptionally(new IOException("Connection closed"));
@@ -260,11 +277,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			if (!this.closing) {
 				handshakeDone(ctx, handshake);
 			}
-			return;
-		}
-		if (evt instanceof IdleStateEvent && !this.hookRunning && !this.closing) {
-			logger.debug("Session {}: idle timeout", sessionId());
-			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
 			return;
 		}
 		ctx.fireUserEventTriggered(evt);
@@ -506,6 +518,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 				Reply result = reply;
 				ctx.executor().execute(() -> {
 					this.hookRunning = false;
+					this.activityNanos = System.nanoTime();
 					if (!this.closing && ctx.channel().isActive()) {
 						then.accept(result);
 						ctx.flush();
@@ -518,6 +531,30 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			refused.run();
 			logger.warn("Session {}: hook executor is full", sessionId());
 			reply(Reply.of(451, "4.3.2", "System busy, try again later"));
+		}
+	}
+
+	private void scheduleIdleCheck(long delayNanos) {
+		this.idleTimer = ctx().executor().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private void checkIdle() {
+		this.idleTimer = null;
+		if (this.closing || !ctx().channel().isActive()) {
+			return;
+		}
+		long timeout = config().timeout().toNanos();
+		long idle = System.nanoTime() - Math.max(this.activityNanos, this.framer.lastReadNanos());
+		if (idle < timeout) {
+			scheduleIdleCheck(timeout - idle);
+		}
+		else if (this.hookRunning || this.handshaking) {
+			// a hook has its own bounds, a handshake its own timeout; the client waits for us
+			scheduleIdleCheck(timeout);
+		}
+		else {
+			logger.debug("Session {}: idle timeout", sessionId());
+			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
 		}
 	}
 
