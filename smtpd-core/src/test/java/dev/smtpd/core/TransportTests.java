@@ -3,7 +3,6 @@ package dev.smtpd.core;
 import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,34 +14,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TransportTests {
 
-	private TestServer server;
-
-	@AfterEach
-	void stop() {
-		if (this.server != null) {
-			this.server.close();
+	@Test
+	void usesNativeTransportWhenTheLibraryIsThere() throws Exception {
+		RecordingHandler handler = new RecordingHandler();
+		try (TestServer server = TestServer.start((builder) -> builder.handler(handler))) {
+			assertThat(server.server().transport()).isEqualTo(System.getProperty("smtpd.test.transport", "nio"));
+			deliver(server);
+			assertThat(handler.take().text()).isEqualTo("Subject: transport\r\n\r\nbody\r\n");
 		}
 	}
 
 	@Test
-	void usesNativeTransportWhenTheLibraryIsThere() throws Exception {
-		RecordingHandler handler = new RecordingHandler();
-		this.server = TestServer.start((builder) -> builder.handler(handler));
-		assertThat(this.server.server().transport()).isEqualTo(System.getProperty("smtpd.test.transport", "nio"));
-		deliver();
-		assertThat(handler.take().text()).isEqualTo("Subject: transport\r\n\r\nbody\r\n");
-	}
-
-	@Test
 	void nativeTransportCanBeTurnedOff() throws Exception {
-		this.server = TestServer.start((builder) -> builder.nativeTransport(false));
-		assertThat(this.server.server().transport()).isEqualTo("nio");
-		assertThat(this.server.server().config().nativeTransport()).isFalse();
-		deliver();
+		try (TestServer server = TestServer.start((builder) -> builder.nativeTransport(false))) {
+			assertThat(server.server().transport()).isEqualTo("nio");
+			assertThat(server.server().config().nativeTransport()).isFalse();
+			deliver(server);
+		}
 	}
 
-	private void deliver() throws Exception {
-		try (SmtpTestClient client = this.server.connect()) {
+	private static void deliver(TestServer server) throws Exception {
+		try (SmtpTestClient client = server.connect()) {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
 			client.command("RCPT TO:<b@example.com>", 250);
