@@ -27,6 +27,7 @@
 #   SERVER_WRAPPER []         a command put in front of our server's, e.g. "eatmydata" (fsync made a no-op)
 #   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground; overrides SERVER
 #   SERVER_JAVA_OPTS [-Xmx1g] JVM options of the default SERVER_CMD
+#   SERVER_NAME [smtpd]       how the table names our server (subethasmtp.sh sets SubEthaSMTP)
 #   POSTFIX_DIR [benchmarks/target/postfix]  where the postfix package is unpacked (not installed)
 #   OUT_DIR [benchmarks/target/results-<time>]  raw results and logs
 #
@@ -46,6 +47,7 @@ D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
 SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g}"
 SERVER="${SERVER:-app}"
+SERVER_NAME="${SERVER_NAME:-smtpd}"
 APP_HANDLER="${APP_HANDLER:-sink}"
 APP_JAR="$(ls "$HERE"/../smtpd-sample-app/target/smtpd-sample-app-*.jar 2>/dev/null | grep -v -- '-plain\|-sources' | head -n 1 || true)"
 POSTFIX_DIR="${POSTFIX_DIR:-$HERE/target/postfix}"
@@ -303,9 +305,9 @@ report() {
 			cpu="$(column_median "$RESULTS" "$scenario" "$kind" 6)"
 			client="$(column_median "$RESULTS" "$scenario" "$kind" 7)"
 			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
-			awk -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
+			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
-					name = (k == "ours") ? "smtpd" : "smtp-sink"
+					name = (k == "ours") ? ours : "smtp-sink"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
 		done
@@ -317,11 +319,11 @@ report() {
 		for kind in $D_SERVERS; do
 			local heap
 			heap="$( [[ $kind == ours ]] && column_median "$RESULTS.idle" D "$kind" 9 || echo -)"
-			awk -v k="$kind" -v c="$(column_median "$RESULTS.idle" D "$kind" 4)" \
+			awk -v ours="$SERVER_NAME" -v k="$kind" -v c="$(column_median "$RESULTS.idle" D "$kind" 4)" \
 				-v kib="$(column_median "$RESULTS.idle" D "$kind" 5)" -v ms="$(column_median "$RESULTS.idle" D "$kind" 6)" \
 				-v rss="$(column_median "$RESULTS.idle" D "$kind" 7)" -v hwm="$(column_median "$RESULTS.idle" D "$kind" 8)" \
 				-v heap="$heap" \
-				'BEGIN { name = (k == "ours") ? "smtpd" : "smtp-sink"
+				'BEGIN { name = (k == "ours") ? ours : "smtp-sink"
 					printf "| D | %s | %d | %.1f | %s | %.1f | %.0f | %.0f |\n", name, c, kib,
 						(heap == "-") ? "-" : sprintf("%.1f", heap), ms, rss, hwm }'
 		done
