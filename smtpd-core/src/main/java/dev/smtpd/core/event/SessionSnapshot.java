@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param commands commands received so far
  * @param bytesIn bytes received so far
  * @param startedAt when the connection was accepted
- * @param idleFor time since the last command (or since the start)
+ * @param idleFor time since the client last sent anything, or a hook last finished (or since the start)
  */
 public record SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetSocketAddress proxySource, String state,
 		@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands, long bytesIn,

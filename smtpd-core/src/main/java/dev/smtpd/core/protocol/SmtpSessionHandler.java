@@ -99,8 +99,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private long commands;
 
-	private long lastActivity = System.nanoTime();
-
 	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer) {
 		this.server = server;
 		this.framer = framer;
@@ -173,16 +171,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	public void channelInactive(ChannelHandlerContext ctx) {
 		this.closing = true;
 		cancelDataDeadline();
-		ScheduledFuture<?> forcedClose = this.forcedClose;
-		if (forcedClose != null) {
-			this.forcedClose = null;
-			forcedClose.cancel(false);
-		}
-		ScheduledFuture<?> idleTimer = this.idleTimer;
-		if (idleTimer != null) {
-			this.idleTimer = null;
-			idleTimer.cancel(false);
-		}
+		cancel(this.forcedClose);
+		this.forcedClose = null;
+		cancel(this.idleTimer);
+		this.idleTimer = null;
 		if (this.authResponse != null) {
 			this.authResponse.completeExceptionally(new IOException("Connection closed"));
 			this.authResponse = null;
@@ -222,7 +214,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			}
 			return;
 		}
-		this.lastActivity = System.nanoTime();
 		CompletableFuture<Frame> authResponse = this.authResponse;
 		if (authResponse != null) {
 			this.authResponse = null;
@@ -534,6 +525,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		}
 	}
 
+	/** When the client last sent bytes, or a hook, a handshake or the greeting last finished. */
+	private long lastActivityNanos() {
+		return Math.max(this.activityNanos, this.framer.lastReadNanos());
+	}
+
 	private void scheduleIdleCheck(long delayNanos) {
 		this.idleTimer = ctx().executor().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
 	}
@@ -544,7 +540,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			return;
 		}
 		long timeout = config().timeout().toNanos();
-		long idle = System.nanoTime() - Math.max(this.activityNanos, this.framer.lastReadNanos());
+		long idle = System.nanoTime() - lastActivityNanos();
 		if (idle < timeout) {
 			scheduleIdleCheck(timeout - idle);
 		}
@@ -566,10 +562,13 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	}
 
 	private void cancelDataDeadline() {
-		ScheduledFuture<?> deadline = this.dataDeadline;
-		if (deadline != null) {
-			deadline.cancel(false);
-			this.dataDeadline = null;
+		cancel(this.dataDeadline);
+		this.dataDeadline = null;
+	}
+
+	private static void cancel(@Nullable ScheduledFuture<?> timer) {
+		if (timer != null) {
+			timer.cancel(false);
 		}
 	}
 
@@ -615,7 +614,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		TlsInfo tls = session.tls();
 		return new SessionSnapshot(session.id(), session.peerAddress(), null, phase(), session.heloName(),
 				(tls != null) ? tls.protocol() : null, session.login(), this.commands, this.framer.bytesRead(),
-				session.startedAt(), Duration.ofNanos(System.nanoTime() - this.lastActivity));
+				session.startedAt(), Duration.ofNanos(System.nanoTime() - lastActivityNanos()));
 	}
 
 	private String phase() {
