@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  * @param tlsMode how TLS is offered, {@code null} for no TLS
  * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before TLS
  * @param tlsHandshakeTimeout the longest a TLS handshake may take before the connection is closed
- * @param ioThreads event loop threads, {@code 0} for one per available processor
+ * @param ioThreads event loop threads, {@code 0} for half the available processors, at least one
  * @param nativeTransport whether Netty's native epoll transport is used when it is on the class path
  * (Linux, {@code netty-transport-native-epoll}); NIO otherwise
  */

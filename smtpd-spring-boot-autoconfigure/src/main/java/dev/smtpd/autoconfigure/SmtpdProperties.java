@@ -120,7 +120,7 @@ public class SmtpdProperties {
 	private @Nullable Path tempDirectory;
 
 	/**
-	 * Event loop threads; one per available processor when unset.
+	 * Event loop threads; half the available processors, at least one, when unset.
 	 */
 	private @Nullable Integer ioThreads;
 
