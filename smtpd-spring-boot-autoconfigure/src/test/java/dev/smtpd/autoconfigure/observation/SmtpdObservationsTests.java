@@ -73,6 +73,27 @@ class SmtpdObservationsTests {
 	}
 
 	@Test
+	void transactionsStayObservedWhenSessionObservationsAreTurnedOff() {
+		this.registry.observationConfig().observationPredicate((name, context) -> !name.equals("smtpd.session"));
+		this.runner.run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			conversation(port, "EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA",
+					"Subject: x", "", "hello", ".", "MAIL FROM:<a@example.com>", "RCPT TO:<bad", "QUIT");
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.transaction", 2));
+			TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 0)
+				.hasAnObservation((observation) -> observation.hasNameEqualTo("smtpd.transaction")
+					.hasLowCardinalityKeyValue("smtpd.result", "abandoned"))
+				.hasObservationWithNameEqualTo("smtpd.transaction")
+				.that()
+				.hasLowCardinalityKeyValue("smtpd.result", "accepted")
+				.hasHighCardinalityKeyValue("smtpd.size", "21")
+				.hasBeenStopped();
+		});
+	}
+
+	@Test
 	void withATracerEveryCommandIsAnEvent() {
 		this.runner.withBean(io.micrometer.tracing.Tracer.class, io.micrometer.tracing.test.simple.SimpleTracer::new)
 			.run((context) -> {
