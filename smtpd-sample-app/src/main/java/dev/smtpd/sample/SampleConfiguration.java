@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -57,11 +58,17 @@ public class SampleConfiguration {
 
 	/**
 	 * Keeps the built-in handlers {@code smtpd.handler} names (debugging, maildir), chained after the
-	 * sample's own handler: with an {@code SmtpHandler} bean they are not used otherwise.
+	 * sample's own handler: with an {@code SmtpHandler} bean they are not used otherwise. Without one
+	 * (an empty {@code sample.reject-domain}) the auto-configuration uses them already, and adding
+	 * them again would store every message twice.
 	 */
 	@Bean
-	SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties) {
-		return (builder) -> SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
+	SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers) {
+		return (builder) -> {
+			if (handlers.stream().findAny().isPresent()) {
+				SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
+			}
+		};
 	}
 
 	/**

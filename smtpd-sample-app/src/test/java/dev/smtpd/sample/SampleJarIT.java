@@ -85,6 +85,21 @@ class SampleJarIT {
 	}
 
 	@Test
+	void withoutTheSampleHandlerEachMessageIsStoredOnce() throws Exception {
+		Path maildir = this.directory.resolve("mail");
+		int port = startServer("--smtpd.maildir.path=" + maildir, "--sample.reject-domain=", "--smtpd.handler=maildir");
+		MimeMessage message = new MimeMessage(mailSession(port, false));
+		message.setFrom(new InternetAddress("alice@example.com"));
+		message.setRecipients(Message.RecipientType.TO, "bob@example.invalid");
+		message.setSubject("Only the built-in handlers");
+		message.setText("Hello\n");
+		Transport.send(message);
+		List<Path> stored = list(maildir.resolve("new"));
+		assertThat(stored).hasSize(1);
+		assertThat(Files.readString(stored.get(0))).contains("Subject: Only the built-in handlers");
+	}
+
+	@Test
 	void usersManagedFromTheCommandLineAuthenticateWithoutARestart() throws Exception {
 		Path users = this.directory.resolve("users");
 		String usersFile = "--smtpd.auth.users-file=" + users;
