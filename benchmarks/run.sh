@@ -23,6 +23,9 @@
 #   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $MAILDIR)
 #   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir; its new/ is emptied after every run, as a
 #                             mail reader would (e.g. /dev/shm/maildir for a file system without durable storage)
+#   MAILDIR_KEEP [0]          1 leaves the delivered files in $MAILDIR (on a file system mounted with online
+#                             discard, deleting them makes the next runs' fsyncs slow)
+#   APP_JAR [smtpd-sample-app/target/smtpd-sample-app-*.jar]  the sample app's jar (e.g. a copy of an older build)
 #   APP_ARGS []               more arguments for the sample app, e.g. "--smtpd.io-threads=1"
 #   SERVER_WRAPPER []         a command put in front of our server's, e.g. "eatmydata" (fsync made a no-op)
 #   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground; overrides SERVER
@@ -49,10 +52,11 @@ SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g}"
 SERVER="${SERVER:-app}"
 SERVER_NAME="${SERVER_NAME:-smtpd}"
 APP_HANDLER="${APP_HANDLER:-sink}"
-APP_JAR="$(ls "$HERE"/../smtpd-sample-app/target/smtpd-sample-app-*.jar 2>/dev/null | grep -v -- '-plain\|-sources' | head -n 1 || true)"
+APP_JAR="${APP_JAR:-$(ls "$HERE"/../smtpd-sample-app/target/smtpd-sample-app-*.jar 2>/dev/null | grep -v -- '-plain\|-sources' | head -n 1 || true)}"
 POSTFIX_DIR="${POSTFIX_DIR:-$HERE/target/postfix}"
 OUT_DIR="${OUT_DIR:-$HERE/target/results-$(date +%Y%m%d-%H%M%S)}"
 MAILDIR="${MAILDIR:-$OUT_DIR/maildir}"
+MAILDIR_KEEP="${MAILDIR_KEEP:-0}"
 case "$SERVER" in
 	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
@@ -205,7 +209,7 @@ messages_for() {
 
 # Delivered messages are removed between runs (not measured), so every run starts with an empty new/.
 empty_maildir() {
-	if [[ "$APP_HANDLER" == maildir && -d "$MAILDIR/new" ]]; then
+	if [[ "$APP_HANDLER" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
 		find "$MAILDIR/new" -type f -delete
 		sync
 	fi
