@@ -65,21 +65,13 @@ class SampleJarIT {
 		int port = startServer("--smtpd.maildir.path=" + maildir);
 		assertThat(this.output.toString()).contains("smtpd listening on 0.0.0.0:" + port + ", mail goes to " + maildir);
 		Session session = mailSession(port, false);
-		MimeMessage message = new MimeMessage(session);
-		message.setFrom(new InternetAddress("alice@example.com"));
-		message.setRecipients(Message.RecipientType.TO, "bob@example.org");
-		message.setSubject("From the jar test");
-		message.setText("Hello\n.a leading dot\n");
-		Transport.send(message);
+		Transport.send(message(session, "bob@example.org", "From the jar test", "Hello\n.a leading dot\n"));
 		List<Path> stored = list(maildir.resolve("new"));
 		assertThat(stored).hasSize(1);
 		String content = Files.readString(stored.get(0));
 		assertThat(content).contains("Subject: From the jar test").contains("\r\n.a leading dot\r\n");
 		// the sample's own handler refuses its domain
-		MimeMessage refused = new MimeMessage(session);
-		refused.setFrom(new InternetAddress("alice@example.com"));
-		refused.setRecipients(Message.RecipientType.TO, "nobody@example.invalid");
-		refused.setText("x");
+		MimeMessage refused = message(session, "nobody@example.invalid", "Refused", "x");
 		assertThatExceptionOfType(jakarta.mail.SendFailedException.class).isThrownBy(() -> Transport.send(refused))
 			.satisfies((ex) -> assertThat(String.valueOf(ex.getNextException())).contains("550 5.7.1"));
 	}
@@ -88,15 +80,19 @@ class SampleJarIT {
 	void withoutTheSampleHandlerEachMessageIsStoredOnce() throws Exception {
 		Path maildir = this.directory.resolve("mail");
 		int port = startServer("--smtpd.maildir.path=" + maildir, "--sample.reject-domain=", "--smtpd.handler=maildir");
-		MimeMessage message = new MimeMessage(mailSession(port, false));
-		message.setFrom(new InternetAddress("alice@example.com"));
-		message.setRecipients(Message.RecipientType.TO, "bob@example.invalid");
-		message.setSubject("Only the built-in handlers");
-		message.setText("Hello\n");
-		Transport.send(message);
+		Transport.send(message(mailSession(port, false), "bob@example.invalid", "Only the built-in handlers", "Hello\n"));
 		List<Path> stored = list(maildir.resolve("new"));
 		assertThat(stored).hasSize(1);
 		assertThat(Files.readString(stored.get(0))).contains("Subject: Only the built-in handlers");
+	}
+
+	private static MimeMessage message(Session session, String to, String subject, String text) throws Exception {
+		MimeMessage message = new MimeMessage(session);
+		message.setFrom(new InternetAddress("alice@example.com"));
+		message.setRecipients(Message.RecipientType.TO, to);
+		message.setSubject(subject);
+		message.setText(text);
+		return message;
 	}
 
 	@Test
