@@ -60,12 +60,13 @@ public class SampleConfiguration {
 	 * Keeps the built-in handlers {@code smtpd.handler} names (debugging, maildir), chained after the
 	 * sample's own handler: with an {@code SmtpHandler} bean they are not used otherwise. Without one
 	 * (an empty {@code sample.reject-domain}) the auto-configuration uses them already, and adding
-	 * them again would store every message twice.
+	 * them again would store every message twice. An empty {@code smtpd.handler} beside the sample's
+	 * handler means no built-in handler.
 	 */
 	@Bean
 	SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers) {
 		return (builder) -> {
-			if (handlers.stream().findAny().isPresent()) {
+			if (handlers.stream().findAny().isPresent() && !properties.getHandler().isEmpty()) {
 				SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
 			}
 		};

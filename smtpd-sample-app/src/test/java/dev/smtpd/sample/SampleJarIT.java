@@ -86,6 +86,18 @@ class SampleJarIT {
 		assertThat(Files.readString(stored.get(0))).contains("Subject: Only the built-in handlers");
 	}
 
+	@Test
+	void anEmptyHandlerListLeavesOnlyTheSampleHandler() throws Exception {
+		Path maildir = this.directory.resolve("mail");
+		int port = startServer("--smtpd.maildir.path=" + maildir, "--smtpd.handler=");
+		Session session = mailSession(port, false);
+		Transport.send(message(session, "bob@example.org", "Accepted and dropped", "Hello\n"));
+		assertThat(maildir.resolve("new")).doesNotExist();
+		MimeMessage refused = message(session, "nobody@example.invalid", "Refused", "x");
+		assertThatExceptionOfType(jakarta.mail.SendFailedException.class).isThrownBy(() -> Transport.send(refused))
+			.satisfies((ex) -> assertThat(String.valueOf(ex.getNextException())).contains("550 5.7.1"));
+	}
+
 	private static MimeMessage message(Session session, String to, String subject, String text) throws Exception {
 		MimeMessage message = new MimeMessage(session);
 		message.setFrom(new InternetAddress("alice@example.com"));
