@@ -21,7 +21,7 @@
 #   SERVER [app]              our server: "app" is the sample application (java -jar, smtpd.handler=$APP_HANDLER,
 #                             logging quiet, no web server); "core" is SinkServer, the bare engine without Spring
 #   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $MAILDIR)
-#   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir; its new/ is emptied after every run, as a
+#   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir; its new/ is emptied after every run (unless MAILDIR_KEEP=1), as a
 #                             mail reader would (e.g. /dev/shm/maildir for a file system without durable storage)
 #   MAILDIR_KEEP [0]          1 leaves the delivered files in $MAILDIR (on a file system mounted with online
 #                             discard, deleting them makes the next runs' fsyncs slow)
@@ -207,7 +207,8 @@ messages_for() {
 	echo "${!name}"
 }
 
-# Delivered messages are removed between runs (not measured), so every run starts with an empty new/.
+# Delivered messages are removed between runs (not measured), so every run starts with an empty new/;
+# MAILDIR_KEEP=1 leaves them.
 empty_maildir() {
 	if [[ "$APP_HANDLER" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
 		find "$MAILDIR/new" -type f -delete

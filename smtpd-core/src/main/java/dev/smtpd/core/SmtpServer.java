@@ -341,9 +341,10 @@ public final class SmtpServer {
 		/**
 		 * Half the processors, at least one. An event loop only parses and answers; the other
 		 * cores are left to hook threads, the application, the collector and the kernel's network
-		 * work. Measured on 2 cores shared with the clients, one loop made more messages per second
-		 * at less CPU per message than two in every scenario but 1 MiB messages (see
-		 * docs/performance.md).
+		 * work. Measured on 2 cores shared with the clients, one loop took 1.5 times the messages
+		 * per second of two on reused connections at less CPU per message, was level with two
+		 * within the noise on new connections and pipelined ones, and 8 % slower with 1 MiB
+		 * messages (see docs/performance.md).
 		 */
 		private static int defaultIoThreads() {
 			return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
@@ -724,8 +725,9 @@ public final class SmtpServer {
 		/**
 		 * Sets the number of event loop threads; {@code 0} (the default) is half the available
 		 * processors, at least one. Each thread serves many connections and only parses and answers,
-		 * leaving the other cores to hooks, the application and the kernel; more threads help with
-		 * large messages or many TLS handshakes on a machine the server has to itself.
+		 * leaving the other cores to hooks, the application and the kernel. More threads help large
+		 * messages on a machine the server has to itself, and may help many TLS handshakes, which
+		 * run on the event loops.
 		 * @param threads the thread count
 		 * @return this builder
 		 */

@@ -59,8 +59,16 @@ class EventLoopTests {
 	}
 
 	@Test
-	void aStoppedServerHasNoLoops() {
-		SmtpServer server = SmtpServer.builder().port(0).build();
+	void onlyARunningServerHasLoops() {
+		SmtpServer server = SmtpServer.builder().port(0).ioThreads(2).build();
+		assertThatIllegalStateException().isThrownBy(server::ioThreads);
+		server.start();
+		try {
+			assertThat(server.ioThreads()).isEqualTo(2);
+		}
+		finally {
+			server.stop();
+		}
 		assertThatIllegalStateException().isThrownBy(server::ioThreads);
 	}
 

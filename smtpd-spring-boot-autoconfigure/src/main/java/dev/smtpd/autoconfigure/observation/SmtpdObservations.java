@@ -70,8 +70,8 @@ public class SmtpdObservations implements SmtpServerListener {
 		Observation observation = Observation
 			.createNotStarted(this.sessionConvention, DEFAULT_SESSION, () -> context, this.registry)
 			.start();
-		// A session observation that is turned off keeps no context: with Micrometer's three
-		// concurrent maps it is most of what an observed idle session costs.
+		// A session observation that is turned off keeps no context: with its concurrent maps it
+		// is much of what an observed idle session costs.
 		this.sessions.put(session.id(), new Observed(observation, observation.isNoop() ? null : context));
 	}
 
