@@ -48,7 +48,8 @@ import io.netty.pkitesting.X509Bundle;
  * Every configuration is warmed up once, then measured {@code --reps} times, alternating the
  * providers run by run; one Markdown table of medians is printed.
  * <p>
- * Options: {@code --handshakes=3000 --clients=4 --reps=3 --bulk-messages=100 --protocol=TLSv1.3}.
+ * Options: {@code --handshakes=3000 --clients=4 --reps=3 --bulk-messages=100 --protocol=TLSv1.3
+ * --io-threads=0} (the server's event loops; {@code 0} is its default).
  */
 public final class TlsHandshakes {
 
@@ -64,6 +65,7 @@ public final class TlsHandshakes {
 		int reps = options.getInt("reps", 3);
 		int bulkMessages = options.getInt("bulk-messages", 100);
 		String protocol = options.get("protocol", "TLSv1.3");
+		int ioThreads = options.getInt("io-threads", 0);
 		List<SslProvider> providers = new ArrayList<>(List.of(SslProvider.JDK));
 		if (OpenSsl.isAvailable()) {
 			providers.add(SslProvider.OPENSSL);
@@ -76,7 +78,8 @@ public final class TlsHandshakes {
 			X509Bundle certificate = certificate(key);
 			for (int rep = 0; rep <= reps; rep++) {
 				for (SslProvider provider : providers) {
-					double[] measured = measure(certificate, provider, protocol, handshakes, clients, bulkMessages);
+					double[] measured = measure(certificate, provider, protocol, handshakes, clients, bulkMessages,
+							ioThreads);
 					if (rep > 0) { // the first round warms up
 						results.computeIfAbsent(key + "\t" + provider, (k) -> new ArrayList<>()).add(measured);
 					}
@@ -92,7 +95,7 @@ public final class TlsHandshakes {
 	 * @return handshakes/s, server CPU µs per handshake, bulk MB/s, server CPU ms per MiB
 	 */
 	private static double[] measure(X509Bundle certificate, SslProvider provider, String protocol, int handshakes,
-			int clients, int bulkMessages) throws Exception {
+			int clients, int bulkMessages, int ioThreads) throws Exception {
 		SslContext context = SslContextBuilder.forServer(certificate.getKeyPair().getPrivate(),
 				certificate.getCertificatePath())
 			.sslProvider(provider)
@@ -107,6 +110,7 @@ public final class TlsHandshakes {
 			.timeout(Duration.ofMinutes(5))
 			.memoryThreshold(4 * 1024 * 1024)
 			.tls(TlsMode.IMPLICIT, () -> context)
+			.ioThreads(ioThreads)
 			.build();
 		server.start();
 		try {
