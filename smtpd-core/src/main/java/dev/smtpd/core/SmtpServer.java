@@ -174,11 +174,7 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public int ioThreads() {
-		Running running = this.running;
-		if (running == null) {
-			throw new IllegalStateException("Server is not running");
-		}
-		return running.ioThreads();
+		return running().ioThreads();
 	}
 
 	/**
@@ -187,11 +183,7 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public String transport() {
-		Running running = this.running;
-		if (running == null) {
-			throw new IllegalStateException("Server is not running");
-		}
-		return running.transport().displayName();
+		return running().transport().displayName();
 	}
 
 	/**

@@ -66,13 +66,13 @@ public class SmtpdObservations implements SmtpServerListener {
 
 	@Override
 	public void sessionStarted(Session session) {
-		SmtpSessionContext context = new SmtpSessionContext(session);
+		// The context is made only for the observation to keep: one that is turned off drops it
+		// (its concurrent maps are much of what an observed idle session costs).
 		Observation observation = Observation
-			.createNotStarted(this.sessionConvention, DEFAULT_SESSION, () -> context, this.registry)
+			.createNotStarted(this.sessionConvention, DEFAULT_SESSION, () -> new SmtpSessionContext(session),
+					this.registry)
 			.start();
-		// A session observation that is turned off keeps no context: with its concurrent maps it
-		// is much of what an observed idle session costs.
-		this.sessions.put(session.id(), new Observed(observation, observation.isNoop() ? null : context));
+		this.sessions.put(session.id(), new Observed(observation));
 	}
 
 	@Override
@@ -83,18 +83,22 @@ public class SmtpdObservations implements SmtpServerListener {
 		}
 		boolean positive = replyCode < 400;
 		if (verb.equals("MAIL") && positive && observed.transaction == null) {
-			SmtpTransactionContext context = new SmtpTransactionContext(session);
-			observed.transactionContext = context;
 			observed.transaction = Observation
-				.createNotStarted(this.transactionConvention, DEFAULT_TRANSACTION, () -> context, this.registry)
+				.createNotStarted(this.transactionConvention, DEFAULT_TRANSACTION,
+						() -> new SmtpTransactionContext(session), this.registry)
 				.parentObservation(observed.session)
 				.start();
 		}
-		else if (verb.equals("RCPT") && positive && observed.transactionContext != null) {
-			observed.transactionContext.setRecipients(observed.transactionContext.getRecipients() + 1);
+		else if (verb.equals("RCPT") && positive) {
+			SmtpTransactionContext context = observed.transactionContext();
+			if (context != null) {
+				context.setRecipients(context.getRecipients() + 1);
+			}
 		}
 		if (this.allCommandEvents || !positive) {
-			Observation current = (observed.transaction != null) ? observed.transaction : observed.session;
+			// the innermost observation that records anything: the session's if transactions are off
+			Observation current = (observed.transaction != null && !observed.transaction.isNoop())
+					? observed.transaction : observed.session;
 			current.event(Observation.Event.of(verb, verb + " " + replyCode));
 		}
 		if (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("STARTTLS")) {
@@ -105,10 +109,13 @@ public class SmtpdObservations implements SmtpServerListener {
 	@Override
 	public void messageCompleted(Session session, Envelope envelope, long size, int replyCode) {
 		Observed observed = this.sessions.get(session.id());
-		if (observed != null && observed.transaction != null && observed.transactionContext != null) {
-			observed.transactionContext.setRecipients(envelope.recipients().size());
-			observed.transactionContext.setSize(size);
-			observed.transactionContext.setReplyCode(replyCode);
+		if (observed != null && observed.transaction != null) {
+			SmtpTransactionContext context = observed.transactionContext();
+			if (context != null) {
+				context.setRecipients(envelope.recipients().size());
+				context.setSize(size);
+				context.setReplyCode(replyCode);
+			}
 			if (this.allCommandEvents || replyCode >= 400) {
 				observed.transaction.event(Observation.Event.of("DATA", "DATA " + replyCode));
 			}
@@ -121,34 +128,36 @@ public class SmtpdObservations implements SmtpServerListener {
 		Observed observed = this.sessions.remove(session.id());
 		if (observed != null) {
 			observed.endTransaction();
-			if (observed.context != null) {
-				observed.context.setEnd(end);
+			if (observed.session.getContext() instanceof SmtpSessionContext context) {
+				context.setEnd(end);
 			}
 			observed.session.stop();
 		}
 	}
 
-	/** The observations of one session; used from that session's event loop only. */
+	/**
+	 * The observations of one session; used from that session's event loop only. Their contexts are
+	 * read from the observations, so one that is turned off (a no-op) holds none.
+	 */
 	private static final class Observed {
 
 		private final Observation session;
 
-		private final @Nullable SmtpSessionContext context;
-
 		private @Nullable Observation transaction;
 
-		private @Nullable SmtpTransactionContext transactionContext;
-
-		Observed(Observation session, @Nullable SmtpSessionContext context) {
+		Observed(Observation session) {
 			this.session = session;
-			this.context = context;
+		}
+
+		@Nullable SmtpTransactionContext transactionContext() {
+			return (this.transaction != null && this.transaction.getContext() instanceof SmtpTransactionContext context)
+					? context : null;
 		}
 
 		void endTransaction() {
 			if (this.transaction != null) {
 				this.transaction.stop();
 				this.transaction = null;
-				this.transactionContext = null;
 			}
 		}
 

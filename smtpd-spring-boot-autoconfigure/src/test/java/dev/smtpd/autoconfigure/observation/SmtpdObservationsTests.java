@@ -94,6 +94,24 @@ class SmtpdObservationsTests {
 	}
 
 	@Test
+	void refusedCommandsAreSessionEventsWhenTransactionObservationsAreTurnedOff() {
+		this.registry.observationConfig().observationPredicate((name, context) -> !name.equals("smtpd.transaction"));
+		this.runner.run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			conversation(port, "EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<bad", "RSET", "QUIT");
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1));
+			TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.transaction", 0)
+				.hasObservationWithNameEqualTo("smtpd.session")
+				.that()
+				.hasLowCardinalityKeyValue("smtpd.end", "quit")
+				.hasBeenStopped()
+				.hasEvent("RCPT", "RCPT 501");
+		});
+	}
+
+	@Test
 	void withATracerEveryCommandIsAnEvent() {
 		this.runner.withBean(io.micrometer.tracing.Tracer.class, io.micrometer.tracing.test.simple.SimpleTracer::new)
 			.run((context) -> {
