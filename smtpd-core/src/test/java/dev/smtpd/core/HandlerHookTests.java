@@ -6,11 +6,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpException;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.protocol.RcptOptions;
-import dev.smtpd.core.protocol.Reply;
-import dev.smtpd.core.protocol.SmtpException;
 import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
@@ -65,7 +65,7 @@ class HandlerHookTests {
 		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
 			@Override
 			public @Nullable Reply mail(Session session, Envelope envelope, String address,
-					dev.smtpd.core.protocol.MailOptions options) {
+					dev.smtpd.core.handler.MailOptions options) {
 				if (address.startsWith("boom")) {
 					throw new IllegalStateException("boom");
 				}
@@ -127,7 +127,7 @@ class HandlerHookTests {
 		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
 			@Override
 			public Reply mail(Session session, Envelope envelope, String address,
-					dev.smtpd.core.protocol.MailOptions options) {
+					dev.smtpd.core.handler.MailOptions options) {
 				return Reply.of(451, "4.7.1", "Greylisted");
 			}
 		}));

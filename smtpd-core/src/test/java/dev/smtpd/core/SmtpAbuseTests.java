@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.protocol.RcptOptions;
-import dev.smtpd.core.protocol.Reply;
 import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;

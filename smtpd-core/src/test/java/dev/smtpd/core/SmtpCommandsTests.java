@@ -2,12 +2,12 @@ package dev.smtpd.core;
 
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpCommand;
-import dev.smtpd.core.protocol.Reply;
 import dev.smtpd.core.test.RecordingHandler;
-import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.SmtpTestClient.TestReply;
+import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package dev.smtpd.core;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.smtpd.core.protocol.BodyType;
-import dev.smtpd.core.test.RecordingHandler;
+import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.test.RecordingHandler.Delivery;
+import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
 import org.junit.jupiter.api.AfterEach;

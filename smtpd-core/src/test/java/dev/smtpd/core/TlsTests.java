@@ -8,16 +8,15 @@ import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLSession;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.handler.TlsInfo;
-import dev.smtpd.core.protocol.Reply;
-import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.SmtpTestClient.TestReply;
+import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
 import dev.smtpd.core.tls.TlsMode;

@@ -10,14 +10,13 @@ import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginPassword;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.protocol.RcptOptions;
-import dev.smtpd.core.protocol.Reply;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;

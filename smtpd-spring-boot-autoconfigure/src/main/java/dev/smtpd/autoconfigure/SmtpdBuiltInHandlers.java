@@ -5,13 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import dev.smtpd.core.handler.DebuggingHandler;
-import dev.smtpd.core.handler.MaildirHandler;
-import dev.smtpd.core.handler.MboxHandler;
-import dev.smtpd.core.handler.RelayHandler;
-import dev.smtpd.core.handler.SinkHandler;
+import dev.smtpd.core.delivery.DebuggingHandler;
+import dev.smtpd.core.delivery.MaildirHandler;
+import dev.smtpd.core.delivery.MboxHandler;
+import dev.smtpd.core.delivery.RelayHandler;
+import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.SmtpHandler;
-
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**

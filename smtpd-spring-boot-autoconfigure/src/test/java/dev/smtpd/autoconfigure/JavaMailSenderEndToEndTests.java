@@ -8,12 +8,11 @@ import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.protocol.Reply;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
-
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;

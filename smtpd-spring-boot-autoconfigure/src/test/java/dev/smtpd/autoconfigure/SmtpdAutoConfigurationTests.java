@@ -14,11 +14,11 @@ import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.Authenticator;
-import dev.smtpd.core.handler.DebuggingHandler;
-import dev.smtpd.core.handler.MaildirHandler;
-import dev.smtpd.core.handler.MboxHandler;
-import dev.smtpd.core.handler.RelayHandler;
-import dev.smtpd.core.handler.SinkHandler;
+import dev.smtpd.core.delivery.DebuggingHandler;
+import dev.smtpd.core.delivery.MaildirHandler;
+import dev.smtpd.core.delivery.MboxHandler;
+import dev.smtpd.core.delivery.RelayHandler;
+import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.tls.TlsMode;
@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
-
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -415,9 +414,9 @@ class SmtpdAutoConfigurationTests {
 				}
 
 				@Override
-				public dev.smtpd.core.protocol.Reply execute(dev.smtpd.core.handler.Session session,
+				public dev.smtpd.core.handler.Reply execute(dev.smtpd.core.handler.Session session,
 						dev.smtpd.core.handler.Envelope envelope, String argument) {
-					return dev.smtpd.core.protocol.Reply.of(250, "2.0.0", "PONG");
+					return dev.smtpd.core.handler.Reply.of(250, "2.0.0", "PONG");
 				}
 
 			};

@@ -28,7 +28,7 @@ public interface AuthExchange {
 	 * @return the client's response, decoded
 	 * @throws AuthCancelledException if the client answered {@code *}
 	 * @throws IOException if the client disconnected or did not answer in time
-	 * @throws dev.smtpd.core.protocol.SmtpException with {@code 501} if the response is not base64
+	 * @throws dev.smtpd.core.handler.SmtpException with {@code 501} if the response is not base64
 	 */
 	byte[] challenge(byte[] challenge) throws IOException, AuthCancelledException;
 

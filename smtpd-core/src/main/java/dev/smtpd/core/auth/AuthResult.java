@@ -1,6 +1,6 @@
 package dev.smtpd.core.auth;
 
-import dev.smtpd.core.protocol.Reply;
+import dev.smtpd.core.handler.Reply;
 import org.jspecify.annotations.Nullable;
 
 /**

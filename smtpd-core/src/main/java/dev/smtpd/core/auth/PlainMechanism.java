@@ -2,8 +2,8 @@ package dev.smtpd.core.auth;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.smtpd.core.protocol.Reply;
-import dev.smtpd.core.protocol.SmtpException;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.SmtpException;
 
 /**
  * PLAIN (RFC 4616): {@code [authzid] NUL authcid NUL passwd}. An authorization identity other than

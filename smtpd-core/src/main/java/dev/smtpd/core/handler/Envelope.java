@@ -2,7 +2,7 @@ package dev.smtpd.core.handler;
 
 import java.util.List;
 
-import dev.smtpd.core.protocol.MailOptions;
+import dev.smtpd.core.handler.MailOptions;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,6 +1,6 @@
 package dev.smtpd.core.handler;
 
-import dev.smtpd.core.protocol.RcptOptions;
+import dev.smtpd.core.handler.RcptOptions;
 
 /**
  * An accepted recipient.

@@ -1,6 +1,6 @@
 package dev.smtpd.core.handler;
 
-import dev.smtpd.core.protocol.Reply;
+import dev.smtpd.core.handler.Reply;
 
 /**
  * A command of your own, such as aiosmtpd's {@code smtp_PING} example. It is listed by HELP and runs

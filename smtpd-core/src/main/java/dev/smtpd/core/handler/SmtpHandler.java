@@ -2,16 +2,16 @@ package dev.smtpd.core.handler;
 
 import java.util.List;
 
-import dev.smtpd.core.protocol.MailOptions;
-import dev.smtpd.core.protocol.RcptOptions;
-import dev.smtpd.core.protocol.Reply;
+import dev.smtpd.core.handler.MailOptions;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Hooks into an SMTP session, one per command, as aiosmtpd's {@code handle_XXX} methods.
  * <p>
  * Every hook returns either a {@link Reply} that answers the command, or {@code null} to use the
- * default behaviour. A hook may also throw {@link dev.smtpd.core.protocol.SmtpException} to answer
+ * default behaviour. A hook may also throw {@link dev.smtpd.core.handler.SmtpException} to answer
  * with its reply; any other exception goes to {@link #exception} and, if nothing handles it there,
  * the client gets {@code 451 4.3.0} and the session goes on.
  * <p>
@@ -124,7 +124,7 @@ public interface SmtpHandler {
 
 	/**
 	 * Called when a hook of this handler throws something other than an
-	 * {@link dev.smtpd.core.protocol.SmtpException}.
+	 * {@link dev.smtpd.core.handler.SmtpException}.
 	 * @param session the session
 	 * @param error what the hook threw
 	 * @return the reply, or {@code null} for {@code 451 4.3.0}

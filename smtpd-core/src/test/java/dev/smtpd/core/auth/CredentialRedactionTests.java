@@ -2,7 +2,7 @@ package dev.smtpd.core.auth;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.smtpd.core.protocol.Reply;
+import dev.smtpd.core.handler.Reply;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

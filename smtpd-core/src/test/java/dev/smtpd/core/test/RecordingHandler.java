@@ -6,10 +6,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MailOptions;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.protocol.MailOptions;
-import dev.smtpd.core.protocol.Reply;
 import org.jspecify.annotations.Nullable;
 
 /**

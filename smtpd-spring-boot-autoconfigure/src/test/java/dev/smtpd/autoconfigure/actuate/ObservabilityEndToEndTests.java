@@ -14,13 +14,12 @@ import java.util.Base64;
 
 import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.protocol.Reply;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
-
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;

@@ -16,22 +16,21 @@ import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 import dev.smtpd.autoconfigure.SmtpdAutoConfiguration;
-import dev.smtpd.autoconfigure.actuate.SmtpdHealthIndicator;
 import dev.smtpd.autoconfigure.actuate.SmtpdHealthAutoConfiguration;
+import dev.smtpd.autoconfigure.actuate.SmtpdHealthIndicator;
 import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.handler.TlsInfo;
-import dev.smtpd.core.protocol.Reply;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import jakarta.mail.Message;
@@ -41,7 +40,6 @@ import jakarta.mail.internet.MimeMessage;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;

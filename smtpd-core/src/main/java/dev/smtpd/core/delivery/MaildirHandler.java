@@ -1,0 +1,175 @@
+package dev.smtpd.core.delivery;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers each accepted message once (not once per recipient) into a Maildir: written to
+ * {@code tmp/<unique>}, forced to disk, renamed into {@code new/<unique>}, and the directory forced
+ * too, all before the DATA hook returns, so a {@code 250} means the message is on disk. The bytes are
+ * exactly those received after dot-unstuffing, unless a {@code Received:} header is asked for.
+ * {@code cur/} is created for mail readers. A failure to write answers {@code 451 4.3.0} and leaves
+ * no file behind.
+ * <p>
+ * Unique names follow the Maildir convention: {@code <seconds>.M<micros>P<pid>Q<counter>.<host>}.
+ */
+public class MaildirHandler implements SmtpHandler {
+
+	private static final Logger logger = LoggerFactory.getLogger(MaildirHandler.class);
+
+	private static final Reply WRITE_FAILED = Reply.of(451, "4.3.0", "Requested action aborted: message not stored");
+
+	private final Path root;
+
+	private final Path tmp;
+
+	private final Path newDirectory;
+
+	private final boolean addReceivedHeader;
+
+	private final String hostname;
+
+	private final String uniqueHost;
+
+	private final long pid = ProcessHandle.current().pid();
+
+	private final AtomicLong counter = new AtomicLong();
+
+	/**
+	 * Delivers into a Maildir, exactly as received.
+	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are created if needed
+	 * @throws UncheckedIOException if the directories cannot be created
+	 */
+	public MaildirHandler(Path root) {
+		this(root, false, machineName());
+	}
+
+	/**
+	 * Delivers into a Maildir.
+	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are created if needed
+	 * @param addReceivedHeader whether to put a {@code Received:} header in front of each message
+	 * @param hostname the name this server gives itself in that header and in file names
+	 * @throws UncheckedIOException if the directories cannot be created
+	 */
+	public MaildirHandler(Path root, boolean addReceivedHeader, String hostname) {
+		this.root = root;
+		this.tmp = root.resolve("tmp");
+		this.newDirectory = root.resolve("new");
+		this.addReceivedHeader = addReceivedHeader;
+		this.hostname = hostname;
+		this.uniqueHost = hostname.replace("/", "\\057").replace(":", "\\072");
+		try {
+			Files.createDirectories(this.tmp);
+			Files.createDirectories(this.newDirectory);
+			Files.createDirectories(root.resolve("cur"));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Maildir " + root.toAbsolutePath() + " cannot be created", ex);
+		}
+		if (!Files.isWritable(this.tmp) || !Files.isWritable(this.newDirectory)) {
+			throw new UncheckedIOException(new IOException("Maildir " + root.toAbsolutePath() + " is not writable"));
+		}
+	}
+
+	private static String machineName() {
+		try {
+			return java.net.InetAddress.getLocalHost().getHostName();
+		}
+		catch (java.net.UnknownHostException ex) {
+			return "localhost";
+		}
+	}
+
+	/**
+	 * Returns the Maildir.
+	 * @return the root directory
+	 */
+	public Path root() {
+		return this.root;
+	}
+
+	@Override
+	public @Nullable Reply data(Session session, Envelope envelope) {
+		String name = uniqueName();
+		Path temporary = this.tmp.resolve(name);
+		try {
+			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+					StandardOpenOption.WRITE)) {
+				if (this.addReceivedHeader) {
+					ByteBuffer header = ByteBuffer.wrap(ReceivedHeader.of(session, envelope, this.hostname));
+					while (header.hasRemaining()) {
+						channel.write(header);
+					}
+				}
+				MessageContent content = envelope.content();
+				if (content != null) {
+					OutputStream out = Channels.newOutputStream(channel);
+					content.writeTo(out);
+				}
+				channel.force(true);
+			}
+			Path delivered = this.newDirectory.resolve(name);
+			try {
+				Files.move(temporary, delivered, StandardCopyOption.ATOMIC_MOVE);
+			}
+			catch (AtomicMoveNotSupportedException ex) {
+				Files.move(temporary, delivered);
+			}
+			forceDirectory(this.newDirectory);
+			logger.debug("Session {}: delivered to {}", session.id(), delivered);
+			return null;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Session {}: message could not be stored in Maildir {}: {}", session.id(), this.root,
+					ex.toString());
+			try {
+				Files.deleteIfExists(temporary);
+			}
+			catch (IOException cleanup) {
+				logger.warn("Session {}: {} could not be removed", session.id(), temporary);
+			}
+			return WRITE_FAILED;
+		}
+	}
+
+	private String uniqueName() {
+		Instant now = Instant.now();
+		return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + this.pid + "Q"
+				+ this.counter.incrementAndGet() + "." + this.uniqueHost;
+	}
+
+	private static void forceDirectory(Path directory) {
+		try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+			channel.force(true);
+		}
+		catch (IOException ex) {
+			// some platforms cannot open or force a directory; the rename is as durable as they allow
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "MaildirHandler[" + this.root + "]";
+	}
+
+}

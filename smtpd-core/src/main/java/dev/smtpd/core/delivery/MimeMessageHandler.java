@@ -1,0 +1,55 @@
+package dev.smtpd.core.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hands each message to {@link #handleMessage} as a parsed Jakarta Mail {@link MimeMessage}, with
+ * {@code X-Peer}, {@code X-MailFrom} and {@code X-RcptTo} headers added, as aiosmtpd's {@code Message}
+ * handler does. Needs {@code jakarta.mail-api} and an implementation (Angus Mail) on the class path.
+ */
+public abstract class MimeMessageHandler implements SmtpHandler {
+
+	private final jakarta.mail.Session mailSession = jakarta.mail.Session.getInstance(new Properties());
+
+	@Override
+	public final @Nullable Reply data(Session session, Envelope envelope) throws Exception {
+		MimeMessage message = parse(envelope);
+		message.setHeader("X-Peer", session.peerAddress().getAddress().getHostAddress());
+		message.setHeader("X-MailFrom", (envelope.mailFrom() != null) ? envelope.mailFrom() : "");
+		message.setHeader("X-RcptTo", String.join(", ", envelope.recipientAddresses()));
+		return handleMessage(session, envelope, message);
+	}
+
+	private MimeMessage parse(Envelope envelope) throws IOException, MessagingException {
+		MessageContent content = envelope.content();
+		if (content == null) {
+			return new MimeMessage(this.mailSession);
+		}
+		try (InputStream in = content.openStream()) {
+			return new MimeMessage(this.mailSession, in);
+		}
+	}
+
+	/**
+	 * Handles one message. Runs on the hook executor; may block.
+	 * @param session the session
+	 * @param envelope the envelope
+	 * @param message the parsed message with the {@code X-} headers added
+	 * @return the reply, or {@code null} for {@code 250}
+	 * @throws Exception to answer {@code 451 4.3.0} (or the reply of an {@code SmtpException})
+	 */
+	protected abstract @Nullable Reply handleMessage(Session session, Envelope envelope, MimeMessage message)
+			throws Exception;
+
+}

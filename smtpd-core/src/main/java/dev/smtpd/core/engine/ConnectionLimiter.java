@@ -1,0 +1,109 @@
+package dev.smtpd.core.engine;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.smtpd.core.event.ConnectionRefusal;
+import dev.smtpd.core.handler.Reply;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Counts open connections, globally and per client address, and answers a connection over either
+ * limit with {@code 421} and a close before any other handler sees it.
+ */
+@Sharable
+final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+
+	private final int maxConnections;
+
+	private final int maxPerAddress;
+
+	private final String hostname;
+
+	private final AtomicInteger total = new AtomicInteger();
+
+	private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+
+	private final AtomicInteger refused = new AtomicInteger();
+
+	private final Listeners listeners;
+
+	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname, Listeners listeners) {
+		this.listeners = listeners;
+		this.maxConnections = maxConnections;
+		this.maxPerAddress = maxPerAddress;
+		this.hostname = hostname;
+	}
+
+	@Override
+	public void channelActive(ChannelHandlerContext ctx) throws Exception {
+		int count = this.total.incrementAndGet();
+		InetAddress address = null;
+		int countForAddress = 0;
+		if (this.maxPerAddress > 0) {
+			address = addressOf(ctx.channel().remoteAddress());
+			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+		}
+		InetAddress counted = address;
+		// A listener rather than channelInactive, so that this handler can leave the pipeline: an
+		// idle connection then costs one listener here instead of a handler context and an attribute.
+		ctx.channel().closeFuture().addListener((future) -> release(counted));
+		if (this.maxConnections > 0 && count > this.maxConnections) {
+			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS);
+			return;
+		}
+		if (this.maxPerAddress > 0 && countForAddress > this.maxPerAddress) {
+			refuse(ctx, "Too many connections from your address, try again later",
+					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
+			return;
+		}
+		ctx.pipeline().remove(this);
+		ctx.fireChannelActive();
+	}
+
+	private void release(@Nullable InetAddress address) {
+		this.total.decrementAndGet();
+		if (address != null) {
+			this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
+		}
+	}
+
+	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason) {
+		this.refused.incrementAndGet();
+		if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+			this.listeners.connectionRefused(peer, reason);
+		}
+		ByteBuf out = ctx.alloc().buffer(64);
+		ReplyEncoder.encode(Reply.of(421, "4.7.0", this.hostname + " " + text), out);
+		ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+	}
+
+	/**
+	 * Returns the connections open now.
+	 * @return the count
+	 */
+	int activeConnections() {
+		return this.total.get();
+	}
+
+	/**
+	 * Returns how many connections were refused so far.
+	 * @return the count
+	 */
+	int refusedConnections() {
+		return this.refused.get();
+	}
+
+	private static InetAddress addressOf(SocketAddress address) {
+		return (address instanceof InetSocketAddress inet) ? inet.getAddress() : InetAddress.getLoopbackAddress();
+	}
+
+}

@@ -1,0 +1,197 @@
+package dev.smtpd.core.engine;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.auth.AuthMechanism;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.tls.TlsMode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What every session of one server shares: configuration, handlers, the hook executor, and the
+ * registry of live sessions.
+ */
+final class ServerContext {
+
+	private final SmtpServerConfig config;
+
+	private final HandlerChain chain;
+
+	private final Executor hookExecutor;
+
+	private final ArgumentParser argumentParser;
+
+	private final Map<String, SmtpCommand> commands;
+
+	private final @Nullable Authenticator authenticator;
+
+	private final Map<String, AuthMechanism> authMechanisms;
+
+	private final AuthThrottle authThrottle;
+
+	private final @Nullable Supplier<SslContext> sslContext;
+
+	private final Map<String, SmtpSessionHandler> sessions = new ConcurrentHashMap<>();
+
+	private final AtomicLong sessionCounter = new AtomicLong();
+
+	private final Listeners listeners;
+
+	private final Instant startedAt = Instant.now();
+
+	private final LongAdder messagesAccepted = new LongAdder();
+
+	private final LongAdder messagesRejected = new LongAdder();
+
+	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
+			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
+			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
+		this.sslContext = sslContext;
+		this.listeners = new Listeners(listeners);
+		this.config = config;
+		this.chain = new HandlerChain(handlers);
+		this.hookExecutor = hookExecutor;
+		this.argumentParser = new ArgumentParser(config.smtputf8(), config.dataSizeLimit(), config.localPartLimit());
+		Map<String, SmtpCommand> byVerb = new LinkedHashMap<>();
+		for (SmtpCommand command : commands) {
+			String verb = command.verb().toUpperCase(Locale.ROOT);
+			if (Verbs.isBuiltIn(verb)) {
+				throw new IllegalArgumentException("Custom command " + verb + " would replace a built-in command");
+			}
+			if (verb.isEmpty() || !verb.chars().allMatch((c) -> (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+				throw new IllegalArgumentException("Custom command verb must be letters and digits: '" + verb + "'");
+			}
+			if (byVerb.putIfAbsent(verb, command) != null) {
+				throw new IllegalArgumentException("Custom command " + verb + " is defined twice");
+			}
+		}
+		this.commands = Map.copyOf(byVerb);
+		this.authenticator = authenticator;
+		Map<String, AuthMechanism> mechanisms = new LinkedHashMap<>();
+		authMechanisms.forEach((mechanism) -> mechanisms.put(mechanism.name().toUpperCase(Locale.ROOT), mechanism));
+		this.authMechanisms = java.util.Collections.unmodifiableMap(mechanisms);
+		this.authThrottle = new AuthThrottle(config.authMaxFailures(), config.authFailureDelay());
+	}
+
+	/**
+	 * Returns whether STARTTLS can be offered.
+	 * @return whether TLS is configured in STARTTLS mode
+	 */
+	boolean offersStarttls() {
+		return this.config.tlsMode() == TlsMode.STARTTLS;
+	}
+
+	/**
+	 * Makes the TLS handler of one connection, from the newest SSL context.
+	 * @param alloc the channel's allocator
+	 * @return the handler, with the handshake timeout set
+	 */
+	SslHandler newSslHandler(ByteBufAllocator alloc) {
+		Supplier<SslContext> supplier = this.sslContext;
+		if (supplier == null) {
+			throw new IllegalStateException("TLS is not configured");
+		}
+		SslHandler handler = supplier.get().newHandler(alloc);
+		handler.setHandshakeTimeout(this.config.tlsHandshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+		return handler;
+	}
+
+	@Nullable Authenticator authenticator() {
+		return this.authenticator;
+	}
+
+	/**
+	 * Returns the mechanisms offered, by upper-case name, in the order they are advertised.
+	 * @return the mechanisms
+	 */
+	Map<String, AuthMechanism> authMechanisms() {
+		return this.authMechanisms;
+	}
+
+	AuthThrottle authThrottle() {
+		return this.authThrottle;
+	}
+
+	Listeners listeners() {
+		return this.listeners;
+	}
+
+	Instant startedAt() {
+		return this.startedAt;
+	}
+
+	long sessionsStarted() {
+		return this.sessionCounter.get();
+	}
+
+	void messageCompleted(boolean accepted) {
+		(accepted ? this.messagesAccepted : this.messagesRejected).increment();
+	}
+
+	long messagesAccepted() {
+		return this.messagesAccepted.sum();
+	}
+
+	long messagesRejected() {
+		return this.messagesRejected.sum();
+	}
+
+	@Nullable SmtpSessionHandler session(String id) {
+		return this.sessions.get(id);
+	}
+
+	SmtpServerConfig config() {
+		return this.config;
+	}
+
+	HandlerChain chain() {
+		return this.chain;
+	}
+
+	Executor hookExecutor() {
+		return this.hookExecutor;
+	}
+
+	ArgumentParser argumentParser() {
+		return this.argumentParser;
+	}
+
+	Map<String, SmtpCommand> commands() {
+		return this.commands;
+	}
+
+	String nextSessionId() {
+		return String.format("%08x", this.sessionCounter.incrementAndGet());
+	}
+
+	void register(String id, SmtpSessionHandler session) {
+		this.sessions.put(id, session);
+	}
+
+	void unregister(String id) {
+		this.sessions.remove(id);
+	}
+
+	Collection<SmtpSessionHandler> sessions() {
+		return this.sessions.values();
+	}
+
+}

@@ -1,0 +1,430 @@
+package dev.smtpd.core.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+import dev.smtpd.core.handler.Reply;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ByteProcessor;
+import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the bytes of a connection into {@link Frame frames}: one command line at a time, or a whole
+ * message after DATA. The channel does not read on its own ({@code AUTO_READ} is off): this decoder
+ * asks for more bytes only when it has none left to decode, and after each frame it stays paused
+ * until the session calls {@link #resume()}. So a client cannot make it hold more than one read's
+ * worth of bytes, and pipelined commands are answered strictly in order.
+ * <p>
+ * Command lines end with CRLF only; a line that holds NUL, a bare CR or a bare LF is refused, and one
+ * longer than the command limit is discarded as it arrives and refused at its CRLF. In DATA, only
+ * CRLF "." CRLF ends the message: a bare LF or bare CR never starts a line, so no combination of them
+ * can end the message early (SMTP smuggling). Leading dots are removed (RFC 5321 §4.5.2), the size is
+ * counted as bytes arrive, and bytes over the size limit are drained rather than stored.
+ */
+final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
+
+	private static final Logger logger = LoggerFactory.getLogger(SmtpFrameDecoder.class);
+
+	private static final byte CR = '\r';
+
+	private static final byte LF = '\n';
+
+	private static final byte DOT = '.';
+
+	private static final Reply BAD_CHARACTERS = Reply.of(501, "5.5.2",
+			"Syntax error: NUL, bare CR or bare LF in command");
+
+	private static final Reply BAD_UTF8 = Reply.of(501, "5.5.2", "Syntax error: command is not valid UTF-8");
+
+	/** Finds a byte that a command line must not hold, or one that needs UTF-8 decoding. */
+	private static final ByteProcessor PLAIN_ASCII = (value) -> value > 0 && value != CR && value != LF;
+
+	private final int maxCommandLength;
+
+	private final int lineLengthLimit;
+
+	private @Nullable ChannelHandlerContext ctx;
+
+	private @Nullable ByteBuf cumulation;
+
+	private boolean paused = true;
+
+	private boolean decoding;
+
+	private boolean closed;
+
+	/** In command mode: the rest of an over-long line is being dropped. */
+	private boolean discardingLine;
+
+	private @Nullable MessageBuffer message;
+
+	private long sizeLimit;
+
+	private long messageSize;
+
+	private int lineLength;
+
+	private boolean atLineStart;
+
+	private boolean lastWasCr;
+
+	private boolean tooBig;
+
+	private boolean lineTooLong;
+
+	private boolean ioError;
+
+	private long bytesRead;
+
+	private long lastReadNanos = System.nanoTime();
+
+	/**
+	 * Creates a decoder.
+	 * @param maxCommandLength the longest command line, CRLF included, that is buffered
+	 * @param lineLengthLimit the longest text line in DATA, CRLF included
+	 */
+	SmtpFrameDecoder(int maxCommandLength, int lineLengthLimit) {
+		this.maxCommandLength = maxCommandLength;
+		this.lineLengthLimit = lineLengthLimit;
+	}
+
+	@Override
+	public void handlerAdded(ChannelHandlerContext ctx) {
+		this.ctx = ctx;
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		if (!(msg instanceof ByteBuf in)) {
+			ctx.fireChannelRead(msg);
+			return;
+		}
+		if (this.closed) {
+			in.release();
+			return;
+		}
+		this.bytesRead += in.readableBytes();
+		this.lastReadNanos = System.nanoTime();
+		ByteBuf cumulation = this.cumulation;
+		if (cumulation == null || !cumulation.isReadable()) {
+			if (cumulation != null) {
+				cumulation.release();
+			}
+			this.cumulation = in;
+		}
+		else {
+			this.cumulation = append(ctx.alloc(), cumulation, in);
+		}
+		decode(ctx);
+	}
+
+	private static ByteBuf append(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+		try {
+			int needed = in.readableBytes();
+			if (cumulation.maxWritableBytes() < needed || cumulation.refCnt() > 1 || cumulation.isReadOnly()) {
+				ByteBuf bigger = alloc.buffer(cumulation.readableBytes() + needed);
+				bigger.writeBytes(cumulation);
+				cumulation.release();
+				cumulation = bigger;
+			}
+			else {
+				cumulation.discardSomeReadBytes();
+			}
+			cumulation.writeBytes(in);
+			return cumulation;
+		}
+		finally {
+			in.release();
+		}
+	}
+
+	@Override
+	public void channelReadComplete(ChannelHandlerContext ctx) {
+		ctx.fireChannelReadComplete();
+	}
+
+	@Override
+	public void channelInactive(ChannelHandlerContext ctx) {
+		releaseAll();
+		ctx.fireChannelInactive();
+	}
+
+	@Override
+	public void handlerRemoved(ChannelHandlerContext ctx) {
+		releaseAll();
+	}
+
+	private void releaseAll() {
+		this.closed = true;
+		ByteBuf cumulation = this.cumulation;
+		this.cumulation = null;
+		if (cumulation != null) {
+			ReferenceCountUtil.safeRelease(cumulation);
+		}
+		MessageBuffer message = this.message;
+		this.message = null;
+		if (message != null) {
+			message.release();
+		}
+	}
+
+	/**
+	 * Switches to DATA: the bytes that follow are a message, up to CRLF "." CRLF.
+	 * @param sizeLimit the most bytes to keep, {@code 0} for no limit
+	 * @param buffer where the message goes; owned by the frame that ends it
+	 */
+	void startData(long sizeLimit, MessageBuffer buffer) {
+		if (this.closed) {
+			buffer.release();
+			return;
+		}
+		this.message = buffer;
+		this.sizeLimit = sizeLimit;
+		this.messageSize = 0;
+		this.lineLength = 0;
+		this.atLineStart = true;
+		this.lastWasCr = false;
+		this.tooBig = false;
+		this.lineTooLong = false;
+		this.ioError = false;
+	}
+
+	/**
+	 * Returns when bytes last arrived (after TLS), for the idle timeout.
+	 * @return a {@link System#nanoTime()} value
+	 */
+	long lastReadNanos() {
+		return this.lastReadNanos;
+	}
+
+	/**
+	 * Returns how many bytes arrived so far (after TLS).
+	 * @return the count
+	 */
+	long bytesRead() {
+		return this.bytesRead;
+	}
+
+	/**
+	 * Returns whether a message is being received.
+	 * @return whether in DATA
+	 */
+	boolean inData() {
+		return this.message != null;
+	}
+
+	/**
+	 * Lets the next frame through: decodes what is buffered, or reads more. Call on the event loop.
+	 */
+	void resume() {
+		this.paused = false;
+		ChannelHandlerContext ctx = this.ctx;
+		if (!this.decoding && !this.closed && ctx != null) {
+			decode(ctx);
+		}
+	}
+
+	/**
+	 * Drops whatever the client sent beyond the frame just delivered (text pipelined after a refused
+	 * DATA, or after STARTTLS).
+	 * @return the number of bytes dropped
+	 */
+	int discardBuffered() {
+		ByteBuf cumulation = this.cumulation;
+		if (cumulation == null) {
+			return 0;
+		}
+		int dropped = cumulation.readableBytes();
+		cumulation.skipBytes(dropped);
+		return dropped;
+	}
+
+	private void decode(ChannelHandlerContext ctx) {
+		this.decoding = true;
+		try {
+			while (!this.paused && !this.closed) {
+				ByteBuf in = this.cumulation;
+				if (in == null || !in.isReadable()) {
+					break;
+				}
+				Frame frame = (this.message != null) ? decodeData(in) : decodeCommand(in);
+				if (frame == null) {
+					break;
+				}
+				this.paused = true;
+				ctx.fireChannelRead(frame);
+			}
+		}
+		finally {
+			this.decoding = false;
+		}
+		ByteBuf in = this.cumulation;
+		if (in != null && !in.isReadable()) {
+			in.release();
+			this.cumulation = null;
+		}
+		if (!this.paused && !this.closed) {
+			ctx.read();
+		}
+	}
+
+	private @Nullable Frame decodeCommand(ByteBuf in) {
+		int start = in.readerIndex();
+		int end = in.writerIndex();
+		int searchEnd = this.discardingLine ? end : Math.min(end, start + this.maxCommandLength);
+		int lf = in.indexOf(start, searchEnd, LF);
+		while (lf >= 0 && !(lf > start && in.getByte(lf - 1) == CR)) {
+			// a bare LF inside the line: keep looking for CRLF
+			lf = in.indexOf(lf + 1, searchEnd, LF);
+		}
+		if (this.discardingLine) {
+			if (lf < 0) {
+				// keep a trailing CR: its LF may come in the next read
+				int keep = (in.getByte(end - 1) == CR) ? 1 : 0;
+				in.readerIndex(end - keep);
+				return null;
+			}
+			in.readerIndex(lf + 1);
+			this.discardingLine = false;
+			return new Frame.BadCommand(Reply.LINE_TOO_LONG);
+		}
+		if (lf < 0) {
+			if (end - start >= this.maxCommandLength) {
+				// too long: drop it up to its CRLF, which may already be buffered
+				this.discardingLine = true;
+				logger.debug("Discarding a command line longer than {} octets", this.maxCommandLength);
+				return decodeCommand(in);
+			}
+			return null;
+		}
+		int length = lf - 1 - start;
+		in.readerIndex(lf + 1);
+		if (in.forEachByte(start, length, PLAIN_ASCII) < 0) {
+			return new Frame.Command(in.toString(start, length, StandardCharsets.US_ASCII));
+		}
+		return commandWithSpecialBytes(in, start, length);
+	}
+
+	private static Frame commandWithSpecialBytes(ByteBuf in, int start, int length) {
+		for (int i = start; i < start + length; i++) {
+			byte b = in.getByte(i);
+			if (b == 0 || b == CR || b == LF) {
+				return new Frame.BadCommand(BAD_CHARACTERS);
+			}
+		}
+		try {
+			ByteBuffer bytes = in.nioBuffer(start, length);
+			String line = StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(bytes)
+				.toString();
+			return new Frame.Command(line);
+		}
+		catch (CharacterCodingException ex) {
+			return new Frame.BadCommand(BAD_UTF8);
+		}
+	}
+
+	/**
+	 * Moves the message bytes in {@code in} to the message buffer, up to the end of the message.
+	 * Runs of bytes are copied in one go; the copy is split only where a stuffed dot is dropped.
+	 * @return the frame that ends the message, or {@code null} if more bytes are needed
+	 */
+	private @Nullable Frame decodeData(ByteBuf in) {
+		int r = in.readerIndex();
+		int end = in.writerIndex();
+		int spanStart = r;
+		while (r < end) {
+			if (this.atLineStart) {
+				if (in.getByte(r) == DOT) {
+					int available = end - r;
+					if (available < 3) {
+						if (available == 1 || in.getByte(r + 1) == CR) {
+							// could still be the end of the message: wait for the next bytes
+							break;
+						}
+					}
+					else if (in.getByte(r + 1) == CR && in.getByte(r + 2) == LF) {
+						store(in, spanStart, r - spanStart);
+						in.readerIndex(r + 3);
+						return endOfData();
+					}
+					// a stuffed dot: drop it, keep the rest of the line
+					store(in, spanStart, r - spanStart);
+					r++;
+					spanStart = r;
+					this.lineLength++;
+					this.lastWasCr = false;
+				}
+				this.atLineStart = false;
+				continue;
+			}
+			int lf = in.indexOf(r, end, LF);
+			int next = (lf < 0) ? end : lf + 1;
+			int length = next - r;
+			this.lineLength += length;
+			this.messageSize += length;
+			if (lf >= 0) {
+				boolean crlf = (lf > r) ? in.getByte(lf - 1) == CR : this.lastWasCr;
+				if (this.lineLength > this.lineLengthLimit) {
+					this.lineTooLong = true;
+				}
+				this.lineLength = 0;
+				this.atLineStart = crlf;
+				this.lastWasCr = false;
+			}
+			else {
+				if (this.lineLength > this.lineLengthLimit) {
+					this.lineTooLong = true;
+				}
+				this.lastWasCr = in.getByte(end - 1) == CR;
+			}
+			r = next;
+		}
+		store(in, spanStart, r - spanStart);
+		in.readerIndex(r);
+		return null;
+	}
+
+	private void store(ByteBuf in, int index, int length) {
+		if (length == 0 || this.ioError) {
+			return;
+		}
+		if (this.sizeLimit > 0 && this.messageSize > this.sizeLimit) {
+			this.tooBig = true;
+			return;
+		}
+		try {
+			MessageBuffer message = this.message;
+			if (message != null) {
+				message.write(in, index, length);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Message could not be buffered: {}", ex.toString());
+			this.ioError = true;
+		}
+	}
+
+	private Frame endOfData() {
+		MessageBuffer message = java.util.Objects.requireNonNull(this.message);
+		this.message = null;
+		if (this.sizeLimit > 0 && this.messageSize > this.sizeLimit) {
+			this.tooBig = true;
+		}
+		DataStatus status = this.tooBig ? DataStatus.TOO_BIG : this.lineTooLong ? DataStatus.LINE_TOO_LONG
+				: this.ioError ? DataStatus.IO_ERROR : DataStatus.OK;
+		return new Frame.DataEnd(status, message);
+	}
+
+}

@@ -1,0 +1,174 @@
+package dev.smtpd.core.engine;
+
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.Recipient;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.SmtpException;
+
+/**
+ * MAIL, RCPT, DATA and RSET: the mail transaction (RFC 5321 §3.3).
+ */
+final class TransactionCommands {
+
+	private static final Reply NEED_HELO = Reply.of(503, "5.5.1", "Error: send HELO first");
+
+	private static final Reply NESTED_MAIL = Reply.of(503, "5.5.1", "Error: nested MAIL command");
+
+	private static final Reply NEED_MAIL = Reply.of(503, "5.5.1", "Error: need MAIL command");
+
+	private static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Error: need RCPT command");
+
+	private static final Reply LINE_TOO_LONG_IN_DATA = Reply.of(500, "5.5.2",
+			"Line too long (see RFC 5321 4.5.3.1.6)");
+
+	private TransactionCommands() {
+	}
+
+	static void mail(SmtpSessionHandler session, String argument) {
+		SessionState state = session.session();
+		TransactionState transaction = session.transaction();
+		if (state.heloName() == null) {
+			session.reply(NEED_HELO);
+			return;
+		}
+		if (transaction.hasSender()) {
+			session.reply(NESTED_MAIL);
+			return;
+		}
+		MailArgument mail;
+		try {
+			mail = session.server().argumentParser().parseMail(argument);
+		}
+		catch (SmtpException ex) {
+			session.reply(ex.getReply());
+			return;
+		}
+		if (!state.isExtended() && !mail.options().parameters().isEmpty()) {
+			session.reply(Reply.PARAMETERS_NOT_RECOGNIZED);
+			return;
+		}
+		session.runHook(Hook.MAIL, (handler) -> handler.mail(state, transaction, mail.address(), mail.options()),
+				(reply) -> {
+					if (reply == null || reply.isPositive()) {
+						transaction.sender(mail.address(), mail.options());
+					}
+					session.reply((reply != null) ? reply : Reply.MAIL_OK);
+				});
+	}
+
+	static void rcpt(SmtpSessionHandler session, String argument) {
+		SessionState state = session.session();
+		TransactionState transaction = session.transaction();
+		if (!transaction.hasSender()) {
+			session.reply(NEED_MAIL);
+			return;
+		}
+		if (transaction.recipients().size() >= session.config().maxRecipients()) {
+			session.reply(Reply.TOO_MANY_RECIPIENTS);
+			return;
+		}
+		RcptArgument rcpt;
+		try {
+			rcpt = session.server().argumentParser().parseRcpt(argument, transaction.isSmtputf8());
+		}
+		catch (SmtpException ex) {
+			session.reply(ex.getReply());
+			return;
+		}
+		session.runHook(Hook.RCPT, (handler) -> handler.rcpt(state, transaction, rcpt.address(), rcpt.options()),
+				(reply) -> {
+					if (reply == null || reply.isPositive()) {
+						transaction.addRecipient(new Recipient(rcpt.address(), rcpt.options()));
+					}
+					session.reply((reply != null) ? reply : Reply.RCPT_OK);
+				});
+	}
+
+	static void data(SmtpSessionHandler session, String argument) {
+		TransactionState transaction = session.transaction();
+		if (!argument.isEmpty()) {
+			session.reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
+		}
+		else if (!transaction.hasSender()) {
+			refuseData(session, NEED_MAIL);
+		}
+		else if (transaction.recipients().isEmpty()) {
+			refuseData(session, NEED_RCPT);
+		}
+		else {
+			MessageBuffer buffer = new MessageBuffer(session.ctx().alloc(), session.config().memoryThreshold(),
+					session.config().tempDirectory());
+			session.framer().startData(session.config().dataSizeLimit(), buffer);
+			session.startDataDeadline();
+			session.reply(Reply.START_DATA);
+		}
+	}
+
+	/**
+	 * Refuses DATA. A client that sent its message right behind the DATA command, without waiting
+	 * for {@code 354} (RFC 2920 §3.1), must not have that text run as commands: whatever it
+	 * pipelined is dropped and the connection closed.
+	 */
+	private static void refuseData(SmtpSessionHandler session, Reply reply) {
+		int discarded = session.framer().discardBuffered();
+		if (discarded > 0) {
+			session.completed(reply);
+			session.ctx().write(reply);
+			session.replyAndClose(Reply.of(421, "4.5.0",
+					session.config().hostname() + " Error: message text sent before 354, closing"), SessionEnd.ERROR);
+			return;
+		}
+		session.reply(reply);
+	}
+
+	static void dataEnd(SmtpSessionHandler session, DataStatus status, MessageBuffer buffer) {
+		TransactionState transaction = session.transaction();
+		session.resetTransaction();
+		long size = buffer.size();
+		if (status != DataStatus.OK) {
+			buffer.release();
+			messageDone(session, transaction, size, switch (status) {
+				case TOO_BIG -> Reply.MESSAGE_TOO_BIG;
+				case LINE_TOO_LONG -> LINE_TOO_LONG_IN_DATA;
+				default -> Reply.LOCAL_ERROR;
+			});
+			return;
+		}
+		transaction.content(buffer.content(), session.config().decodeData());
+		if (session.chain().isEmpty(Hook.DATA)) {
+			buffer.release();
+			messageDone(session, transaction, size, Reply.OK);
+			return;
+		}
+		SessionState state = session.session();
+		session.runOffLoop(() -> {
+			try {
+				return session.chain().call(Hook.DATA, state, (handler) -> handler.data(state, transaction));
+			}
+			finally {
+				buffer.release();
+			}
+		}, (reply) -> messageDone(session, transaction, size, (reply != null) ? reply : Reply.OK), buffer::release);
+	}
+
+	private static void messageDone(SmtpSessionHandler session, TransactionState transaction, long size, Reply reply) {
+		session.answering("DATA");
+		session.server().messageCompleted(reply.isPositive());
+		session.server().listeners().messageCompleted(session.session(), transaction, size, reply.code());
+		session.reply(reply);
+	}
+
+	static void rset(SmtpSessionHandler session, String argument) {
+		if (!argument.isEmpty()) {
+			session.reply(Reply.of(501, "5.5.4", "Syntax: RSET"));
+			return;
+		}
+		SessionState state = session.session();
+		TransactionState transaction = session.transaction();
+		session.runHook(Hook.RSET, (handler) -> handler.rset(state, transaction), (reply) -> {
+			session.resetTransaction();
+			session.reply((reply != null) ? reply : Reply.OK);
+		});
+	}
+
+}

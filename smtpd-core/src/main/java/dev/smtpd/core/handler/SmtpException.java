@@ -1,0 +1,20 @@
+package dev.smtpd.core.handler;
+
+/**
+ * Thrown by a hook to answer the current command with a reply, usually a rejection. Carries no stack
+ * trace: it is flow control, not an error.
+ */
+public class SmtpException extends RuntimeException {
+
+	private final Reply reply;
+
+	public SmtpException(Reply reply) {
+		super(reply.toString(), null, false, false);
+		this.reply = reply;
+	}
+
+	public Reply getReply() {
+		return this.reply;
+	}
+
+}

@@ -1,6 +1,0 @@
-package dev.smtpd.core.protocol;
-sealed interface Frame permits Frame.Command, Frame.BadCommand, Frame.DataEnd {
-	record Command(String line) implements Frame {}
-	record BadCommand(Reply reply) implements Frame {}
-	record DataEnd(DataStatus status, MessageBuffer message) implements Frame {}
-}

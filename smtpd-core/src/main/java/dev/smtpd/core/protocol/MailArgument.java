@@ -1,2 +1,0 @@
-package dev.smtpd.core.protocol;
-record MailArgument(String address, MailOptions options) {}

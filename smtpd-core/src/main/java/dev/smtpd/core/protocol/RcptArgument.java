@@ -1,2 +1,0 @@
-package dev.smtpd.core.protocol;
-record RcptArgument(String address, RcptOptions options) {}

@@ -1,0 +1,338 @@
+package dev.smtpd.core.delivery;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.test.RecordingHandler.Delivery;
+import dev.smtpd.core.test.RecordingHandler;
+import dev.smtpd.core.test.SmtpTestClient;
+import dev.smtpd.core.test.TestServer;
+import jakarta.mail.internet.MimeMessage;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The built-in handlers behind a real server, driven by a real socket client.
+ */
+class BuiltInHandlersTests {
+
+	private static final String MESSAGE = "From: a@example.com\r\nSubject: test\r\n\r\n.dot line\r\nFrom here\r\n>From there\r\nend\r\n";
+
+	private static final String STUFFED = MESSAGE.replace("\r\n.", "\r\n..");
+
+	@TempDir
+	Path directory;
+
+	private final List<TestServer> servers = new ArrayList<>();
+
+	@AfterEach
+	void stop() {
+		this.servers.forEach(TestServer::close);
+	}
+
+	private TestServer start(SmtpHandler handler) {
+		TestServer server = TestServer.start((builder) -> builder.handler(handler));
+		this.servers.add(server);
+		return server;
+	}
+
+	private static SmtpTestClient.TestReply send(TestServer server, String from, List<String> to, String stuffed)
+			throws Exception {
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<" + from + ">", 250);
+			for (String recipient : to) {
+				client.command("RCPT TO:<" + recipient + ">");
+			}
+			client.command("DATA");
+			client.sendRaw(stuffed + ".\r\n");
+			SmtpTestClient.TestReply reply = client.reply();
+			client.command("QUIT", 221);
+			return reply;
+		}
+	}
+
+	@Test
+	void sinkAcceptsAndOverridesNoHook() throws Exception {
+		TestServer server = start(new SinkHandler());
+		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(250);
+	}
+
+	@Test
+	void debuggingPrintsTheEnvelopeAndTheMessage() throws Exception {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		TestServer server = start(new DebuggingHandler(new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com> SIZE=100 BODY=8BITMIME", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw(STUFFED + ".\r\n");
+			client.expect(250);
+		}
+		String printed = bytes.toString(StandardCharsets.UTF_8);
+		assertThat(printed).startsWith("---------- MESSAGE FOLLOWS ----------\nX-Peer: 127.0.0.1\n")
+			.contains("mail options: SIZE=100 BODY=8BITMIME\n")
+			.contains("Subject: test\n\n.dot line\nFrom here\n")
+			.endsWith("end\n------------ END MESSAGE ------------\n");
+	}
+
+	@Test
+	void maildirStoresExactBytesOnceInNew() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer server = start(new MaildirHandler(maildir));
+		assertThat(send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
+			.isEqualTo(250);
+		assertThat(maildir.resolve("cur")).isEmptyDirectory();
+		assertThat(maildir.resolve("tmp")).isEmptyDirectory();
+		List<Path> delivered = list(maildir.resolve("new"));
+		assertThat(delivered).hasSize(1);
+		assertThat(Files.readString(delivered.get(0), StandardCharsets.ISO_8859_1)).isEqualTo(MESSAGE);
+		assertThat(delivered.get(0).getFileName().toString()).matches("\\d+\\.M\\d+P\\d+Q1\\..+");
+	}
+
+	@Test
+	void maildirNamesAreUniqueUnderConcurrency() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer server = start(new MaildirHandler(maildir));
+		ExecutorService clients = Executors.newFixedThreadPool(8);
+		try {
+			List<Future<Integer>> results = new ArrayList<>();
+			for (int i = 0; i < 200; i++) {
+				int n = i;
+				results.add(clients.submit(() -> send(server, "a@example.com", List.of("b@example.com"),
+						"Subject: " + n + "\r\n\r\nbody " + n + "\r\n").code()));
+			}
+			for (Future<Integer> result : results) {
+				assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo(250);
+			}
+		}
+		finally {
+			clients.shutdownNow();
+		}
+		List<Path> delivered = list(maildir.resolve("new"));
+		assertThat(delivered).hasSize(200);
+		Set<String> bodies = new java.util.HashSet<>();
+		for (Path file : delivered) {
+			bodies.add(Files.readString(file));
+		}
+		assertThat(bodies).hasSize(200);
+	}
+
+	@Test
+	void maildirAddsAReceivedHeaderWhenAsked() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer server = start(new MaildirHandler(maildir, true, "mx.example.net"));
+		send(server, "a@example.com", List.of("b@example.com"), STUFFED);
+		String stored = Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.ISO_8859_1);
+		assertThat(stored).startsWith("Received: from client.example ([127.0.0.1])\r\n\tby mx.example.net with ESMTP id ")
+			.contains("\r\n\tfor <b@example.com>;\r\n\t")
+			.endsWith("\r\n" + MESSAGE);
+	}
+
+	@Test
+	void maildirThatCannotBeWrittenGets451AndLeavesNothing() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer server = start(new MaildirHandler(maildir));
+		Files.delete(maildir.resolve("tmp"));
+		Files.writeString(maildir.resolve("tmp"), "not a directory");
+		SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), STUFFED);
+		assertThat(reply.lines()).containsExactly("451 4.3.0 Requested action aborted: message not stored");
+		assertThat(maildir.resolve("new")).isEmptyDirectory();
+	}
+
+	@Test
+	void maildirThatCannotBeCreatedFailsAtOnce() throws Exception {
+		Path file = Files.writeString(this.directory.resolve("file"), "x");
+		assertThatExceptionOfType(java.io.UncheckedIOException.class)
+			.isThrownBy(() -> new MaildirHandler(file.resolve("Maildir")))
+			.withMessageContaining(file.resolve("Maildir").toString());
+	}
+
+	@Test
+	void mboxAppendsInMboxrdFormat() throws Exception {
+		Path mbox = this.directory.resolve("mail/box.mbox");
+		TestServer server = start(new MboxHandler(mbox));
+		send(server, "a@example.com", List.of("b@example.com"), STUFFED);
+		send(server, "", List.of("b@example.com"), "Subject: bounce\r\n\r\nx\r\n");
+		String content = Files.readString(mbox, StandardCharsets.ISO_8859_1);
+		assertThat(content).matches("(?s)From a@example\\.com \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\n.*");
+		assertThat(content).contains("\nSubject: test\n\n.dot line\n>From here\n>>From there\nend\n\n")
+			.contains("\nFrom MAILER-DAEMON ")
+			.endsWith("Subject: bounce\n\nx\n\n")
+			.doesNotContain("\r");
+	}
+
+	@Test
+	void mboxThatCannotBeWrittenGets451() throws Exception {
+		Path mbox = this.directory.resolve("box");
+		Files.createDirectories(mbox);
+		TestServer server = start(new MboxHandler(mbox));
+		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(451);
+	}
+
+	@Test
+	void relayForwardsTheExactMessage() throws Exception {
+		RecordingHandler upstreamHandler = new RecordingHandler();
+		TestServer upstream = start(upstreamHandler);
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		assertThat(send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
+			.isEqualTo(250);
+		Delivery delivery = upstreamHandler.take();
+		assertThat(delivery.mailFrom()).isEqualTo("a@example.com");
+		assertThat(delivery.recipients()).containsExactly("b@example.com", "c@example.com");
+		assertThat(delivery.text()).isEqualTo(MESSAGE);
+	}
+
+	@Test
+	void relayAnswersWithTheUpstreamsRefusals() throws Exception {
+		BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+		TestServer upstream = start(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("unknown") ? Reply.of(550, "5.1.1", "No such user here") : null;
+			}
+
+			@Override
+			public @Nullable Reply data(Session session, Envelope envelope) throws Exception {
+				String text = envelope.content().asString(StandardCharsets.US_ASCII);
+				seen.add(String.join(",", envelope.recipientAddresses()));
+				return text.contains("spam") ? Reply.of(554, "5.7.1", "Looks like spam") : null;
+			}
+
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		assertThat(send(server, "a@example.com", List.of("b@example.com"), "spam\r\n").lines())
+			.containsExactly("554 5.7.1 Looks like spam");
+		assertThat(send(server, "a@example.com", List.of("unknown@example.com"), "hi\r\n").lines())
+			.containsExactly("550 5.1.1 No such user here");
+		seen.clear();
+		assertThat(send(server, "a@example.com", List.of("unknown@example.com", "b@example.com"), "hi\r\n").code())
+			.isEqualTo(250);
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("b@example.com");
+	}
+
+	@Test
+	void relayToAnUnreachableUpstreamGets451() throws Exception {
+		int closedPort;
+		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			closedPort = socket.getLocalPort();
+		}
+		TestServer server = start(new RelayHandler("127.0.0.1", closedPort));
+		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).lines())
+			.containsExactly("451 4.4.1 Upstream server not reachable, try again later");
+	}
+
+	@Test
+	void relayRefusesAnSmtputf8MessageWhenTheUpstreamCannotTakeIt() throws Exception {
+		RecordingHandler upstreamHandler = new RecordingHandler();
+		TestServer upstream = start(upstreamHandler); // SMTPUTF8 not enabled
+		TestServer server = TestServer.start((builder) -> builder.smtputf8(true)
+			.handler(new RelayHandler("127.0.0.1", upstream.port())));
+		this.servers.add(server);
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<jörg@example.com> SMTPUTF8", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: grüße\r\n\r\nhi\r\n.\r\n");
+			assertThat(client.reply().lines())
+				.containsExactly("554 5.6.7 Upstream server does not support SMTPUTF8; message not relayed");
+		}
+		assertThat(upstreamHandler.pending()).isZero();
+	}
+
+	@Test
+	void relayGivesUpOnAnUpstreamThatStopsReading() throws Exception {
+		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			upstream.setReceiveBufferSize(4096);
+			ExecutorService executor = Executors.newSingleThreadExecutor();
+			Future<?> fake = executor.submit(() -> {
+				try (java.net.Socket socket = upstream.accept()) {
+					java.io.BufferedReader in = new java.io.BufferedReader(
+							new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+					java.io.OutputStream out = socket.getOutputStream();
+					out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
+					String line;
+					while ((line = in.readLine()) != null) {
+						if (line.equals("DATA")) {
+							out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+							// and never read again: the relay's writes fill the socket buffers
+							Thread.sleep(60_000);
+							return null;
+						}
+						out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+					}
+				}
+				return null;
+			});
+			try {
+				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
+						Duration.ofSeconds(1), "relay.test"));
+				String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, far beyond any socket buffer
+				long start = System.nanoTime();
+				SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), big);
+				assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+			}
+			finally {
+				fake.cancel(true);
+				executor.shutdownNow();
+			}
+		}
+	}
+
+	@Test
+	void mimeMessageHandlerGetsAParsedMessageWithTraceHeaders() throws Exception {
+		BlockingQueue<MimeMessage> messages = new LinkedBlockingQueue<>();
+		TestServer server = start(new MimeMessageHandler() {
+
+			@Override
+			protected @Nullable Reply handleMessage(Session session, Envelope envelope, MimeMessage message) {
+				messages.add(message);
+				return null;
+			}
+
+		});
+		send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED);
+		MimeMessage message = messages.poll(10, TimeUnit.SECONDS);
+		assertThat(message).isNotNull();
+		assertThat(message.getSubject()).isEqualTo("test");
+		assertThat(message.getHeader("X-Peer", null)).isEqualTo("127.0.0.1");
+		assertThat(message.getHeader("X-MailFrom", null)).isEqualTo("a@example.com");
+		assertThat(message.getHeader("X-RcptTo", null)).isEqualTo("b@example.com, c@example.com");
+	}
+
+	private static List<Path> list(Path directory) throws Exception {
+		try (Stream<Path> files = Files.list(directory)) {
+			return files.toList();
+		}
+	}
+
+}
