@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * SmtpServer server = SmtpServer.builder()
  *     .port(0)
  *     .handler(new SmtpHandler() {
- *         public Reply data(Session session, Envelope envelope) {
+ *         public Reply data(Session session, Envelope envelope, MessageContent content) {
  *             store(envelope);
  *             return null; // 250 2.0.0 OK
  *         }

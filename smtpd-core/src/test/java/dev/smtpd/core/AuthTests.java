@@ -19,6 +19,7 @@ import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginPassword;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -58,7 +59,7 @@ class AuthTests {
 	private final SmtpHandler loginRecorder = new SmtpHandler() {
 
 		@Override
-		public @Nullable Reply data(Session session, Envelope envelope) {
+		public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
 			AuthTests.this.logins.add(String.valueOf(session.login()));
 			return null;
 		}

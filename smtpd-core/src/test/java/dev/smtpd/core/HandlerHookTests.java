@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -88,7 +89,7 @@ class HandlerHookTests {
 	void exceptionHookChoosesTheReply() throws Exception {
 		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
 			@Override
-			public Reply data(Session session, Envelope envelope) {
+			public Reply data(Session session, Envelope envelope, MessageContent content) {
 				throw new IllegalStateException("disk full");
 			}
 

@@ -13,6 +13,7 @@ import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SessionSnapshot;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -76,8 +77,8 @@ class ServerEventsTests {
 	private final SmtpHandler rejectSpam = new SmtpHandler() {
 
 		@Override
-		public @Nullable Reply data(Session session, Envelope envelope) throws Exception {
-			return envelope.content().asString(java.nio.charset.StandardCharsets.US_ASCII).contains("spam")
+		public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+			return content.asString(java.nio.charset.StandardCharsets.US_ASCII).contains("spam")
 					? Reply.of(554, "5.7.1", "Spam") : null;
 		}
 

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -41,7 +42,7 @@ class TlsTests {
 	private final SmtpHandler tlsRecorder = new SmtpHandler() {
 
 		@Override
-		public @Nullable Reply data(Session session, Envelope envelope) {
+		public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
 			TlsInfo tls = session.tls();
 			if (tls != null) {
 				TlsTests.this.seen.add(tls);

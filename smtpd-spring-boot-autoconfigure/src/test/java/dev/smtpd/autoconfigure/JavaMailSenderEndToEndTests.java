@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -77,7 +78,7 @@ class JavaMailSenderEndToEndTests {
 			return new SmtpHandler() {
 
 				@Override
-				public @Nullable Reply data(Session session, Envelope envelope) throws Exception {
+				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
 					// read the content now: it is released when the hook returns
 					envelope.decodedContent();
 					received.add(envelope);

@@ -37,9 +37,8 @@ public class DebuggingHandler implements SmtpHandler {
 	}
 
 	@Override
-	public @Nullable Reply data(Session session, Envelope envelope) throws IOException {
-		MessageContent content = envelope.content();
-		String text = (content != null) ? content.asText() : "";
+	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws IOException {
+		String text = content.asText();
 		StringBuilder block = new StringBuilder(text.length() + 256);
 		block.append("---------- MESSAGE FOLLOWS ----------\n");
 		block.append("X-Peer: ").append(session.peerAddress().getAddress().getHostAddress()).append('\n');

@@ -1,7 +1,6 @@
 package dev.smtpd.core.delivery;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -109,7 +108,7 @@ public class MaildirHandler implements SmtpHandler {
 	}
 
 	@Override
-	public @Nullable Reply data(Session session, Envelope envelope) {
+	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
 		String name = uniqueName();
 		Path temporary = this.tmp.resolve(name);
 		try {
@@ -121,11 +120,7 @@ public class MaildirHandler implements SmtpHandler {
 						channel.write(header);
 					}
 				}
-				MessageContent content = envelope.content();
-				if (content != null) {
-					OutputStream out = Channels.newOutputStream(channel);
-					content.writeTo(out);
-				}
+				content.writeTo(Channels.newOutputStream(channel));
 				channel.force(true);
 			}
 			Path delivered = this.newDirectory.resolve(name);

@@ -71,10 +71,10 @@ public class MboxHandler implements SmtpHandler {
 	}
 
 	@Override
-	public @Nullable Reply data(Session session, Envelope envelope) {
+	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
 		byte[] entry;
 		try {
-			entry = entry(envelope);
+			entry = entry(envelope, content);
 		}
 		catch (IOException ex) {
 			logger.warn("Session {}: message could not be read: {}", session.id(), ex.toString());
@@ -106,23 +106,20 @@ public class MboxHandler implements SmtpHandler {
 		}
 	}
 
-	private static byte[] entry(Envelope envelope) throws IOException {
+	private static byte[] entry(Envelope envelope, MessageContent content) throws IOException {
 		String sender = envelope.mailFrom();
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		out.writeBytes(("From " + ((sender == null || sender.isEmpty()) ? "MAILER-DAEMON" : sender) + " "
 				+ ASCTIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\n").getBytes(StandardCharsets.UTF_8));
-		MessageContent content = envelope.content();
-		if (content != null) {
-			try (InputStream in = content.openStream()) {
-				BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
-				String line;
-				while ((line = reader.readLine()) != null) {
-					if (isFromLine(line)) {
-						out.write('>');
-					}
-					out.writeBytes(line.getBytes(StandardCharsets.ISO_8859_1));
-					out.write('\n');
+		try (InputStream in = content.openStream()) {
+			BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
+			String line;
+			while ((line = reader.readLine()) != null) {
+				if (isFromLine(line)) {
+					out.write('>');
 				}
+				out.writeBytes(line.getBytes(StandardCharsets.ISO_8859_1));
+				out.write('\n');
 			}
 		}
 		out.write('\n');

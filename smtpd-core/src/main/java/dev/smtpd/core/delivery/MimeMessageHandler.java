@@ -23,19 +23,15 @@ public abstract class MimeMessageHandler implements SmtpHandler {
 	private final jakarta.mail.Session mailSession = jakarta.mail.Session.getInstance(new Properties());
 
 	@Override
-	public final @Nullable Reply data(Session session, Envelope envelope) throws Exception {
-		MimeMessage message = parse(envelope);
+	public final @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+		MimeMessage message = parse(content);
 		message.setHeader("X-Peer", session.peerAddress().getAddress().getHostAddress());
 		message.setHeader("X-MailFrom", (envelope.mailFrom() != null) ? envelope.mailFrom() : "");
 		message.setHeader("X-RcptTo", String.join(", ", envelope.recipientAddresses()));
 		return handleMessage(session, envelope, message);
 	}
 
-	private MimeMessage parse(Envelope envelope) throws IOException, MessagingException {
-		MessageContent content = envelope.content();
-		if (content == null) {
-			return new MimeMessage(this.mailSession);
-		}
+	private MimeMessage parse(MessageContent content) throws IOException, MessagingException {
 		try (InputStream in = content.openStream()) {
 			return new MimeMessage(this.mailSession, in);
 		}

@@ -95,7 +95,7 @@ public class RelayHandler implements SmtpHandler {
 	}
 
 	@Override
-	public @Nullable Reply data(Session session, Envelope envelope) throws IOException {
+	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws IOException {
 		Socket socket = new Socket();
 		try {
 			socket.connect(new InetSocketAddress(this.host, this.port), (int) this.connectTimeout.toMillis());
@@ -109,7 +109,7 @@ public class RelayHandler implements SmtpHandler {
 		try (socket) {
 			socket.setSoTimeout((int) this.readTimeout.toMillis());
 			Upstream upstream = new Upstream(socket, this.readTimeout);
-			return relay(session, envelope, upstream);
+			return relay(session, envelope, content, upstream);
 		}
 		catch (IOException ex) {
 			logger.warn("Session {}: relaying to {}:{} failed: {}", session.id(), this.host, this.port, ex.toString());
@@ -117,7 +117,8 @@ public class RelayHandler implements SmtpHandler {
 		}
 	}
 
-	private @Nullable Reply relay(Session session, Envelope envelope, Upstream upstream) throws IOException {
+	private @Nullable Reply relay(Session session, Envelope envelope, MessageContent content, Upstream upstream)
+			throws IOException {
 		Reply greeting = upstream.read();
 		if (greeting.code() != 220) {
 			return refused(session, "greeting", greeting);
@@ -169,11 +170,8 @@ public class RelayHandler implements SmtpHandler {
 		if (data.code() != 354) {
 			return refused(session, "DATA", data);
 		}
-		MessageContent content = envelope.content();
-		if (content != null) {
-			try (InputStream in = content.openStream()) {
-				upstream.sendStuffed(in);
-			}
+		try (InputStream in = content.openStream()) {
+			upstream.sendStuffed(in);
 		}
 		Reply end = upstream.command(".");
 		try {

@@ -10,7 +10,7 @@ import dev.smtpd.core.handler.SmtpHandler;
  */
 enum Hook {
 
-	HELO("helo"), EHLO("ehlo"), MAIL("mail"), RCPT("rcpt"), DATA("data"), RSET("rset"), NOOP("noop"),
+	CONNECT("connect"), STARTTLS("starttls"), AUTH("auth"), HELO("helo"), EHLO("ehlo"), MAIL("mail"), RCPT("rcpt"), DATA("data"), RSET("rset"), NOOP("noop"),
 	VRFY("vrfy"), QUIT("quit"), DISCONNECTED("disconnected");
 
 	private final Method method;

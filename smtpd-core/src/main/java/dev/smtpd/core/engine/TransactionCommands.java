@@ -1,6 +1,7 @@
 package dev.smtpd.core.engine;
 
 import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Recipient;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.SmtpException;
@@ -134,7 +135,8 @@ final class TransactionCommands {
 			});
 			return;
 		}
-		transaction.content(buffer.content(), session.config().decodeData());
+		MessageContent content = buffer.content();
+		transaction.content(content, session.config().decodeData());
 		if (session.chain().isEmpty(Hook.DATA)) {
 			buffer.release();
 			messageDone(session, transaction, size, Reply.OK);
@@ -143,7 +145,7 @@ final class TransactionCommands {
 		SessionState state = session.session();
 		session.runOffLoop(() -> {
 			try {
-				return session.chain().call(Hook.DATA, state, (handler) -> handler.data(state, transaction));
+				return session.chain().call(Hook.DATA, state, (handler) -> handler.data(state, transaction, content));
 			}
 			finally {
 				buffer.release();

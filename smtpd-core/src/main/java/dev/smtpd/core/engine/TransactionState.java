@@ -47,11 +47,6 @@ final class TransactionState implements Envelope {
 	}
 
 	@Override
-	public @Nullable MessageContent content() {
-		return this.content;
-	}
-
-	@Override
 	public synchronized @Nullable String decodedContent() {
 		MessageContent content = this.content;
 		if (this.decodedContent == null && this.decode && content != null) {

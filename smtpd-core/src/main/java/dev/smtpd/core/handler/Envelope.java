@@ -6,7 +6,7 @@ import dev.smtpd.core.handler.MailOptions;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The mail transaction under way: sender, recipients and, in the DATA hook, the content.
+ * The mail transaction under way: sender and recipients with their options.
  */
 public interface Envelope {
 
@@ -44,12 +44,6 @@ public interface Envelope {
 	default boolean isSmtputf8() {
 		return mailOptions().smtputf8();
 	}
-
-	/**
-	 * Returns the message exactly as received after dot-unstuffing, in the DATA hook; else {@code null}.
-	 * @return the content
-	 */
-	@Nullable MessageContent content();
 
 	/**
 	 * Returns the content decoded as UTF-8 (or Latin-1 where it is not valid UTF-8) when the server

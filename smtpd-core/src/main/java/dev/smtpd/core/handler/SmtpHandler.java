@@ -21,8 +21,21 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * When MAIL or RCPT is answered with a positive reply (by a hook or by default), the sender or
  * recipient is recorded in the {@link Envelope}; a negative reply leaves the envelope unchanged.
+ * <p>
+ * See {@code docs/handlers.md} for when each hook runs, on which thread, and examples.
  */
 public interface SmtpHandler {
+
+	/**
+	 * Called when a client connects, before the greeting. A reply refuses the connection: it is sent
+	 * instead of the greeting and the connection is closed (use a {@code 554} reply, such as
+	 * {@code 554 5.7.1}, as RFC 5321 §3.1 asks).
+	 * @param session the session, with its peer address
+	 * @return the refusal, or {@code null} to greet the client
+	 */
+	default @Nullable Reply connect(Session session) throws Exception {
+		return null;
+	}
 
 	/**
 	 * Called for HELO, after the name was checked.
@@ -43,6 +56,32 @@ public interface SmtpHandler {
 	 * @return the reply, or {@code null} to advertise {@code keywords}
 	 */
 	default @Nullable Reply ehlo(Session session, String hostname, List<String> keywords) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called after a TLS handshake completed, with STARTTLS or on an implicit TLS connection, before
+	 * anything more is read. {@link Session#tls()} tells the protocol, cipher suite and the client's
+	 * certificates. A reply refuses the session: it is sent and the connection closed.
+	 * @param session the session
+	 * @param tls the negotiated protocol, cipher suite and peer certificates
+	 * @return the refusal, or {@code null} to go on
+	 */
+	default @Nullable Reply starttls(Session session, TlsInfo tls) throws Exception {
+		return null;
+	}
+
+	/**
+	 * Called when an AUTH exchange has an outcome, before its reply is sent: to see each attempt, or to
+	 * override it. A reply replaces the default one ({@code 235 2.7.0} or the failure's); a negative
+	 * reply to a successful attempt refuses it, so the session stays unauthenticated and the attempt
+	 * counts as a failure. A failed attempt cannot be turned into a success: a positive reply to it is
+	 * ignored.
+	 * @param session the session, not yet authenticated
+	 * @param attempt the mechanism, the outcome and the identity
+	 * @return the reply, or {@code null} for the default
+	 */
+	default @Nullable Reply auth(Session session, AuthAttempt attempt) throws Exception {
 		return null;
 	}
 
@@ -75,11 +114,15 @@ public interface SmtpHandler {
 	/**
 	 * Called once the whole message was received. The {@code 250} is sent only after this hook
 	 * returns, so a handler that stores the message should do so durably here.
+	 * <p>
+	 * The content is valid until this hook returns (it may sit in pooled memory or in a temporary
+	 * file that is then deleted): read it, stream it or copy it here, and keep no reference to it.
 	 * @param session the session
-	 * @param envelope the envelope with its content
+	 * @param envelope the envelope: sender, recipients and their options
+	 * @param content the message exactly as received after dot-unstuffing
 	 * @return the reply, or {@code null} for {@code 250 2.0.0 OK}
 	 */
-	default @Nullable Reply data(Session session, Envelope envelope) throws Exception {
+	default @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
 		return null;
 	}
 

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -220,8 +221,8 @@ class BuiltInHandlersTests {
 			}
 
 			@Override
-			public @Nullable Reply data(Session session, Envelope envelope) throws Exception {
-				String text = envelope.content().asString(StandardCharsets.US_ASCII);
+			public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+				String text = content.asString(StandardCharsets.US_ASCII);
 				seen.add(String.join(",", envelope.recipientAddresses()));
 				return text.contains("spam") ? Reply.of(554, "5.7.1", "Looks like spam") : null;
 			}

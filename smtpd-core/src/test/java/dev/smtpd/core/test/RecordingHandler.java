@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -21,9 +22,9 @@ public class RecordingHandler implements SmtpHandler {
 	private final BlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
 
 	@Override
-	public @Nullable Reply data(Session session, Envelope envelope) throws Exception {
+	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
 		this.deliveries.add(new Delivery(envelope.mailFrom(), envelope.mailOptions(), envelope.recipientAddresses(),
-				envelope.content().toByteArray(), envelope.decodedContent(), session.heloName(),
+				content.toByteArray(), envelope.decodedContent(), session.heloName(),
 				Thread.currentThread().getName()));
 		return null;
 	}

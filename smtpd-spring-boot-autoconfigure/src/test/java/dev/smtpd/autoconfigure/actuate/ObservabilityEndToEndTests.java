@@ -14,6 +14,7 @@ import java.util.Base64;
 
 import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -164,8 +165,8 @@ class ObservabilityEndToEndTests {
 			return new SmtpHandler() {
 
 				@Override
-				public @Nullable Reply data(Session session, Envelope envelope) throws Exception {
-					return envelope.content().asString(StandardCharsets.UTF_8).contains("spam")
+				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+					return content.asString(StandardCharsets.UTF_8).contains("spam")
 							? Reply.of(554, "5.7.1", "Spam refused") : null;
 				}
 

@@ -27,6 +27,7 @@ import dev.smtpd.autoconfigure.actuate.SmtpdHealthIndicator;
 import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -66,7 +67,7 @@ class SslBundleTlsTests {
 			.withBean(SmtpHandler.class, () -> new SmtpHandler() {
 
 				@Override
-				public @Nullable Reply data(Session session, Envelope envelope) {
+				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
 					if (session.tls() != null) {
 						SslBundleTlsTests.this.seen.add(session.tls());
 					}
