@@ -218,7 +218,7 @@ public final class SmtpServer {
 	 */
 	public int activeConnections() {
 		Running running = this.running;
-		return (running != null) ? running.initializer().activeConnections() : 0;
+		return (running != null) ? running.initializer().registry().activeConnections() : 0;
 	}
 
 	/**
@@ -227,7 +227,7 @@ public final class SmtpServer {
 	 */
 	public List<SessionSnapshot> sessions() {
 		Running running = this.running;
-		return (running != null) ? running.initializer().sessions() : List.of();
+		return (running != null) ? running.initializer().registry().sessions() : List.of();
 	}
 
 	/**
@@ -237,7 +237,7 @@ public final class SmtpServer {
 	 */
 	public Optional<SessionSnapshot> session(String id) {
 		Running running = this.running;
-		return Optional.ofNullable((running != null) ? running.initializer().session(id) : null);
+		return Optional.ofNullable((running != null) ? running.initializer().registry().session(id) : null);
 	}
 
 	/**
@@ -247,7 +247,7 @@ public final class SmtpServer {
 	 */
 	public boolean closeSession(String id) {
 		Running running = this.running;
-		return running != null && running.initializer().closeSession(id);
+		return running != null && running.initializer().registry().closeSession(id);
 	}
 
 	/**
@@ -256,7 +256,7 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public ServerStatistics statistics() {
-		return running().initializer().statistics();
+		return running().initializer().registry().statistics();
 	}
 
 	/**
@@ -346,8 +346,8 @@ public final class SmtpServer {
 			this.channel.close().syncUninterruptibly();
 			try {
 				if (!grace.isZero() && !grace.isNegative()) {
-					this.initializer.shutdownSessions();
-					if (!this.initializer.awaitSessions(grace)) {
+					this.initializer.registry().shutdownSessions();
+					if (!this.initializer.registry().awaitSessions(grace)) {
 						logger.warn("Closing SMTP sessions still open after {}", grace);
 					}
 				}
@@ -355,8 +355,9 @@ public final class SmtpServer {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
-			this.initializer.closeSessions();
+			this.initializer.registry().closeSessions();
 			this.group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+			this.initializer.close();
 			if (this.ownExecutor != null) {
 				this.ownExecutor.shutdown();
 			}

@@ -74,7 +74,7 @@ class ArchitectureTests {
 			.and()
 			.doNotHaveSimpleName("SmtpChannelInitializer")
 			.and()
-			.doNotHaveSimpleName("PipelineNames")
+			.doNotHaveSimpleName("SessionRegistry")
 			.should()
 			.notHaveModifier(JavaModifier.PUBLIC)
 			.check(CORE);

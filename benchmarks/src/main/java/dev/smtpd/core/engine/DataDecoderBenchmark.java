@@ -114,7 +114,7 @@ public class DataDecoderBenchmark {
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof Frame.Command command && command.line().equals("DATA")) {
-				this.decoder.startData(0, new MessageBuffer(ctx.alloc(), 4 * 1024 * 1024, null));
+				this.decoder.startData(0, new MessageBuffer(ctx.alloc(), 4 * 1024 * 1024, null, Runnable::run, ctx.executor()));
 			}
 			else if (msg instanceof Frame.DataEnd end) {
 				this.bytes = end.message().size();

@@ -55,7 +55,7 @@ final class AuthCommand {
 		return server.authenticator() != null && (!server.config().authRequireTls() || session.tls() != null);
 	}
 
-	static void auth(SmtpSessionHandler handler, String argument) {
+	static void auth(CommandContext handler, String argument) {
 		ServerContext server = handler.server();
 		SessionState session = handler.session();
 		SmtpServerConfig config = handler.config();
@@ -107,7 +107,7 @@ final class AuthCommand {
 		handler.runOffLoop(() -> exchange.run(mechanism), (reply) -> finish(handler, exchange, reply, address, name));
 	}
 
-	private static void finish(SmtpSessionHandler handler, SaslExchange exchange, Reply reply, InetAddress address,
+	private static void finish(CommandContext handler, SaslExchange exchange, Reply reply, InetAddress address,
 			String mechanism) {
 		ServerContext server = handler.server();
 		AuthResult result = exchange.result();
@@ -132,16 +132,15 @@ final class AuthCommand {
 			long delay = server.authThrottle().failed(address);
 			Reply failure = (result != null && result.reply() != null) ? result.reply() : Reply.AUTH_FAILED;
 			boolean blocked = server.authThrottle().isBlocked(address);
-			handler.ctx().executor().schedule(() -> {
+			handler.schedule(() -> {
 				if (blocked) {
-					handler.ctx().write(failure);
+					handler.write(failure);
 					handler.replyAndClose(tooManyFailures(handler.config()), SessionEnd.LIMIT);
 				}
 				else {
 					handler.reply(failure);
-					handler.ctx().flush();
 				}
-			}, delay, TimeUnit.NANOSECONDS);
+			}, delay);
 		}
 	}
 

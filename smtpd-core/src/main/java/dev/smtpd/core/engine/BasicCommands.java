@@ -24,13 +24,13 @@ final class BasicCommands {
 	private BasicCommands() {
 	}
 
-	static void noop(SmtpSessionHandler session, String argument) {
+	static void noop(CommandContext session, String argument) {
 		SessionState state = session.session();
 		session.runHook(Hook.NOOP, (handler) -> handler.noop(state, argument),
 				(reply) -> session.reply((reply != null) ? reply : Reply.OK));
 	}
 
-	static void vrfy(SmtpSessionHandler session, String argument) {
+	static void vrfy(CommandContext session, String argument) {
 		if (argument.isEmpty()) {
 			session.reply(Reply.of(501, "5.5.4", "Syntax: VRFY <address>"));
 			return;
@@ -40,7 +40,7 @@ final class BasicCommands {
 				(reply) -> session.reply((reply != null) ? reply : CANNOT_VRFY));
 	}
 
-	static void help(SmtpSessionHandler session, String argument) {
+	static void help(CommandContext session, String argument) {
 		Map<String, String> syntax = new TreeMap<>(Verbs.SMTP_SYNTAX);
 		if (session.server().authenticator() != null && !session.server().authMechanisms().isEmpty()) {
 			syntax.put("AUTH", "AUTH <mechanism> [<initial-response>]");
@@ -58,7 +58,7 @@ final class BasicCommands {
 		session.reply((help != null) ? Reply.of(214, "2.0.0", "Syntax: " + help) : Reply.of(501, "5.5.4", supported));
 	}
 
-	static void quit(SmtpSessionHandler session, String argument) {
+	static void quit(CommandContext session, String argument) {
 		if (!argument.isEmpty()) {
 			session.reply(Reply.of(501, "5.5.4", "Syntax: QUIT"));
 			return;
@@ -69,7 +69,7 @@ final class BasicCommands {
 					SessionEnd.QUIT));
 	}
 
-	static void custom(SmtpSessionHandler session, SmtpCommand command, String argument) {
+	static void custom(CommandContext session, SmtpCommand command, String argument) {
 		SessionState state = session.session();
 		TransactionState transaction = session.transaction();
 		session.runOffLoop(() -> {

@@ -15,7 +15,7 @@ final class GreetingCommands {
 	private GreetingCommands() {
 	}
 
-	static void greet(SmtpSessionHandler session, boolean extended, String argument) {
+	static void greet(CommandContext session, boolean extended, String argument) {
 		String verb = extended ? "EHLO" : "HELO";
 		int space = argument.indexOf(' ');
 		String name = (space < 0) ? argument : argument.substring(0, space);

@@ -3,27 +3,44 @@ package dev.smtpd.core.engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import dev.smtpd.core.handler.MessageContent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The body of one message as it arrives: in a pooled buffer up to a threshold, then in a temporary
- * file, so that many large messages at once cannot exhaust memory. Written on the event loop by the
- * {@link SmtpFrameDecoder}, read by the DATA hook, released by the engine once the hook has returned.
+ * file, so that many large messages at once cannot exhaust memory. Bytes are appended on the event
+ * loop by the {@link SmtpFrameDecoder}; past the threshold they are collected into chunks that a file
+ * executor writes, one write at a time, so the event loop never touches the disk. While more than
+ * {@link #MAX_QUEUED} bytes wait for the disk the buffer is {@linkplain #isBackedUp() backed up}
+ * and the framer reads no more, so memory per message stays bounded by the threshold plus that
+ * queue. At the end of the message {@link #whenWritten} waits for the last write; then the DATA
+ * hook reads the content, and the engine releases it once the hook has returned.
  */
 final class MessageBuffer {
 
+	private static final Logger logger = LoggerFactory.getLogger(MessageBuffer.class);
+
 	private static final int INITIAL_CAPACITY = 4096;
+
+	/** Bytes collected before they are handed to the file executor. */
+	private static final int CHUNK = 64 * 1024;
+
+	/** Bytes waiting for the disk beyond which the framer stops reading. */
+	static final int MAX_QUEUED = 4 * CHUNK;
 
 	private final ByteBufAllocator alloc;
 
@@ -31,72 +48,221 @@ final class MessageBuffer {
 
 	private final @Nullable Path tempDirectory;
 
+	private final Executor fileExecutor;
+
+	private final Executor eventLoop;
+
+	/** The content while it fits under the threshold. */
 	private @Nullable ByteBuf memory;
 
-	private @Nullable Path file;
+	/** Past the threshold: bytes not yet handed to the file executor. */
+	private @Nullable ByteBuf pending;
 
-	private @Nullable FileChannel channel;
+	/** Bytes pending or being written. */
+	private long queued;
+
+	private boolean spilled;
+
+	private boolean writing;
 
 	private long size;
 
 	private boolean released;
 
-	MessageBuffer(ByteBufAllocator alloc, int memoryThreshold, @Nullable Path tempDirectory) {
+	private Runnable onDrained = () -> {
+	};
+
+	private @Nullable Runnable whenWritten;
+
+	// Written by the file executor, one task at a time; read after a hand-off through the event loop.
+	private @Nullable Path file;
+
+	private @Nullable FileChannel channel;
+
+	private long written;
+
+	private volatile boolean failed;
+
+	/**
+	 * Creates a buffer for one message.
+	 * @param alloc the channel's allocator
+	 * @param memoryThreshold bytes kept in memory before the content goes to a file
+	 * @param tempDirectory where the file goes, {@code null} for the system's temporary directory
+	 * @param fileExecutor what writes and deletes the file
+	 * @param eventLoop the session's event loop, where writes are reported back
+	 */
+	MessageBuffer(ByteBufAllocator alloc, int memoryThreshold, @Nullable Path tempDirectory, Executor fileExecutor,
+			Executor eventLoop) {
 		this.alloc = alloc;
 		this.memoryThreshold = memoryThreshold;
 		this.tempDirectory = tempDirectory;
+		this.fileExecutor = fileExecutor;
+		this.eventLoop = eventLoop;
 	}
 
 	/**
-	 * Appends bytes of {@code src} without changing its indexes.
+	 * Sets what to run on the event loop when the buffer is no longer backed up.
+	 * @param onDrained the callback
+	 */
+	void onDrained(Runnable onDrained) {
+		this.onDrained = onDrained;
+	}
+
+	/**
+	 * Appends bytes of {@code src} without changing its indexes. Call on the event loop.
 	 * @param src the source
 	 * @param index the first byte
 	 * @param length how many bytes
-	 * @throws IOException if the temporary file cannot be written
 	 */
-	void write(ByteBuf src, int index, int length) throws IOException {
+	void write(ByteBuf src, int index, int length) {
 		if (length == 0) {
 			return;
 		}
 		if (this.released) {
 			throw new IllegalStateException("Message buffer already released");
 		}
-		if (this.channel == null && this.size + length > this.memoryThreshold) {
-			spill();
-		}
-		FileChannel channel = this.channel;
-		if (channel != null) {
-			int written = 0;
-			while (written < length) {
-				written += src.getBytes(index + written, channel, this.size + written, length - written);
-			}
-		}
-		else {
+		this.size += length;
+		if (!this.spilled && this.size <= this.memoryThreshold) {
 			ByteBuf memory = this.memory;
 			if (memory == null) {
 				memory = this.alloc.buffer(Math.min(Math.max(INITIAL_CAPACITY, length), this.memoryThreshold));
 				this.memory = memory;
 			}
 			memory.writeBytes(src, index, length);
+			return;
 		}
-		this.size += length;
+		if (!this.spilled) {
+			// what is in memory becomes the first chunk of the file
+			this.spilled = true;
+			this.pending = this.memory;
+			this.memory = null;
+			this.queued = (this.pending != null) ? this.pending.readableBytes() : 0;
+		}
+		if (this.failed) {
+			return;
+		}
+		ByteBuf pending = this.pending;
+		if (pending == null) {
+			pending = this.alloc.buffer(Math.max(CHUNK, length));
+			this.pending = pending;
+		}
+		pending.writeBytes(src, index, length);
+		this.queued += length;
+		if (!this.writing && pending.readableBytes() >= CHUNK) {
+			submit();
+		}
 	}
 
-	private void spill() throws IOException {
-		Path file = (this.tempDirectory != null) ? Files.createTempFile(this.tempDirectory, "smtpd-", ".msg")
-				: Files.createTempFile("smtpd-", ".msg");
-		this.file = file;
-		FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-		this.channel = channel;
-		ByteBuf memory = this.memory;
-		if (memory != null) {
-			long position = 0;
-			while (memory.isReadable()) {
-				int n = memory.readBytes(channel, position, memory.readableBytes());
-				position += n;
+	/**
+	 * Returns whether so many bytes wait for the disk that no more should be read.
+	 * @return whether backed up
+	 */
+	boolean isBackedUp() {
+		return this.queued > MAX_QUEUED;
+	}
+
+	/**
+	 * Runs {@code action} on the event loop once every byte is in memory or written to the file: at
+	 * once when the content never left memory. Call on the event loop, once, after the last write.
+	 * @param action what to do next
+	 */
+	void whenWritten(Runnable action) {
+		if (!this.spilled || this.failed && !this.writing) {
+			action.run();
+			return;
+		}
+		this.whenWritten = action;
+		if (!this.writing) {
+			flushOrFinish();
+		}
+	}
+
+	/**
+	 * Returns whether the temporary file could not be written; the content is then incomplete.
+	 * @return whether a write failed
+	 */
+	boolean hasFailed() {
+		return this.failed;
+	}
+
+	private void submit() {
+		ByteBuf chunk = this.pending;
+		if (chunk == null) {
+			return;
+		}
+		this.pending = null;
+		this.writing = true;
+		try {
+			this.fileExecutor.execute(() -> {
+				int length = chunk.readableBytes();
+				writeToFile(chunk);
+				this.eventLoop.execute(() -> chunkWritten(length));
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			logger.warn("Message could not be spilled to disk: file executor refused it");
+			chunk.release();
+			this.failed = true;
+			this.writing = false;
+			this.queued = 0;
+		}
+	}
+
+	/** On the file executor. */
+	private void writeToFile(ByteBuf chunk) {
+		try {
+			if (this.failed) {
+				return;
 			}
-			memory.release();
-			this.memory = null;
+			FileChannel channel = this.channel;
+			if (channel == null) {
+				Path file = (this.tempDirectory != null) ? Files.createTempFile(this.tempDirectory, "smtpd-", ".msg")
+						: Files.createTempFile("smtpd-", ".msg");
+				this.file = file;
+				channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+				this.channel = channel;
+			}
+			while (chunk.isReadable()) {
+				this.written += chunk.readBytes(channel, this.written, chunk.readableBytes());
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Message could not be spilled to disk: {}", ex.toString());
+			this.failed = true;
+		}
+		finally {
+			chunk.release();
+		}
+	}
+
+	/** On the event loop. */
+	private void chunkWritten(int length) {
+		this.writing = false;
+		this.queued -= length;
+		if (this.released) {
+			deleteFile();
+			return;
+		}
+		if (this.whenWritten != null) {
+			flushOrFinish();
+		}
+		else if (this.pending != null && this.pending.readableBytes() >= CHUNK) {
+			submit();
+		}
+		if (!isBackedUp()) {
+			this.onDrained.run();
+		}
+	}
+
+	private void flushOrFinish() {
+		if (this.pending != null && !this.failed) {
+			submit();
+			return;
+		}
+		Runnable action = this.whenWritten;
+		this.whenWritten = null;
+		if (action != null) {
+			action.run();
 		}
 	}
 
@@ -113,11 +279,12 @@ final class MessageBuffer {
 	 * @return whether spilled
 	 */
 	boolean isSpilled() {
-		return this.file != null;
+		return this.spilled;
 	}
 
 	/**
-	 * Returns a read-only view of the content, valid until {@link #release()}.
+	 * Returns a read-only view of the content, valid until {@link #release()}. Call after
+	 * {@link #whenWritten}.
 	 * @return the content
 	 */
 	MessageContent content() {
@@ -126,11 +293,13 @@ final class MessageBuffer {
 			return new FileContent(file, this.size);
 		}
 		ByteBuf memory = this.memory;
-		return new MemoryContent((memory != null) ? memory : io.netty.buffer.Unpooled.EMPTY_BUFFER);
+		return new MemoryContent((memory != null) ? memory : Unpooled.EMPTY_BUFFER);
 	}
 
 	/**
-	 * Frees the memory and deletes the temporary file. Safe to call more than once.
+	 * Frees the memory and deletes the temporary file (on the file executor, or after a write under
+	 * way). Safe to call more than once, from the event loop or from the thread that ran the DATA
+	 * hook.
 	 */
 	void release() {
 		if (this.released) {
@@ -138,10 +307,30 @@ final class MessageBuffer {
 		}
 		this.released = true;
 		ByteBuf memory = this.memory;
+		this.memory = null;
 		if (memory != null) {
 			memory.release();
-			this.memory = null;
 		}
+		ByteBuf pending = this.pending;
+		this.pending = null;
+		if (pending != null) {
+			pending.release();
+		}
+		if (this.spilled && !this.writing) {
+			deleteFile();
+		}
+	}
+
+	private void deleteFile() {
+		try {
+			this.fileExecutor.execute(this::closeAndDelete);
+		}
+		catch (RejectedExecutionException ex) {
+			closeAndDelete();
+		}
+	}
+
+	private void closeAndDelete() {
 		FileChannel channel = this.channel;
 		try {
 			if (channel != null) {
@@ -157,7 +346,7 @@ final class MessageBuffer {
 				Files.deleteIfExists(file);
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Temporary message file could not be deleted: " + file, ex);
+				logger.warn("Temporary message file could not be deleted: {}", file);
 			}
 		}
 	}

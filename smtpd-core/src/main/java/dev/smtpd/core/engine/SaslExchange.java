@@ -30,7 +30,7 @@ final class SaslExchange implements AuthExchange {
 
 	private static final Reply TEMPORARY_FAILURE = Reply.of(454, "4.7.0", "Temporary authentication failure");
 
-	private final SmtpSessionHandler handler;
+	private final CommandContext handler;
 
 	private final String mechanism;
 
@@ -40,7 +40,7 @@ final class SaslExchange implements AuthExchange {
 
 	private volatile boolean cancelled;
 
-	SaslExchange(SmtpSessionHandler handler, String mechanism, byte @Nullable [] initialResponse) {
+	SaslExchange(CommandContext handler, String mechanism, byte @Nullable [] initialResponse) {
 		this.handler = handler;
 		this.mechanism = mechanism;
 		this.initialResponse = initialResponse;
@@ -95,7 +95,7 @@ final class SaslExchange implements AuthExchange {
 	public byte[] challenge(byte[] challenge) throws IOException, AuthCancelledException {
 		CompletableFuture<Frame> response = new CompletableFuture<>();
 		Reply prompt = Reply.of(334, null, Base64.getEncoder().encodeToString(challenge));
-		this.handler.ctx().executor().execute(() -> this.handler.awaitAuthResponse(response, prompt));
+		this.handler.schedule(() -> this.handler.awaitLine(prompt, response::complete), 0);
 		Frame frame;
 		try {
 			frame = response.get(this.handler.config().timeout().toNanos(), TimeUnit.NANOSECONDS);

@@ -8,7 +8,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -61,6 +65,9 @@ final class ServerContext {
 
 	private final LongAdder messagesRejected = new LongAdder();
 
+	/** Writes and deletes spilled messages, so that no event loop touches the disk. */
+	private final ExecutorService fileExecutor;
+
 	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
@@ -89,6 +96,33 @@ final class ServerContext {
 		authMechanisms.forEach((mechanism) -> mechanisms.put(mechanism.name().toUpperCase(Locale.ROOT), mechanism));
 		this.authMechanisms = java.util.Collections.unmodifiableMap(mechanisms);
 		this.authThrottle = new AuthThrottle(config.authMaxFailures(), config.authFailureDelay());
+		this.fileExecutor = newFileExecutor();
+	}
+
+	/**
+	 * A pool for short file writes, sized like the event loops it serves: threads exist only while
+	 * messages spill, and each message has at most one write under way.
+	 */
+	private static ExecutorService newFileExecutor() {
+		int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+		AtomicInteger counter = new AtomicInteger();
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(), (runnable) -> {
+					Thread thread = new Thread(runnable, "smtpd-file-" + counter.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				});
+		executor.allowCoreThreadTimeOut(true);
+		return executor;
+	}
+
+	Executor fileExecutor() {
+		return this.fileExecutor;
+	}
+
+	/** Lets queued file work finish, then stops the file threads. */
+	void close() {
+		this.fileExecutor.shutdown();
 	}
 
 	/**

@@ -1,21 +1,12 @@
 package dev.smtpd.core.engine;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
-import dev.smtpd.core.event.ServerStatistics;
-import dev.smtpd.core.event.SessionSnapshot;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -39,6 +30,8 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 
 	private final ConnectionLimiter limiter;
 
+	private final SessionRegistry registry;
+
 	public SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
@@ -49,6 +42,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 				sslContext, listeners);
 		this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress(),
 				config.hostname(), this.server.listeners());
+		this.registry = new SessionRegistry(this.server, this.limiter);
 	}
 
 	@Override
@@ -67,122 +61,19 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 	}
 
 	/**
-	 * Returns the number of open connections.
-	 * @return the count
+	 * Returns the live sessions, for the server's admin operations.
+	 * @return the registry
 	 */
-	public int activeConnections() {
-		return this.limiter.activeConnections();
+	public SessionRegistry registry() {
+		return this.registry;
 	}
 
 	/**
-	 * Returns how many connections were refused for being over a limit.
-	 * @return the count
+	 * Releases what the engine owns beyond the event loops (the file executor). Call after the
+	 * event loops stopped.
 	 */
-	public int refusedConnections() {
-		return this.limiter.refusedConnections();
-	}
-
-	/**
-	 * Asks every session to end: idle ones get {@code 421} now, others once their transaction is
-	 * over. Returns at once.
-	 */
-	public void shutdownSessions() {
-		for (SmtpSessionHandler session : this.server.sessions()) {
-			session.ctx().executor().execute(session::shutdown);
-		}
-	}
-
-	/**
-	 * Closes every session at once.
-	 */
-	public void closeSessions() {
-		for (SmtpSessionHandler session : this.server.sessions()) {
-			session.ctx().executor().execute(session::closeNow);
-		}
-	}
-
-	/**
-	 * Returns a snapshot of every live session, each taken on its own event loop.
-	 * @return the sessions, oldest first
-	 */
-	public List<SessionSnapshot> sessions() {
-		List<Future<SessionSnapshot>> futures = new ArrayList<>();
-		for (SmtpSessionHandler session : this.server.sessions()) {
-			futures.add(session.ctx().executor().submit(session::snapshot));
-		}
-		List<SessionSnapshot> snapshots = new ArrayList<>(futures.size());
-		for (Future<SessionSnapshot> future : futures) {
-			SessionSnapshot snapshot = await(future);
-			if (snapshot != null) {
-				snapshots.add(snapshot);
-			}
-		}
-		snapshots.sort(Comparator.comparing(SessionSnapshot::id));
-		return snapshots;
-	}
-
-	/**
-	 * Returns a snapshot of one live session.
-	 * @param id the session id
-	 * @return the snapshot, or {@code null} if no such session is open
-	 */
-	public @Nullable SessionSnapshot session(String id) {
-		SmtpSessionHandler session = this.server.session(id);
-		return (session != null) ? await(session.ctx().executor().submit(session::snapshot)) : null;
-	}
-
-	/**
-	 * Answers one session {@code 421} and closes it.
-	 * @param id the session id
-	 * @return whether such a session was open
-	 */
-	public boolean closeSession(String id) {
-		SmtpSessionHandler session = this.server.session(id);
-		if (session == null) {
-			return false;
-		}
-		session.ctx().executor().execute(session::closeByAdmin);
-		return true;
-	}
-
-	/**
-	 * Returns the totals since the start.
-	 * @return the statistics
-	 */
-	public ServerStatistics statistics() {
-		return new ServerStatistics(this.server.startedAt(), this.limiter.activeConnections(),
-				this.server.sessionsStarted(), this.server.messagesAccepted(), this.server.messagesRejected(),
-				this.limiter.refusedConnections());
-	}
-
-	private static @Nullable SessionSnapshot await(Future<SessionSnapshot> future) {
-		try {
-			return future.get(2, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return null;
-		}
-		catch (ExecutionException | TimeoutException ex) {
-			return null;
-		}
-	}
-
-	/**
-	 * Waits until no session is left or the time is up.
-	 * @param timeout the longest to wait
-	 * @return whether every session ended
-	 * @throws InterruptedException if interrupted while waiting
-	 */
-	public boolean awaitSessions(Duration timeout) throws InterruptedException {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!this.server.sessions().isEmpty()) {
-			if (System.nanoTime() >= deadline) {
-				return false;
-			}
-			Thread.sleep(10);
-		}
-		return true;
+	public void close() {
+		this.server.close();
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.smtpd.core.engine;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -188,6 +187,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			return;
 		}
 		this.message = buffer;
+		buffer.onDrained(this::resumeReading);
 		this.sizeLimit = sizeLimit;
 		this.messageSize = 0;
 		this.lineLength = 0;
@@ -272,8 +272,17 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			in.release();
 			this.cumulation = null;
 		}
-		if (!this.paused && !this.closed) {
+		MessageBuffer message = this.message;
+		if (!this.paused && !this.closed && (message == null || !message.isBackedUp())) {
 			ctx.read();
+		}
+	}
+
+	/** The message buffer caught up with the disk: read again if nothing else holds reading back. */
+	private void resumeReading() {
+		ChannelHandlerContext ctx = this.ctx;
+		if (!this.decoding && !this.closed && !this.paused && ctx != null) {
+			decode(ctx);
 		}
 	}
 
@@ -410,7 +419,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 				message.write(in, index, length);
 			}
 		}
-		catch (IOException | RuntimeException ex) {
+		catch (RuntimeException ex) {
 			logger.warn("Message could not be buffered: {}", ex.toString());
 			this.ioError = true;
 		}

@@ -1,13 +1,10 @@
 package dev.smtpd.core.engine;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -25,27 +22,21 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine of one SMTP session. Receives {@link Frame frames} one at a time from the
- * {@link SmtpFrameDecoder}, which stays paused until this handler has answered and calls
- * {@link #next()}; replies therefore leave in command order (RFC 2920), and while a hook runs on the
- * hook executor nothing more is read. Command families live in {@link GreetingCommands},
- * {@link TransactionCommands} and {@link BasicCommands}.
+ * One SMTP session on its channel: turns Netty's events into the session's steps and carries out
+ * what the command families and the {@link CommandPolicy} decide. Receives {@link Frame frames} one
+ * at a time from the {@link SmtpFrameDecoder}, which stays paused until this handler has answered
+ * and calls {@link #next()}; replies therefore leave in command order (RFC 2920), and while a hook
+ * runs nothing more is read. Timers are in {@link SessionTimers}, the hook executor hop in
+ * {@link HookRunner}; the command families see this handler only as a {@link CommandContext}.
  */
-final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
+final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements CommandContext {
 
 	private static final Logger logger = LoggerFactory.getLogger(SmtpSessionHandler.class);
-
-	private static final int SIZE_ALLOWANCE = 26;
-
-	private static final long CLOSE_GRACE_SECONDS = 5;
-
-	private static final int SMTPUTF8_ALLOWANCE = 10;
 
 	private final ServerContext server;
 
@@ -55,16 +46,23 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private @Nullable SessionState session;
 
+	private @Nullable SessionTimers timers;
+
+	private @Nullable HookRunner hooks;
+
+	private final CommandPolicy policy;
+
 	private TransactionState transaction = new TransactionState();
 
-	/** Verbs counted for the command call limits, and their counts (a map costs more per session). */
-	private @Nullable String[] countedVerbs = new String[0];
+	/** Takes the next frame instead of the command dispatcher: a SASL exchange waits for it. */
+	private @Nullable Consumer<Frame> lineConsumer;
 
-	private int[] callCounts = new int[0];
+	/** The verb being answered, for the listeners; {@code null} between commands. */
+	private @Nullable String currentVerb;
 
-	private int unrecognized;
+	private @Nullable SessionEnd end;
 
-	private boolean hookRunning;
+	private long commands;
 
 	private boolean resumeWhenWritable;
 
@@ -76,33 +74,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private boolean greeted;
 
-	private @Nullable ScheduledFuture<?> dataDeadline;
-
-	/**
-	 * The idle timeout: one timer per session, re-armed for what is left of the timeout. Idle means no
-	 * bytes read, and no hook or TLS handshake finished, for {@code timeout}; a client that stops
-	 * reading replies is idle too, since the framer stops reading once replies back up.
-	 */
-	private @Nullable ScheduledFuture<?> idleTimer;
-
-	/** When a hook, a handshake or the greeting last finished. */
-	private long activityNanos = System.nanoTime();
-
-	/** Closes the channel if the last reply cannot be flushed; cancelled once the channel closes. */
-	private @Nullable ScheduledFuture<?> forcedClose;
-
-	private @Nullable CompletableFuture<Frame> authResponse;
-
-	/** The verb being answered, for the listeners; {@code null} between commands. */
-	private @Nullable String currentVerb;
-
-	private @Nullable SessionEnd end;
-
-	private long commands;
-
 	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer) {
 		this.server = server;
 		this.framer = framer;
+		this.policy = new CommandPolicy(server.config());
 	}
 
 	@Override
@@ -111,31 +86,44 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		SessionState session = new SessionState(this.server.nextSessionId(),
 				(InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress());
 		this.session = session;
+		this.hooks = new HookRunner(this.server.hookExecutor(), session.id());
+		this.timers = new SessionTimers(ctx.executor(), config().timeout(), this.framer::lastReadNanos);
 		this.server.register(session.id(), this);
 		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
 		this.server.listeners().sessionStarted(session);
-		scheduleIdleCheck(config().timeout().toNanos());
+		timers().startIdle(() -> hooks().isRunning() || this.handshaking, this::idleTimeout);
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
-			// implicit TLS: greet once the handshake is done
+			// implicit TLS: the connect hook and the greeting wait for the handshake
 			awaitHandshake();
 			return;
 		}
-		greet();
+		connect();
+	}
+
+	/** Runs the connect hook, then greets the client unless a handler refused it. */
+	private void connect() {
+		SessionState session = session();
+		runHook(Hook.CONNECT, (handler) -> handler.connect(session), (refusal) -> {
+			if (refusal != null) {
+				logger.debug("Session {}: refused by the connect hook", session.id());
+				replyAndClose(refusal, SessionEnd.REFUSED);
+				return;
+			}
+			greet();
+		});
 	}
 
 	private void greet() {
 		SmtpServerConfig config = config();
 		String greeting = config.ident().isEmpty() ? config.hostname() : config.hostname() + " " + config.ident();
 		this.greeted = true;
-		this.activityNanos = System.nanoTime();
-		ctx().writeAndFlush(Reply.of(220, null, greeting));
+		timers().activity();
+		ctx().write(Reply.of(220, null, greeting));
+		ctx().flush();
 		next();
 	}
 
-	/**
-	 * Waits for the TLS handshake that STARTTLS began; no frame passes until it is over.
-	 */
-	void awaitHandshake() {
+	private void awaitHandshake() {
 		this.handshaking = true;
 		// AUTO_READ is off: the TLS handler reads on its own only once something asked for a read
 		ctx().read();
@@ -143,64 +131,67 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
 		this.handshaking = false;
-		this.activityNanos = System.nanoTime();
+		timers().activity();
+		SessionState session = session();
 		if (!event.isSuccess()) {
-			logger.debug("Session {}: TLS handshake failed: {}", sessionId(), event.cause().toString());
-			this.server.listeners().tlsHandshakeCompleted(session(), null, false);
+			logger.debug("Session {}: TLS handshake failed: {}", session.id(), event.cause().toString());
+			this.server.listeners().tlsHandshakeCompleted(session, null, false);
 			this.end = (event.cause() instanceof SslHandshakeTimeoutException) ? SessionEnd.TIMEOUT : SessionEnd.ERROR;
 			this.closing = true;
 			ctx.close();
 			return;
 		}
-		SslHandler tls = (SslHandler) ctx.pipeline().get(PipelineNames.TLS);
-		SessionState session = session();
-		session.tls(StarttlsCommand.info(tls));
-		this.server.listeners().tlsHandshakeCompleted(session, session.tls().protocol(), true);
-		logger.debug("Session {}: TLS {} {}", sessionId(), session.tls().protocol(), session.tls().cipherSuite());
-		if (!this.greeted) {
-			greet();
-			return;
-		}
-		// RFC 3207 §4.2: forget what the client said in plaintext
-		session.greeted(null, false);
-		session.authenticated(null, null);
-		resetTransaction();
-		next();
+		TlsInfo tls = StarttlsCommand.info((SslHandler) ctx.pipeline().get(PipelineNames.TLS));
+		session.tls(tls);
+		this.server.listeners().tlsHandshakeCompleted(session, tls.protocol(), true);
+		logger.debug("Session {}: TLS {} {}", session.id(), tls.protocol(), tls.cipherSuite());
+		runHook(Hook.STARTTLS, (handler) -> handler.starttls(session, tls), (refusal) -> {
+			if (refusal != null) {
+				logger.debug("Session {}: refused by the starttls hook", session.id());
+				replyAndClose(refusal, SessionEnd.REFUSED);
+			}
+			else if (!this.greeted) {
+				connect();
+			}
+			else {
+				// RFC 3207 §4.2: forget what the client said in plaintext
+				session.greeted(null, false);
+				session.authenticated(null, null);
+				resetTransaction();
+				next();
+			}
+		});
 	}
 
 	@Override
 	public void channelInactive(ChannelHandlerContext ctx) {
 		this.closing = true;
-		cancelDataDeadline();
-		cancel(this.forcedClose);
-		this.forcedClose = null;
-		cancel(this.idleTimer);
-		this.idleTimer = null;
-		if (this.authResponse != null) {
-			this.authResponse.completeExceptionally(new IOException("Connection closed"));
-			this.authResponse = null;
-		}
+		this.lineConsumer = null;
 		SessionState session = this.session;
 		if (session != null) {
+			timers().cancelAll();
 			this.server.unregister(session.id());
 			SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
 			logger.debug("Session {}: ended ({})", session.id(), end);
-			this.server.listeners()
-				.sessionEnded(session, end, Duration.between(session.startedAt(), java.time.Instant.now()));
-			if (!chain().isEmpty(Hook.DISCONNECTED)) {
-				try {
-					this.server.hookExecutor()
-						.execute(() -> chain().call(Hook.DISCONNECTED, session, (handler) -> {
-							handler.disconnected(session);
-							return null;
-						}));
-				}
-				catch (RejectedExecutionException ex) {
-					logger.debug("Session {}: disconnected hook not run, executor refused it", session.id());
-				}
-			}
+			this.server.listeners().sessionEnded(session, end, Duration.between(session.startedAt(), Instant.now()));
+			runDisconnectedHook(session);
 		}
 		ctx.fireChannelInactive();
+	}
+
+	private void runDisconnectedHook(SessionState session) {
+		if (chain().isEmpty(Hook.DISCONNECTED)) {
+			return;
+		}
+		try {
+			this.server.hookExecutor().execute(() -> chain().call(Hook.DISCONNECTED, session, (handler) -> {
+				handler.disconnected(session);
+				return null;
+			}));
+		}
+		catch (RejectedExecutionException ex) {
+			logger.debug("Session {}: disconnected hook not run, executor refused it", session.id());
+		}
 	}
 
 	@Override
@@ -215,10 +206,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			}
 			return;
 		}
-		CompletableFuture<Frame> authResponse = this.authResponse;
-		if (authResponse != null) {
-			this.authResponse = null;
-			authResponse.complete(frame);
+		Consumer<Frame> lineConsumer = this.lineConsumer;
+		if (lineConsumer != null) {
+			this.lineConsumer = null;
+			lineConsumer.accept(frame);
 			return;
 		}
 		if (frame instanceof Frame.Command command) {
@@ -228,7 +219,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			catch (RuntimeException ex) {
 				// a bug of ours must cost one command, not the session
 				logger.error("Session {}: command failed", sessionId(), ex);
-				if (!this.hookRunning && !this.closing) {
+				if (!hooks().isRunning() && !this.closing) {
 					reply(Reply.LOCAL_ERROR);
 				}
 			}
@@ -236,15 +227,21 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		else if (frame instanceof Frame.BadCommand bad) {
 			this.commands++;
 			this.currentVerb = Verbs.UNKNOWN;
-			if (++this.unrecognized > config().maxUnrecognizedCommands()) {
-				replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"), SessionEnd.LIMIT);
-				return;
-			}
-			reply(bad.reply());
+			carryOut(this.policy.unrecognized(bad.reply()));
 		}
 		else if (frame instanceof Frame.DataEnd end) {
-			cancelDataDeadline();
-			TransactionCommands.dataEnd(this, end.status(), end.message());
+			timers().cancelDataDeadline();
+			MessageBuffer message = end.message();
+			// a spilled message is complete once its last chunk is on disk (written off the event loop)
+			message.whenWritten(() -> {
+				if (this.closing) {
+					message.release();
+					return;
+				}
+				DataStatus status = (message.hasFailed() && end.status() == DataStatus.OK) ? DataStatus.IO_ERROR
+						: end.status();
+				TransactionCommands.dataEnd(this, status, message);
+			});
 		}
 	}
 
@@ -284,48 +281,18 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		ctx.close();
 	}
 
-	private int countCall(String verb) {
-		@Nullable String[] verbs = this.countedVerbs;
-		for (int i = 0; i < verbs.length; i++) {
-			if (verbs[i] == null) {
-				verbs[i] = verb;
-				return ++this.callCounts[i];
-			}
-			if (verbs[i].equals(verb)) {
-				return ++this.callCounts[i];
-			}
-		}
-		int slot = verbs.length;
-		this.countedVerbs = Arrays.copyOf(verbs, slot + 4);
-		this.callCounts = Arrays.copyOf(this.callCounts, slot + 4);
-		this.countedVerbs[slot] = verb;
-		return ++this.callCounts[slot];
-	}
-
 	private void onCommand(String line) {
 		int space = line.indexOf(' ');
 		String verb = ((space < 0) ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
 		String argument = (space < 0) ? "" : line.substring(space + 1).strip();
-		if (exceedsLengthLimit(verb, line)) {
-			reply(Reply.LINE_TOO_LONG);
-			return;
-		}
-		this.commands++;
 		boolean known = Verbs.isBuiltIn(verb) || this.server.commands().containsKey(verb);
-		this.currentVerb = known ? verb : Verbs.UNKNOWN;
-		String counted = known ? verb : "*";
-		int limit = config().commandCallLimit(counted);
-		if (limit > 0 && countCall(counted) > limit) {
-			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"),
-					SessionEnd.LIMIT);
-			return;
+		CommandPolicy.Refusal refusal = this.policy.check(verb, line, known, session());
+		if (refusal == null || refusal.counted()) {
+			this.commands++;
+			this.currentVerb = known ? verb : Verbs.UNKNOWN;
 		}
-		if (config().requireStarttls() && session().tls() == null && needsTls(verb)) {
-			reply(StarttlsCommand.TLS_REQUIRED);
-			return;
-		}
-		if (config().authRequired() && !session().isAuthenticated() && needsAuth(verb)) {
-			reply(Reply.AUTH_REQUIRED);
+		if (refusal != null) {
+			carryOut(refusal);
 			return;
 		}
 		switch (verb) {
@@ -353,106 +320,67 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		}
 	}
 
-	private static boolean needsTls(String verb) {
-		return switch (verb) {
-			case "EHLO", "HELO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
-			default -> true;
-		};
-	}
-
-	private boolean needsAuth(String verb) {
-		return switch (verb) {
-			case "AUTH", "EHLO", "HELO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
-			default -> true;
-		};
-	}
-
-	/**
-	 * Sends an AUTH challenge and lets exactly one line through, to complete {@code response}.
-	 * Called on the event loop by the exchange running on the hook executor.
-	 */
-	void awaitAuthResponse(CompletableFuture<Frame> response, Reply challenge) {
-		if (this.closing || !ctx().channel().isActive()) {
-			response.completeExceptionally(new IOException("Connection closed"));
-			return;
-		}
-		this.authResponse = response;
-		ctx().writeAndFlush(challenge);
-		this.framer.resume();
-	}
-
-	private boolean exceedsLengthLimit(String verb, String line) {
-		int limit = config().commandSizeLimit();
-		if (verb.equals("MAIL")) {
-			limit += SIZE_ALLOWANCE + (config().smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
-		}
-		return line.length() + 2 > limit && line.getBytes(StandardCharsets.UTF_8).length + 2 > limit;
-	}
-
-	void unrecognized() {
-		if (++this.unrecognized > config().maxUnrecognizedCommands()) {
-			replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"), SessionEnd.LIMIT);
+	private void carryOut(CommandPolicy.Refusal refusal) {
+		if (refusal.close()) {
+			replyAndClose(refusal.reply(), SessionEnd.LIMIT);
 		}
 		else {
-			reply(Reply.UNRECOGNIZED);
+			reply(refusal.reply());
 		}
 	}
 
-	/**
-	 * Writes a reply and lets the next frame through.
-	 * @param reply the reply
-	 */
-	void reply(Reply reply) {
-		completed(reply);
-		ctx().write(reply);
+	@Override
+	public void unrecognized() {
+		carryOut(this.policy.unrecognized(Reply.UNRECOGNIZED));
+	}
+
+	@Override
+	public void reply(Reply reply) {
+		write(reply);
 		next();
 	}
 
-	/**
-	 * Tells the listeners that the current command got its reply; for replies written directly.
-	 * @param reply the reply
-	 */
-	void completed(Reply reply) {
+	@Override
+	public void write(Reply reply) {
+		completed(reply);
+		ctx().write(reply);
+	}
+
+	/** Tells the listeners that the current command got its reply. */
+	private void completed(Reply reply) {
 		String verb = this.currentVerb;
-		if (verb != null) {
+		SessionState session = this.session;
+		if (verb != null && session != null) {
 			this.currentVerb = null;
-			SessionState session = this.session;
-			if (session != null) {
-				this.server.listeners().commandCompleted(session, verb, reply.code());
-			}
+			this.server.listeners().commandCompleted(session, verb, reply.code());
 		}
 	}
 
-	/**
-	 * Writes a reply, flushes it, and closes the connection.
-	 * @param reply the reply
-	 */
-	void replyAndClose(Reply reply, SessionEnd end) {
+	@Override
+	public void replyAndClose(Reply reply, SessionEnd end) {
 		if (this.end == null) {
 			this.end = end;
 		}
 		completed(reply);
 		this.closing = true;
-		cancelDataDeadline();
+		this.lineConsumer = null;
+		timers().cancelDataDeadline();
 		ChannelHandlerContext ctx = ctx();
 		ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
-		// A client that does not read can keep the reply from ever being written: close anyway. The
-		// timer is cancelled as soon as the channel closes, so that a server closing thousands of
-		// connections a second does not keep thousands of timers (and their channels) for seconds.
-		if (this.forcedClose == null && ctx.channel().isActive()) {
-			this.forcedClose = ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+		if (ctx.channel().isActive()) {
+			timers().forceCloseLater(ctx::close);
 		}
 	}
 
 	/**
 	 * Lets the framer pass the next frame, once the channel can take more replies.
 	 */
-	void next() {
+	private void next() {
 		if (this.closing || this.handshaking) {
 			return;
 		}
 		if (this.shutdownRequested && !this.transaction.hasSender()) {
-			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"), SessionEnd.SHUTDOWN);
+			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 			return;
 		}
 		if (ctx().channel().isWritable()) {
@@ -463,127 +391,120 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		}
 	}
 
-	/**
-	 * Runs a hook: on the event loop when no handler overrides it, else on the hook executor.
-	 * @param hook the hook
-	 * @param call the call of one handler's hook
-	 * @param then what to do with the deciding reply ({@code null} for the default), on the event loop
-	 */
-	void runHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then) {
+	@Override
+	public void answering(String verb) {
+		this.currentVerb = verb;
+	}
+
+	@Override
+	public void runHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then) {
 		if (chain().isEmpty(hook)) {
 			then.accept(null);
 			return;
 		}
 		SessionState session = session();
-		runOffLoop(() -> chain().call(hook, session, call), then);
-	}
-
-	/**
-	 * Runs user code on the hook executor and hands its reply back to the event loop.
-	 * @param work the work, which must not throw
-	 * @param then what to do with the reply, on the event loop, while the channel is open
-	 */
-	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then) {
-		runOffLoop(work, then, () -> {
+		runOffLoop(() -> chain().call(hook, session, call), then, () -> {
 		});
 	}
 
-	/**
-	 * Runs user code on the hook executor and hands its reply back to the event loop.
-	 * @param work the work, which must not throw
-	 * @param then what to do with the reply, on the event loop, while the channel is open
-	 * @param refused what to clean up if the executor refuses the work
-	 */
-	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
+	@Override
+	public void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
 		ChannelHandlerContext ctx = ctx();
-		this.hookRunning = true;
-		try {
-			this.server.hookExecutor().execute(() -> {
-				Reply reply;
-				try {
-					reply = work.call();
-				}
-				catch (Throwable ex) {
-					logger.warn("Session {}: hook failed", sessionId(), ex);
-					reply = Reply.LOCAL_ERROR;
-				}
-				Reply result = reply;
-				ctx.executor().execute(() -> {
-					this.hookRunning = false;
-					this.activityNanos = System.nanoTime();
-					if (!this.closing && ctx.channel().isActive()) {
-						then.accept(result);
-						ctx.flush();
-					}
-				});
-			});
-		}
-		catch (RejectedExecutionException ex) {
-			this.hookRunning = false;
+		boolean started = hooks().run(ctx, work, () -> !this.closing && ctx.channel().isActive(), then,
+				timers()::activity);
+		if (!started) {
 			refused.run();
-			logger.warn("Session {}: hook executor is full", sessionId());
-			reply(Reply.of(451, "4.3.2", "System busy, try again later"));
+			reply(HookRunner.BUSY);
 		}
 	}
 
-	/** When the client last sent bytes, or a hook, a handshake or the greeting last finished. */
-	private long lastActivityNanos() {
-		return Math.max(this.activityNanos, this.framer.lastReadNanos());
+	@Override
+	public void resetTransaction() {
+		this.transaction = new TransactionState();
 	}
 
-	private void scheduleIdleCheck(long delayNanos) {
-		this.idleTimer = ctx().executor().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+	@Override
+	public void startData() {
+		SmtpServerConfig config = config();
+		MessageBuffer buffer = new MessageBuffer(ctx().alloc(), config.memoryThreshold(), config.tempDirectory(),
+				this.server.fileExecutor(), ctx().executor());
+		this.framer.startData(config.dataSizeLimit(), buffer);
+		timers().startDataDeadline(config.dataTimeout(), () -> {
+			logger.debug("Session {}: DATA took longer than {}", sessionId(), config.dataTimeout());
+			replyAndClose(Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long"),
+					SessionEnd.TIMEOUT);
+		});
 	}
 
-	private void checkIdle() {
-		this.idleTimer = null;
+	@Override
+	public int discardPipelined() {
+		return this.framer.discardBuffered();
+	}
+
+	@Override
+	public boolean startTls(Reply ready) {
+		ChannelHandlerContext ctx = ctx();
+		SslHandler tls;
+		try {
+			tls = this.server.newSslHandler(ctx.alloc());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Session {}: TLS could not start", sessionId(), ex);
+			return false;
+		}
+		int dropped = discardPipelined();
+		if (dropped > 0) {
+			logger.info("Session {}: dropped {} bytes sent after STARTTLS before the handshake", sessionId(), dropped);
+		}
+		write(ready);
+		ctx.flush();
+		// The 220 is already below this point of the pipeline: only what follows is encrypted.
+		ctx.pipeline().addBefore(PipelineNames.FRAMER, PipelineNames.TLS, tls);
+		awaitHandshake();
+		return true;
+	}
+
+	@Override
+	public void awaitLine(Reply prompt, Consumer<Frame> consumer) {
+		this.lineConsumer = consumer;
+		ctx().writeAndFlush(prompt);
+		next();
+	}
+
+	@Override
+	public void schedule(Runnable task, long delayNanos) {
+		ctx().executor().schedule(() -> {
+			if (!this.closing && ctx().channel().isActive()) {
+				task.run();
+				ctx().flush();
+			}
+		}, delayNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private void idleTimeout() {
 		if (this.closing || !ctx().channel().isActive()) {
 			return;
 		}
-		long timeout = config().timeout().toNanos();
-		long idle = System.nanoTime() - lastActivityNanos();
-		if (idle < timeout) {
-			scheduleIdleCheck(timeout - idle);
-		}
-		else if (this.hookRunning || this.handshaking) {
-			// a hook has its own bounds, a handshake its own timeout; the client waits for us
-			scheduleIdleCheck(timeout);
-		}
-		else {
-			logger.debug("Session {}: idle timeout", sessionId());
-			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
-		}
+		logger.debug("Session {}: idle timeout", sessionId());
+		replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
 	}
 
-	void startDataDeadline() {
-		this.dataDeadline = ctx().executor().schedule(() -> {
-			logger.debug("Session {}: DATA took longer than {}", sessionId(), config().dataTimeout());
-			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: DATA took too long"), SessionEnd.TIMEOUT);
-		}, config().dataTimeout().toNanos(), TimeUnit.NANOSECONDS);
-	}
-
-	private void cancelDataDeadline() {
-		cancel(this.dataDeadline);
-		this.dataDeadline = null;
-	}
-
-	private static void cancel(@Nullable ScheduledFuture<?> timer) {
-		if (timer != null) {
-			timer.cancel(false);
-		}
+	private Reply shuttingDown() {
+		return Reply.of(421, "4.3.2", config().hostname() + " Service shutting down");
 	}
 
 	/**
-	 * Asks the session to end: at once if no transaction is under way, else once it is over.
-	 * Call on the event loop.
+	 * Asks the session to end: at once if no transaction is under way, else once it is over. Call
+	 * on the event loop.
 	 */
 	void shutdown() {
 		this.shutdownRequested = true;
-		if (!this.hookRunning && !this.closing && !this.transaction.hasSender()) {
-			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Service shutting down"), SessionEnd.SHUTDOWN);
+		if (this.session != null && !hooks().isRunning() && !this.closing && !this.transaction.hasSender()) {
+			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 		}
 	}
 
+	/** Closes at once, without a reply. Call on the event loop. */
 	void closeNow() {
 		if (this.end == null) {
 			this.end = SessionEnd.SHUTDOWN;
@@ -615,7 +536,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		TlsInfo tls = session.tls();
 		return new SessionSnapshot(session.id(), session.peerAddress(), null, phase(), session.heloName(),
 				(tls != null) ? tls.protocol() : null, session.login(), this.commands, this.framer.bytesRead(),
-				session.startedAt(), Duration.ofNanos(System.nanoTime() - lastActivityNanos()));
+				session.startedAt(), timers().idleTime());
 	}
 
 	private String phase() {
@@ -625,7 +546,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		if (this.handshaking) {
 			return "TLS_HANDSHAKE";
 		}
-		if (this.authResponse != null) {
+		if (this.lineConsumer != null) {
 			return "AUTH";
 		}
 		if (this.framer.inData()) {
@@ -641,17 +562,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Sets the verb the next reply answers, for a reply that ends a multi-step command (DATA).
-	 * @param verb the verb
+	 * Returns the channel context; for the admin operations of {@link SessionRegistry}.
+	 * @return the context
 	 */
-	void answering(String verb) {
-		this.currentVerb = verb;
-	}
-
-	void resetTransaction() {
-		this.transaction = new TransactionState();
-	}
-
 	ChannelHandlerContext ctx() {
 		ChannelHandlerContext ctx = this.ctx;
 		if (ctx == null) {
@@ -660,7 +573,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		return ctx;
 	}
 
-	SessionState session() {
+	@Override
+	public SessionState session() {
 		SessionState session = this.session;
 		if (session == null) {
 			throw new IllegalStateException("Session not active");
@@ -668,27 +582,37 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		return session;
 	}
 
-	String sessionId() {
+	private String sessionId() {
 		return (this.session != null) ? this.session.id() : "-";
 	}
 
-	TransactionState transaction() {
+	private SessionTimers timers() {
+		SessionTimers timers = this.timers;
+		if (timers == null) {
+			throw new IllegalStateException("Session not active");
+		}
+		return timers;
+	}
+
+	private HookRunner hooks() {
+		HookRunner hooks = this.hooks;
+		if (hooks == null) {
+			throw new IllegalStateException("Session not active");
+		}
+		return hooks;
+	}
+
+	@Override
+	public TransactionState transaction() {
 		return this.transaction;
 	}
 
-	SmtpFrameDecoder framer() {
-		return this.framer;
-	}
-
-	ServerContext server() {
+	@Override
+	public ServerContext server() {
 		return this.server;
 	}
 
-	SmtpServerConfig config() {
-		return this.server.config();
-	}
-
-	HandlerChain chain() {
+	private HandlerChain chain() {
 		return this.server.chain();
 	}
 

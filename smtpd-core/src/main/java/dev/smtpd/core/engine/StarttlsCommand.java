@@ -27,7 +27,7 @@ final class StarttlsCommand {
 	private StarttlsCommand() {
 	}
 
-	static void starttls(SmtpSessionHandler session, String argument) {
+	static void starttls(CommandContext session, String argument) {
 		SessionState state = session.session();
 		if (state.tls() != null) {
 			session.reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
@@ -45,27 +45,9 @@ final class StarttlsCommand {
 			session.reply(Reply.of(503, "5.5.1", "Error: send EHLO first"));
 			return;
 		}
-		ChannelHandlerContext ctx = session.ctx();
-		SslHandler tls;
-		try {
-			tls = session.server().newSslHandler(ctx.alloc());
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Session {}: TLS could not start", session.sessionId(), ex);
+		if (!session.startTls(Reply.of(220, "2.0.0", "Ready to start TLS"))) {
 			session.reply(Reply.of(454, "4.7.0", "TLS not available due to temporary reason"));
-			return;
 		}
-		int dropped = session.framer().discardBuffered();
-		if (dropped > 0) {
-			logger.info("Session {}: dropped {} bytes sent after STARTTLS before the handshake", session.sessionId(),
-					dropped);
-		}
-		Reply ready = Reply.of(220, "2.0.0", "Ready to start TLS");
-		session.completed(ready);
-		ctx.writeAndFlush(ready);
-		// The 220 is already below this point of the pipeline: only what follows is encrypted.
-		ctx.pipeline().addBefore(PipelineNames.FRAMER, PipelineNames.TLS, tls);
-		session.awaitHandshake();
 	}
 
 	/**

@@ -25,7 +25,7 @@ final class TransactionCommands {
 	private TransactionCommands() {
 	}
 
-	static void mail(SmtpSessionHandler session, String argument) {
+	static void mail(CommandContext session, String argument) {
 		SessionState state = session.session();
 		TransactionState transaction = session.transaction();
 		if (state.heloName() == null) {
@@ -57,7 +57,7 @@ final class TransactionCommands {
 				});
 	}
 
-	static void rcpt(SmtpSessionHandler session, String argument) {
+	static void rcpt(CommandContext session, String argument) {
 		SessionState state = session.session();
 		TransactionState transaction = session.transaction();
 		if (!transaction.hasSender()) {
@@ -85,7 +85,7 @@ final class TransactionCommands {
 				});
 	}
 
-	static void data(SmtpSessionHandler session, String argument) {
+	static void data(CommandContext session, String argument) {
 		TransactionState transaction = session.transaction();
 		if (!argument.isEmpty()) {
 			session.reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
@@ -97,10 +97,7 @@ final class TransactionCommands {
 			refuseData(session, NEED_RCPT);
 		}
 		else {
-			MessageBuffer buffer = new MessageBuffer(session.ctx().alloc(), session.config().memoryThreshold(),
-					session.config().tempDirectory());
-			session.framer().startData(session.config().dataSizeLimit(), buffer);
-			session.startDataDeadline();
+			session.startData();
 			session.reply(Reply.START_DATA);
 		}
 	}
@@ -110,11 +107,10 @@ final class TransactionCommands {
 	 * for {@code 354} (RFC 2920 §3.1), must not have that text run as commands: whatever it
 	 * pipelined is dropped and the connection closed.
 	 */
-	private static void refuseData(SmtpSessionHandler session, Reply reply) {
-		int discarded = session.framer().discardBuffered();
+	private static void refuseData(CommandContext session, Reply reply) {
+		int discarded = session.discardPipelined();
 		if (discarded > 0) {
-			session.completed(reply);
-			session.ctx().write(reply);
+			session.write(reply);
 			session.replyAndClose(Reply.of(421, "4.5.0",
 					session.config().hostname() + " Error: message text sent before 354, closing"), SessionEnd.ERROR);
 			return;
@@ -122,7 +118,7 @@ final class TransactionCommands {
 		session.reply(reply);
 	}
 
-	static void dataEnd(SmtpSessionHandler session, DataStatus status, MessageBuffer buffer) {
+	static void dataEnd(CommandContext session, DataStatus status, MessageBuffer buffer) {
 		TransactionState transaction = session.transaction();
 		session.resetTransaction();
 		long size = buffer.size();
@@ -137,7 +133,7 @@ final class TransactionCommands {
 		}
 		MessageContent content = buffer.content();
 		transaction.content(content, session.config().decodeData());
-		if (session.chain().isEmpty(Hook.DATA)) {
+		if (session.server().chain().isEmpty(Hook.DATA)) {
 			buffer.release();
 			messageDone(session, transaction, size, Reply.OK);
 			return;
@@ -145,7 +141,7 @@ final class TransactionCommands {
 		SessionState state = session.session();
 		session.runOffLoop(() -> {
 			try {
-				return session.chain().call(Hook.DATA, state, (handler) -> handler.data(state, transaction, content));
+				return session.server().chain().call(Hook.DATA, state, (handler) -> handler.data(state, transaction, content));
 			}
 			finally {
 				buffer.release();
@@ -153,14 +149,14 @@ final class TransactionCommands {
 		}, (reply) -> messageDone(session, transaction, size, (reply != null) ? reply : Reply.OK), buffer::release);
 	}
 
-	private static void messageDone(SmtpSessionHandler session, TransactionState transaction, long size, Reply reply) {
+	private static void messageDone(CommandContext session, TransactionState transaction, long size, Reply reply) {
 		session.answering("DATA");
 		session.server().messageCompleted(reply.isPositive());
 		session.server().listeners().messageCompleted(session.session(), transaction, size, reply.code());
 		session.reply(reply);
 	}
 
-	static void rset(SmtpSessionHandler session, String argument) {
+	static void rset(CommandContext session, String argument) {
 		if (!argument.isEmpty()) {
 			session.reply(Reply.of(501, "5.5.4", "Syntax: RSET"));
 			return;

@@ -24,6 +24,9 @@ public enum SessionEnd {
 	SHUTDOWN,
 
 	/** An operator closed it, through {@link dev.smtpd.core.SmtpServer#closeSession(String)}. */
-	ADMIN
+	ADMIN,
+
+	/** A handler refused it, from its {@code connect} or {@code starttls} hook. */
+	REFUSED
 
 }

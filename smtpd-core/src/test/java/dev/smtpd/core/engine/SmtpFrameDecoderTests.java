@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,11 @@ class SmtpFrameDecoderTests {
 
 	private final List<MessageBuffer> spilled = new ArrayList<>();
 
+	/** Writes spilled chunks: at once by default; a test may queue them instead. */
+	private Executor fileExecutor = Runnable::run;
+
+	private int readRequests;
+
 	private EmbeddedChannel channel = newChannel();
 
 	@AfterEach
@@ -50,7 +57,16 @@ class SmtpFrameDecoderTests {
 
 	private EmbeddedChannel newChannel() {
 		SmtpFrameDecoder framer = new SmtpFrameDecoder(MAX_COMMAND, LINE_LIMIT);
-		EmbeddedChannel channel = new EmbeddedChannel(framer, new ChannelInboundHandlerAdapter() {
+		ChannelOutboundHandlerAdapter readCounter = new ChannelOutboundHandlerAdapter() {
+
+			@Override
+			public void read(ChannelHandlerContext ctx) {
+				SmtpFrameDecoderTests.this.readRequests++;
+				ctx.read();
+			}
+
+		};
+		EmbeddedChannel channel = new EmbeddedChannel(readCounter, framer, new ChannelInboundHandlerAdapter() {
 
 			@Override
 			public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -60,13 +76,21 @@ class SmtpFrameDecoderTests {
 					if (command.line().equals("DATA")) {
 						framer.startData(SmtpFrameDecoderTests.this.sizeLimit,
 								new MessageBuffer(ByteBufAllocator.DEFAULT, SmtpFrameDecoderTests.this.memoryThreshold,
-										SmtpFrameDecoderTests.this.tempDir));
+										SmtpFrameDecoderTests.this.tempDir, (task) -> SmtpFrameDecoderTests.this.fileExecutor
+											.execute(task), Runnable::run));
 					}
 				}
 				else if (frame instanceof Frame.BadCommand bad) {
 					SmtpFrameDecoderTests.this.frames.add("BAD " + bad.reply().code());
 				}
 				else if (frame instanceof Frame.DataEnd end) {
+					end.message().whenWritten(() -> received(end));
+				}
+				framer.resume();
+			}
+
+			private void received(Frame.DataEnd end) {
+				{
 					try {
 						SmtpFrameDecoderTests.this.frames
 							.add("MSG " + end.status() + " " + end.message().content().asString(StandardCharsets.ISO_8859_1));
@@ -81,10 +105,10 @@ class SmtpFrameDecoderTests {
 						end.message().release();
 					}
 				}
-				framer.resume();
 			}
 
 		});
+		channel.config().setAutoRead(false);
 		framer.resume();
 		return channel;
 	}
@@ -264,6 +288,46 @@ class SmtpFrameDecoderTests {
 		send(body.substring(50) + ".\r\n");
 		assertThat(this.frames).containsExactly("CMD DATA", "MSG OK " + body);
 		assertThat(this.spilled).hasSize(1);
+		try (var files = Files.list(this.tempDir)) {
+			assertThat(files).isEmpty();
+		}
+	}
+
+	@Test
+	void aSpillTheDiskHasNotTakenYetStopsReadingUntilItCatchesUp() throws IOException {
+		this.memoryThreshold = 1024;
+		List<Runnable> fileTasks = new ArrayList<>();
+		this.fileExecutor = fileTasks::add;
+		String chunk = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\r\n".repeat(128);
+		StringBuilder body = new StringBuilder();
+		send("DATA\r\n");
+		int chunks = 0;
+		int readsBefore;
+		do {
+			readsBefore = this.readRequests;
+			send(chunk);
+			body.append(chunk);
+			chunks++;
+		}
+		while (this.readRequests > readsBefore && chunks < 100);
+		// backed up: the last chunk was decoded but asked for no more bytes
+		assertThat(chunks).isLessThan(100);
+		assertThat((long) body.length()).isGreaterThan(MessageBuffer.MAX_QUEUED);
+		assertThat(fileTasks).hasSize(1);
+		int readsWhileBackedUp = this.readRequests;
+		while (!fileTasks.isEmpty()) {
+			fileTasks.remove(0).run();
+		}
+		assertThat(this.readRequests).isGreaterThan(readsWhileBackedUp);
+		send(".\r\n");
+		while (!fileTasks.isEmpty()) {
+			fileTasks.remove(0).run();
+		}
+		assertThat(this.frames).containsExactly("CMD DATA", "MSG OK " + body);
+		assertThat(this.spilled).hasSize(1);
+		while (!fileTasks.isEmpty()) {
+			fileTasks.remove(0).run();
+		}
 		try (var files = Files.list(this.tempDir)) {
 			assertThat(files).isEmpty();
 		}

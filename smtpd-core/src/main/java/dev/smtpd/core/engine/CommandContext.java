@@ -1,0 +1,124 @@
+package dev.smtpd.core.engine;
+
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.Reply;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a command family ({@link GreetingCommands}, {@link TransactionCommands},
+ * {@link BasicCommands}, {@link StarttlsCommand}, {@link AuthCommand}) may do to its session: read
+ * the state, answer, run hooks, and the few transitions a command starts. The families know nothing
+ * else of the session; {@link SmtpSessionHandler} implements this. All methods are called on the
+ * event loop.
+ */
+interface CommandContext {
+
+	SessionState session();
+
+	TransactionState transaction();
+
+	ServerContext server();
+
+	default SmtpServerConfig config() {
+		return server().config();
+	}
+
+	/**
+	 * Answers the current command and lets the next one through.
+	 * @param reply the reply
+	 */
+	void reply(Reply reply);
+
+	/**
+	 * Writes a reply that answers the current command without letting the next one through; for a
+	 * reply followed by another (a refusal, then a {@code 421}).
+	 * @param reply the reply
+	 */
+	void write(Reply reply);
+
+	/**
+	 * Answers, flushes and closes the connection.
+	 * @param reply the reply
+	 * @param end why the session ends
+	 */
+	void replyAndClose(Reply reply, SessionEnd end);
+
+	/**
+	 * Answers an unrecognized command, closing once a client sent too many.
+	 */
+	void unrecognized();
+
+	/**
+	 * Sets the verb the next reply answers, for a reply that ends a multi-step command (DATA, AUTH).
+	 * @param verb the verb
+	 */
+	void answering(String verb);
+
+	/**
+	 * Runs a hook: at once on the event loop when no handler overrides it, else on the hook executor.
+	 * @param hook the hook
+	 * @param call the call of one handler's hook
+	 * @param then what to do with the deciding reply ({@code null} for the default), on the event loop
+	 */
+	void runHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then);
+
+	/**
+	 * Runs work on the hook executor and hands its reply back to the event loop.
+	 * @param work the work, which must not throw
+	 * @param then what to do with the reply, on the event loop, while the channel is open
+	 * @param refused what to clean up if the executor refuses the work
+	 */
+	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused);
+
+	/**
+	 * Runs work on the hook executor and hands its reply back to the event loop.
+	 * @param work the work, which must not throw
+	 * @param then what to do with the reply, on the event loop, while the channel is open
+	 */
+	default void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then) {
+		runOffLoop(work, then, () -> {
+		});
+	}
+
+	/** Starts a new, empty transaction. */
+	void resetTransaction();
+
+	/**
+	 * Switches the connection to DATA: the bytes that follow are the message, up to CRLF "." CRLF,
+	 * under the DATA deadline.
+	 */
+	void startData();
+
+	/**
+	 * Drops what the client sent beyond the current command.
+	 * @return the number of bytes dropped
+	 */
+	int discardPipelined();
+
+	/**
+	 * Answers STARTTLS with {@code ready} in plaintext and starts the handshake.
+	 * @param ready the {@code 220} reply
+	 * @return {@code false} if TLS could not start (nothing was written)
+	 */
+	boolean startTls(Reply ready);
+
+	/**
+	 * Sends an intermediate reply (such as a {@code 334} challenge) and gives the next frame the
+	 * client sends to {@code consumer} instead of the command dispatcher. For a SASL exchange.
+	 * @param prompt the intermediate reply; it does not complete the command
+	 * @param consumer what takes the frame, on the event loop
+	 */
+	void awaitLine(Reply prompt, Consumer<Frame> consumer);
+
+	/**
+	 * Runs a task on the event loop after a delay, unless the session closed by then.
+	 * @param task the task
+	 * @param delayNanos the delay
+	 */
+	void schedule(Runnable task, long delayNanos);
+
+}

@@ -1,0 +1,135 @@
+package dev.smtpd.core.engine;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The timers of one session, all on its event loop: the idle timeout, the DATA deadline and the
+ * forced close after a final reply. Each is one scheduled task at most; the idle timer is re-armed
+ * for what is left of the timeout instead of being rescheduled on every read.
+ */
+final class SessionTimers {
+
+	/** How long a final reply may take to be written before the connection is closed anyway. */
+	private static final long CLOSE_GRACE_SECONDS = 5;
+
+	private final EventExecutor executor;
+
+	private final long timeoutNanos;
+
+	private final LongSupplier lastReadNanos;
+
+	private @Nullable ScheduledFuture<?> idle;
+
+	private @Nullable ScheduledFuture<?> dataDeadline;
+
+	private @Nullable ScheduledFuture<?> forcedClose;
+
+	/** When a hook, a handshake or the greeting last finished. */
+	private long activityNanos = System.nanoTime();
+
+	/**
+	 * Creates the timers of a session.
+	 * @param executor the session's event loop
+	 * @param timeout the idle timeout
+	 * @param lastReadNanos when the client last sent bytes
+	 */
+	SessionTimers(EventExecutor executor, Duration timeout, LongSupplier lastReadNanos) {
+		this.executor = executor;
+		this.timeoutNanos = timeout.toNanos();
+		this.lastReadNanos = lastReadNanos;
+	}
+
+	/** Notes that the server finished something the client waited for (a hook, a handshake). */
+	void activity() {
+		this.activityNanos = System.nanoTime();
+	}
+
+	/**
+	 * Returns for how long neither side did anything.
+	 * @return the idle time
+	 */
+	Duration idleTime() {
+		return Duration.ofNanos(System.nanoTime() - lastActivityNanos());
+	}
+
+	private long lastActivityNanos() {
+		return Math.max(this.activityNanos, this.lastReadNanos.getAsLong());
+	}
+
+	/**
+	 * Starts the idle timeout. Idle means no bytes read and nothing finished for the timeout; while
+	 * {@code waiting} is true (a hook or a handshake under way) the client waits for us, so the
+	 * timer waits too.
+	 * @param waiting whether the server is the one being waited for
+	 * @param onTimeout what to do when the session was idle too long
+	 */
+	void startIdle(BooleanSupplier waiting, Runnable onTimeout) {
+		scheduleIdle(this.timeoutNanos, waiting, onTimeout);
+	}
+
+	private void scheduleIdle(long delayNanos, BooleanSupplier waiting, Runnable onTimeout) {
+		this.idle = this.executor.schedule(() -> {
+			this.idle = null;
+			long idle = System.nanoTime() - lastActivityNanos();
+			if (idle < this.timeoutNanos) {
+				scheduleIdle(this.timeoutNanos - idle, waiting, onTimeout);
+			}
+			else if (waiting.getAsBoolean()) {
+				scheduleIdle(this.timeoutNanos, waiting, onTimeout);
+			}
+			else {
+				onTimeout.run();
+			}
+		}, delayNanos, TimeUnit.NANOSECONDS);
+	}
+
+	/**
+	 * Starts the DATA deadline.
+	 * @param deadline the longest the DATA phase may take
+	 * @param onTimeout what to do when it passes
+	 */
+	void startDataDeadline(Duration deadline, Runnable onTimeout) {
+		this.dataDeadline = this.executor.schedule(onTimeout, deadline.toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	void cancelDataDeadline() {
+		cancel(this.dataDeadline);
+		this.dataDeadline = null;
+	}
+
+	/**
+	 * Closes the connection after a grace period, for a final reply a client that does not read
+	 * could keep from ever being written. Cancelled by {@link #cancelAll()} once the channel closes,
+	 * so that a server closing thousands of connections a second keeps no timers (and channels) for
+	 * seconds.
+	 * @param close what closes the connection
+	 */
+	void forceCloseLater(Runnable close) {
+		if (this.forcedClose == null) {
+			this.forcedClose = this.executor.schedule(close, CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+		}
+	}
+
+	/** Cancels every timer; the session is over. */
+	void cancelAll() {
+		cancel(this.idle);
+		this.idle = null;
+		cancelDataDeadline();
+		cancel(this.forcedClose);
+		this.forcedClose = null;
+	}
+
+	private static void cancel(@Nullable ScheduledFuture<?> timer) {
+		if (timer != null) {
+			timer.cancel(false);
+		}
+	}
+
+}
