@@ -244,4 +244,48 @@ class TlsTests {
 		assertThat(new MimeMessage(session, new ByteArrayInputStream("x".getBytes())).getSize()).isNotNull();
 	}
 
+	@Test
+	void starttlsHookRefusalIsSentOverTlsAndCloses() throws Exception {
+		this.server = TestServer.start((builder) -> builder.tls(TlsMode.STARTTLS, TestCertificates::serverContext)
+			.handler(new SmtpHandler() {
+				@Override
+				public @Nullable Reply starttls(Session session, TlsInfo tls) {
+					return tls.peerCertificates().isEmpty()
+							? Reply.of(554, "5.7.1", "Client certificate required with " + tls.protocol()) : null;
+				}
+			}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("STARTTLS", 220);
+			SSLSession tls = client.startTls(TestCertificates.clientContext());
+			assertThat(client.expect(554).lines())
+				.containsExactly("554 5.7.1 Client certificate required with " + tls.getProtocol());
+			assertThat(client.isClosedByServer()).isTrue();
+		}
+	}
+
+	@Test
+	void implicitTlsRunsTheStarttlsHookThenTheConnectHookBeforeTheGreeting() throws Exception {
+		BlockingQueue<String> calls = new LinkedBlockingQueue<>();
+		this.server = TestServer.start((builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext)
+			.handler(new SmtpHandler() {
+				@Override
+				public @Nullable Reply starttls(Session session, TlsInfo tls) {
+					calls.add("starttls " + tls.protocol());
+					return null;
+				}
+
+				@Override
+				public @Nullable Reply connect(Session session) {
+					calls.add("connect " + ((session.tls() != null) ? session.tls().protocol() : "plain"));
+					return null;
+				}
+			}));
+		try (SmtpTestClient client = SmtpTestClient.connectTls(this.server.port(), TestCertificates.clientContext())) {
+			client.command("EHLO client.example", 250);
+			String protocol = ((javax.net.ssl.SSLSocket) client.socket()).getSession().getProtocol();
+			assertThat(calls).containsExactly("starttls " + protocol, "connect " + protocol);
+		}
+	}
+
 }

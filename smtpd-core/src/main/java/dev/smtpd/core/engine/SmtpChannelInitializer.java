@@ -11,9 +11,9 @@ import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.tls.TlsMode;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * Builds the pipeline of every accepted connection, in the order of {@link PipelineNames}. Public
  * for {@link dev.smtpd.core.SmtpServer}; not an API.
  */
-public final class SmtpChannelInitializer extends ChannelInitializer<SocketChannel> {
+public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 
 	/** Allowances RFC 1870 (SIZE) and RFC 6531 (SMTPUTF8) add to a MAIL command line. */
 	private static final int MAX_EXTENSION_ALLOWANCE = 36;
@@ -46,7 +46,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<SocketChann
 	}
 
 	@Override
-	protected void initChannel(SocketChannel channel) {
+	protected void initChannel(Channel channel) {
 		SmtpServerConfig config = this.server.config();
 		SmtpFrameDecoder framer = new SmtpFrameDecoder(config.commandSizeLimit() + MAX_EXTENSION_ALLOWANCE,
 				config.lineLengthLimit());

@@ -1,0 +1,213 @@
+package dev.smtpd.core.engine;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.function.Consumer;
+
+import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MailOptions;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.test.TestCertificates;
+import dev.smtpd.core.tls.TlsMode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The session state machine on an {@link EmbeddedChannel} with the real pipeline, and a hook
+ * executor the test runs by hand: the order of pipelined replies around a hook, shutdown while a
+ * hook runs, and the pipeline before and after STARTTLS.
+ */
+class SessionStateMachineTests {
+
+	private final Queue<Runnable> hookTasks = new ArrayDeque<>();
+
+	private @Nullable EmbeddedChannel channel;
+
+	private @Nullable SmtpChannelInitializer initializer;
+
+	@AfterEach
+	void close() {
+		if (this.channel != null) {
+			this.channel.finishAndReleaseAll();
+		}
+		if (this.initializer != null) {
+			this.initializer.close();
+		}
+	}
+
+	private EmbeddedChannel open(Consumer<SmtpServer.Builder> customizer, SmtpHandler... handlers) {
+		SmtpServer.Builder builder = SmtpServer.builder().hostname("mx.test.example").ident("");
+		customizer.accept(builder);
+		SmtpServer server = builder.build();
+		this.initializer = new SmtpChannelInitializer(server.config(), List.of(handlers), List.of(),
+				this.hookTasks::add, null, List.of(), TestCertificates::serverContext, List.of());
+		EmbeddedChannel channel = new LoopbackChannel(this.initializer);
+		this.channel = channel;
+		return channel;
+	}
+
+	private void send(String text) {
+		channel().writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII));
+		channel().runPendingTasks();
+	}
+
+	/** Runs the hooks waiting on the executor, and what they hand back to the event loop. */
+	private void runHooks() {
+		while (!this.hookTasks.isEmpty()) {
+			this.hookTasks.remove().run();
+			channel().runPendingTasks();
+		}
+	}
+
+	private List<String> replies() {
+		List<String> replies = new ArrayList<>();
+		Object out;
+		while ((out = channel().readOutbound()) != null) {
+			ByteBuf bytes = (ByteBuf) out;
+			for (String line : bytes.toString(StandardCharsets.US_ASCII).split("\r\n")) {
+				if (!line.isEmpty()) {
+					replies.add(line);
+				}
+			}
+			bytes.release();
+		}
+		return replies;
+	}
+
+	private EmbeddedChannel channel() {
+		EmbeddedChannel channel = this.channel;
+		assertThat(channel).isNotNull();
+		return channel;
+	}
+
+	@Test
+	void pipelinedRepliesKeepTheirOrderWhileAHookRuns() {
+		open((builder) -> {
+		}, new SmtpHandler() {
+			@Override
+			public @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options) {
+				return Reply.of(250, "2.1.0", "Sender checked");
+			}
+		});
+		assertThat(replies()).containsExactly("220 mx.test.example");
+		send("HELO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nNOOP\r\n");
+		// the MAIL hook waits on the executor: nothing after it is read or answered
+		assertThat(replies()).containsExactly("250 mx.test.example");
+		assertThat(this.hookTasks).hasSize(1);
+		runHooks();
+		assertThat(replies()).containsExactly("250 2.1.0 Sender checked", "250 2.1.5 OK", "250 2.0.0 OK");
+	}
+
+	@Test
+	void shutdownWhileAHookRunsAnswersTheCommandFirstThenCloses() {
+		open((builder) -> {
+		}, new SmtpHandler() {
+			@Override
+			public @Nullable Reply noop(Session session, String argument) {
+				return Reply.of(250, "2.0.0", "Hook says OK");
+			}
+		});
+		replies();
+		send("NOOP\r\n");
+		assertThat(this.hookTasks).hasSize(1);
+		this.initializer.registry().shutdownSessions();
+		channel().runPendingTasks();
+		assertThat(channel().isOpen()).isTrue();
+		assertThat(replies()).isEmpty();
+		runHooks();
+		assertThat(replies()).containsExactly("250 2.0.0 Hook says OK", "421 4.3.2 mx.test.example Service shutting down");
+		assertThat(channel().isOpen()).isFalse();
+	}
+
+	@Test
+	void shutdownDuringATransactionWaitsForItsEnd() {
+		open((builder) -> {
+		});
+		replies();
+		send("EHLO client.example\r\nMAIL FROM:<a@example.com>\r\n");
+		replies();
+		this.initializer.registry().shutdownSessions();
+		channel().runPendingTasks();
+		assertThat(channel().isOpen()).isTrue();
+		send("RCPT TO:<b@example.com>\r\nDATA\r\n");
+		send("Subject: last one\r\n\r\nbody\r\n.\r\n");
+		assertThat(replies()).containsExactly("250 2.1.5 OK", "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 OK",
+				"421 4.3.2 mx.test.example Service shutting down");
+		assertThat(channel().isOpen()).isFalse();
+	}
+
+	@Test
+	void connectHookRefusalReplacesTheGreetingAndCloses() {
+		open((builder) -> {
+		}, new SmtpHandler() {
+			@Override
+			public @Nullable Reply connect(Session session) {
+				return session.peerAddress().getAddress().isLoopbackAddress()
+						? Reply.of(554, "5.7.1", "Not from " + session.peerAddress().getAddress().getHostAddress())
+						: null;
+			}
+		});
+		assertThat(replies()).isEmpty();
+		runHooks();
+		assertThat(replies()).containsExactly("554 5.7.1 Not from 127.0.0.1");
+		assertThat(channel().isOpen()).isFalse();
+	}
+
+	@Test
+	void pipelineHasTheTlsHandlerInFrontOfTheFramerAfterStarttls() {
+		open((builder) -> builder.tls(TlsMode.STARTTLS, TestCertificates::serverContext));
+		// the connection limiter removes itself once it admitted the connection
+		assertThat(names()).containsExactly(PipelineNames.FRAMER, PipelineNames.ENCODER, PipelineNames.SESSION);
+		replies();
+		send("EHLO client.example\r\nSTARTTLS\r\nMAIL FROM:<pipelined@example.com>\r\n");
+		assertThat(replies()).last().isEqualTo("220 2.0.0 Ready to start TLS");
+		assertThat(names()).containsExactly(PipelineNames.TLS, PipelineNames.FRAMER, PipelineNames.ENCODER,
+				PipelineNames.SESSION);
+		// the MAIL sent in plaintext behind STARTTLS was dropped, not answered
+		assertThat(replies()).isEmpty();
+	}
+
+	private List<String> names() {
+		return channel().pipeline().names().stream().filter((name) -> !name.startsWith("DefaultChannelPipeline")).toList();
+	}
+
+	/** An embedded channel with loopback addresses, as the engine expects of a TCP connection. */
+	private static final class LoopbackChannel extends EmbeddedChannel {
+
+		private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 25);
+
+		private static final InetSocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40000);
+
+		LoopbackChannel(ChannelHandler handler) {
+			super(handler);
+			config().setAutoRead(false);
+		}
+
+		@Override
+		protected SocketAddress localAddress0() {
+			return LOCAL;
+		}
+
+		@Override
+		protected SocketAddress remoteAddress0() {
+			return REMOTE;
+		}
+
+	}
+
+}
