@@ -98,7 +98,7 @@ final class SaslExchange implements AuthExchange {
 		this.handler.ctx().executor().execute(() -> this.handler.awaitAuthResponse(response, prompt));
 		Frame frame;
 		try {
-			frame = response.get(this.handler.config().timeout().toNanos(), TimeUnit.NANOSECONDS);
+			frame = response.get(this.handler.config().timeouts().timeout().toNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (TimeoutException ex) {
 			throw new IOException("No AUTH response in time");

@@ -114,7 +114,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.server.register(session.id(), this);
 		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
 		this.server.listeners().sessionStarted(session);
-		scheduleIdleCheck(config().timeout().toNanos());
+		scheduleIdleCheck(config().timeouts().timeout().toNanos());
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
 			// implicit TLS: greet once the handshake is done
 			awaitHandshake();
@@ -236,7 +236,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		else if (frame instanceof Frame.BadCommand bad) {
 			this.commands++;
 			this.currentVerb = Verbs.UNKNOWN;
-			if (++this.unrecognized > config().maxUnrecognizedCommands()) {
+			if (++this.unrecognized > config().limits().maxUnrecognizedCommands()) {
 				replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"), SessionEnd.LIMIT);
 				return;
 			}
@@ -314,17 +314,17 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		boolean known = Verbs.isBuiltIn(verb) || this.server.commands().containsKey(verb);
 		this.currentVerb = known ? verb : Verbs.UNKNOWN;
 		String counted = known ? verb : "*";
-		int limit = config().commandCallLimit(counted);
+		int limit = config().limits().commandCallLimit(counted);
 		if (limit > 0 && countCall(counted) > limit) {
 			replyAndClose(Reply.of(421, "4.7.0", config().hostname() + " Error: too many " + counted + " commands"),
 					SessionEnd.LIMIT);
 			return;
 		}
-		if (config().requireStarttls() && session().tls() == null && needsTls(verb)) {
+		if (config().tls().requireStarttls() && session().tls() == null && needsTls(verb)) {
 			reply(StarttlsCommand.TLS_REQUIRED);
 			return;
 		}
-		if (config().authRequired() && !session().isAuthenticated() && needsAuth(verb)) {
+		if (config().auth().required() && !session().isAuthenticated() && needsAuth(verb)) {
 			reply(Reply.AUTH_REQUIRED);
 			return;
 		}
@@ -382,15 +382,15 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	}
 
 	private boolean exceedsLengthLimit(String verb, String line) {
-		int limit = config().commandSizeLimit();
+		int limit = config().limits().commandSizeLimit();
 		if (verb.equals("MAIL")) {
-			limit += SIZE_ALLOWANCE + (config().smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
+			limit += SIZE_ALLOWANCE + (config().extensions().smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
 		}
 		return line.length() + 2 > limit && line.getBytes(StandardCharsets.UTF_8).length + 2 > limit;
 	}
 
 	void unrecognized() {
-		if (++this.unrecognized > config().maxUnrecognizedCommands()) {
+		if (++this.unrecognized > config().limits().maxUnrecognizedCommands()) {
 			replyAndClose(Reply.of(502, "5.5.1", "Too many unrecognized commands, goodbye"), SessionEnd.LIMIT);
 		}
 		else {
@@ -540,7 +540,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		if (this.closing || !ctx().channel().isActive()) {
 			return;
 		}
-		long timeout = config().timeout().toNanos();
+		long timeout = config().timeouts().timeout().toNanos();
 		long idle = System.nanoTime() - lastActivityNanos();
 		if (idle < timeout) {
 			scheduleIdleCheck(timeout - idle);
@@ -557,9 +557,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	void startDataDeadline() {
 		this.dataDeadline = ctx().executor().schedule(() -> {
-			logger.debug("Session {}: DATA took longer than {}", sessionId(), config().dataTimeout());
+			logger.debug("Session {}: DATA took longer than {}", sessionId(), config().timeouts().dataTimeout());
 			replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: DATA took too long"), SessionEnd.TIMEOUT);
-		}, config().dataTimeout().toNanos(), TimeUnit.NANOSECONDS);
+		}, config().timeouts().dataTimeout().toNanos(), TimeUnit.NANOSECONDS);
 	}
 
 	private void cancelDataDeadline() {

@@ -63,7 +63,7 @@ final class TransactionCommands {
 			session.reply(NEED_MAIL);
 			return;
 		}
-		if (transaction.recipients().size() >= session.config().maxRecipients()) {
+		if (transaction.recipients().size() >= session.config().limits().maxRecipients()) {
 			session.reply(Reply.TOO_MANY_RECIPIENTS);
 			return;
 		}
@@ -96,9 +96,9 @@ final class TransactionCommands {
 			refuseData(session, NEED_RCPT);
 		}
 		else {
-			MessageBuffer buffer = new MessageBuffer(session.ctx().alloc(), session.config().memoryThreshold(),
-					session.config().tempDirectory());
-			session.framer().startData(session.config().dataSizeLimit(), buffer);
+			MessageBuffer buffer = new MessageBuffer(session.ctx().alloc(),
+					session.config().content().memoryThreshold(), session.config().content().tempDirectory());
+			session.framer().startData(session.config().limits().dataSizeLimit(), buffer);
 			session.startDataDeadline();
 			session.reply(Reply.START_DATA);
 		}
@@ -134,7 +134,7 @@ final class TransactionCommands {
 			});
 			return;
 		}
-		transaction.content(buffer.content(), session.config().decodeData());
+		transaction.content(buffer.content(), session.config().content().decodeData());
 		if (session.chain().isEmpty(Hook.DATA)) {
 			buffer.release();
 			messageDone(session, transaction, size, Reply.OK);
