@@ -10,10 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -35,7 +33,6 @@ import dev.smtpd.core.event.SessionSnapshot;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.tls.TlsMode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -88,7 +85,7 @@ public final class SmtpServer {
 	private volatile @Nullable Running running;
 
 	private SmtpServer(Builder builder) {
-		this.config = builder.toConfig();
+		this.config = builder.config();
 		this.handlers = List.copyOf(builder.handlers);
 		this.commands = List.copyOf(builder.commands);
 		this.hookExecutor = builder.hookExecutor;
@@ -98,7 +95,7 @@ public final class SmtpServer {
 			.toList();
 		this.sslContext = builder.sslContext;
 		this.listeners = List.copyOf(builder.listeners);
-		if (this.config.authRequired() && this.authenticator == null) {
+		if (this.config.auth().required() && this.authenticator == null) {
 			throw new IllegalStateException("authRequired needs an authenticator");
 		}
 	}
@@ -299,10 +296,10 @@ public final class SmtpServer {
 			Executor executor = (ownExecutor != null) ? ownExecutor : server.hookExecutor;
 			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
 					executor, server.authenticator, server.authMechanisms, server.sslContext, server.listeners);
-			int ioThreads = (config.ioThreads() > 0) ? config.ioThreads() : defaultIoThreads();
+			int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
 			// One group both accepts and serves: a separate accept thread would cost a wake-up and a
 			// hand-off per connection, and accepting is cheap next to serving.
-			Transport transport = Transport.select(config.nativeTransport());
+			Transport transport = Transport.select(config.network().nativeTransport());
 			EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
 					transport.ioHandlerFactory());
 			ServerBootstrap bootstrap = new ServerBootstrap().group(group)
@@ -313,8 +310,9 @@ public final class SmtpServer {
 				.childOption(ChannelOption.TCP_NODELAY, true)
 				.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 * 1024, 32 * 1024))
 				.childHandler(initializer);
-			InetSocketAddress bindAddress = (config.address() != null)
-					? new InetSocketAddress(config.address(), config.port()) : new InetSocketAddress(config.port());
+			InetSocketAddress bindAddress = (config.network().address() != null)
+					? new InetSocketAddress(config.network().address(), config.network().port())
+					: new InetSocketAddress(config.network().port());
 			try {
 				Channel channel = bootstrap.bind(bindAddress).syncUninterruptibly().channel();
 				return new Running((InetSocketAddress) channel.localAddress(), channel, group, ioThreads, transport,
@@ -383,13 +381,14 @@ public final class SmtpServer {
 	}
 
 	/**
-	 * Builds an {@link SmtpServer}. Every setting has a default; see {@link SmtpServerConfig}.
+	 * Builds an {@link SmtpServer}. Every setting has a default; see {@link SmtpServerConfig}. Settings
+	 * are set one by one or as a group, such as {@link #limits(SmtpServerConfig.Limits)}; a value the
+	 * server cannot use throws an {@link InvalidSettingException} at once, and values that depend on each
+	 * other are checked by {@link #build()}.
 	 */
 	public static final class Builder {
 
-		private @Nullable InetAddress address;
-
-		private int port = 8025;
+		private SmtpServerConfig.Network network = SmtpServerConfig.Network.defaults();
 
 		private Protocol protocol = Protocol.SMTP;
 
@@ -397,37 +396,17 @@ public final class SmtpServer {
 
 		private String ident = defaultIdent();
 
-		private Duration timeout = Duration.ofMinutes(5);
+		private SmtpServerConfig.Timeouts timeouts = SmtpServerConfig.Timeouts.defaults();
 
-		private Duration dataTimeout = Duration.ofMinutes(10);
+		private SmtpServerConfig.Limits limits = SmtpServerConfig.Limits.defaults();
 
-		private long dataSizeLimit = 32L * 1024 * 1024;
+		private SmtpServerConfig.Content content = SmtpServerConfig.Content.defaults();
 
-		private int commandSizeLimit = 512;
+		private SmtpServerConfig.Extensions extensions = SmtpServerConfig.Extensions.defaults();
 
-		private int lineLengthLimit = 1001;
+		private SmtpServerConfig.Auth auth = SmtpServerConfig.Auth.defaults();
 
-		private int localPartLimit;
-
-		private int maxRecipients = 1000;
-
-		private boolean smtputf8;
-
-		private boolean decodeData;
-
-		private int commandCallLimit;
-
-		private final Map<String, Integer> commandCallLimits = new LinkedHashMap<>();
-
-		private int maxUnrecognizedCommands = 10;
-
-		private int maxConnections;
-
-		private int maxConnectionsPerAddress;
-
-		private int memoryThreshold = 1024 * 1024;
-
-		private @Nullable Path tempDirectory;
+		private SmtpServerConfig.Tls tls = SmtpServerConfig.Tls.defaults();
 
 		private final List<SmtpHandler> handlers = new ArrayList<>();
 
@@ -442,38 +421,80 @@ public final class SmtpServer {
 
 		private final Set<String> excludedAuthMechanisms = new HashSet<>();
 
-		private boolean authRequired;
-
-		private boolean authRequireTls = true;
-
-		private int authMaxFailures = 10;
-
-		private Duration authFailureDelay = Duration.ofMillis(500);
-
-		private @Nullable TlsMode tlsMode;
-
 		private @Nullable Supplier<SslContext> sslContext;
 
-		private boolean requireStarttls;
-
-		private Duration tlsHandshakeTimeout = Duration.ofSeconds(30);
-
 		private final List<SmtpServerListener> listeners = new ArrayList<>();
-
-		private int ioThreads;
-
-		private boolean nativeTransport = true;
 
 		private Builder() {
 		}
 
+		/**
+		 * Sets where and on how many event loops the server listens.
+		 * @param network the network settings
+		 * @return this builder
+		 */
+		public Builder network(SmtpServerConfig.Network network) {
+			this.network = network;
+			return this;
+		}
+
+		/**
+		 * Sets how long the server waits for a client.
+		 * @param timeouts the timeouts
+		 * @return this builder
+		 */
+		public Builder timeouts(SmtpServerConfig.Timeouts timeouts) {
+			this.timeouts = timeouts;
+			return this;
+		}
+
+		/**
+		 * Sets the sizes and counts beyond which commands, messages or connections are refused.
+		 * @param limits the limits
+		 * @return this builder
+		 */
+		public Builder limits(SmtpServerConfig.Limits limits) {
+			this.limits = limits;
+			return this;
+		}
+
+		/**
+		 * Sets how message content is held and handed to handlers.
+		 * @param content the content settings
+		 * @return this builder
+		 */
+		public Builder content(SmtpServerConfig.Content content) {
+			this.content = content;
+			return this;
+		}
+
+		/**
+		 * Sets which optional SMTP extensions are offered.
+		 * @param extensions the extensions
+		 * @return this builder
+		 */
+		public Builder extensions(SmtpServerConfig.Extensions extensions) {
+			this.extensions = extensions;
+			return this;
+		}
+
+		/**
+		 * Sets the AUTH settings; the authenticator and mechanisms are set apart.
+		 * @param auth the AUTH settings
+		 * @return this builder
+		 */
+		public Builder auth(SmtpServerConfig.Auth auth) {
+			this.auth = auth;
+			return this;
+		}
+
 		public Builder address(@Nullable InetAddress address) {
-			this.address = address;
+			this.network = this.network.withAddress(address);
 			return this;
 		}
 
 		public Builder port(int port) {
-			this.port = port;
+			this.network = this.network.withPort(port);
 			return this;
 		}
 
@@ -493,47 +514,47 @@ public final class SmtpServer {
 		}
 
 		public Builder timeout(Duration timeout) {
-			this.timeout = timeout;
+			this.timeouts = this.timeouts.withTimeout(timeout);
 			return this;
 		}
 
 		public Builder dataTimeout(Duration dataTimeout) {
-			this.dataTimeout = dataTimeout;
+			this.timeouts = this.timeouts.withDataTimeout(dataTimeout);
 			return this;
 		}
 
 		public Builder dataSizeLimit(long bytes) {
-			this.dataSizeLimit = bytes;
+			this.limits = this.limits.withDataSizeLimit(bytes);
 			return this;
 		}
 
 		public Builder commandSizeLimit(int octets) {
-			this.commandSizeLimit = octets;
+			this.limits = this.limits.withCommandSizeLimit(octets);
 			return this;
 		}
 
 		public Builder lineLengthLimit(int octets) {
-			this.lineLengthLimit = octets;
+			this.limits = this.limits.withLineLengthLimit(octets);
 			return this;
 		}
 
 		public Builder localPartLimit(int octets) {
-			this.localPartLimit = octets;
+			this.limits = this.limits.withLocalPartLimit(octets);
 			return this;
 		}
 
 		public Builder maxRecipients(int maxRecipients) {
-			this.maxRecipients = maxRecipients;
+			this.limits = this.limits.withMaxRecipients(maxRecipients);
 			return this;
 		}
 
 		public Builder smtputf8(boolean smtputf8) {
-			this.smtputf8 = smtputf8;
+			this.extensions = this.extensions.withSmtputf8(smtputf8);
 			return this;
 		}
 
 		public Builder decodeData(boolean decodeData) {
-			this.decodeData = decodeData;
+			this.content = this.content.withDecodeData(decodeData);
 			return this;
 		}
 
@@ -543,7 +564,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder commandCallLimit(int calls) {
-			this.commandCallLimit = calls;
+			this.limits = this.limits.withCommandCallLimit(calls);
 			return this;
 		}
 
@@ -554,32 +575,32 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder commandCallLimit(String verb, int calls) {
-			this.commandCallLimits.put(verb.toUpperCase(Locale.ROOT), calls);
+			this.limits = this.limits.withCommandCallLimit(verb, calls);
 			return this;
 		}
 
 		public Builder maxUnrecognizedCommands(int count) {
-			this.maxUnrecognizedCommands = count;
+			this.limits = this.limits.withMaxUnrecognizedCommands(count);
 			return this;
 		}
 
 		public Builder maxConnections(int maxConnections) {
-			this.maxConnections = maxConnections;
+			this.limits = this.limits.withMaxConnections(maxConnections);
 			return this;
 		}
 
 		public Builder maxConnectionsPerAddress(int maxConnections) {
-			this.maxConnectionsPerAddress = maxConnections;
+			this.limits = this.limits.withMaxConnectionsPerAddress(maxConnections);
 			return this;
 		}
 
-		public Builder memoryThreshold(int bytes) {
-			this.memoryThreshold = bytes;
+		public Builder memoryThreshold(long bytes) {
+			this.content = this.content.withMemoryThreshold(bytes);
 			return this;
 		}
 
 		public Builder tempDirectory(@Nullable Path tempDirectory) {
-			this.tempDirectory = tempDirectory;
+			this.content = this.content.withTempDirectory(tempDirectory);
 			return this;
 		}
 
@@ -656,7 +677,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder authRequired(boolean required) {
-			this.authRequired = required;
+			this.auth = this.auth.withRequired(required);
 			return this;
 		}
 
@@ -666,7 +687,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder authRequireTls(boolean requireTls) {
-			this.authRequireTls = requireTls;
+			this.auth = this.auth.withRequireTls(requireTls);
 			return this;
 		}
 
@@ -677,7 +698,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder authMaxFailures(int failures) {
-			this.authMaxFailures = failures;
+			this.auth = this.auth.withMaxFailures(failures);
 			return this;
 		}
 
@@ -688,7 +709,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder authFailureDelay(Duration delay) {
-			this.authFailureDelay = delay;
+			this.auth = this.auth.withFailureDelay(delay);
 			return this;
 		}
 
@@ -700,7 +721,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder tls(TlsMode mode, Supplier<SslContext> sslContext) {
-			this.tlsMode = mode;
+			this.tls = this.tls.withMode(mode);
 			this.sslContext = sslContext;
 			return this;
 		}
@@ -725,7 +746,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder ioThreads(int threads) {
-			this.ioThreads = threads;
+			this.network = this.network.withIoThreads(threads);
 			return this;
 		}
 
@@ -738,7 +759,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder nativeTransport(boolean nativeTransport) {
-			this.nativeTransport = nativeTransport;
+			this.network = this.network.withNativeTransport(nativeTransport);
 			return this;
 		}
 
@@ -747,9 +768,8 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder noTls() {
-			this.tlsMode = null;
+			this.tls = this.tls.withMode(null).withRequireStarttls(false);
 			this.sslContext = null;
-			this.requireStarttls = false;
 			return this;
 		}
 
@@ -760,7 +780,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder requireStarttls(boolean required) {
-			this.requireStarttls = required;
+			this.tls = this.tls.withRequireStarttls(required);
 			return this;
 		}
 
@@ -770,7 +790,7 @@ public final class SmtpServer {
 		 * @return this builder
 		 */
 		public Builder tlsHandshakeTimeout(Duration timeout) {
-			this.tlsHandshakeTimeout = timeout;
+			this.tls = this.tls.withHandshakeTimeout(timeout);
 			return this;
 		}
 
@@ -778,22 +798,22 @@ public final class SmtpServer {
 			return new SmtpServer(this);
 		}
 
-		SmtpServerConfig toConfig() {
+		/**
+		 * Returns the settings made so far, checking the values that depend on each other as
+		 * {@link #build()} does.
+		 * @return the settings
+		 * @throws InvalidSettingException if a value does not fit the others
+		 */
+		public SmtpServerConfig config() {
 			String name = (this.hostname != null) ? this.hostname : SmtpServer.localHostname();
-			return new SmtpServerConfig(this.address, this.port, this.protocol, name, this.ident, this.timeout,
-					this.dataTimeout, this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit,
-					this.localPartLimit, this.maxRecipients, this.smtputf8, this.decodeData, this.commandCallLimit,
-					this.commandCallLimits, this.maxUnrecognizedCommands, this.maxConnections,
-					this.maxConnectionsPerAddress, this.memoryThreshold, this.tempDirectory, this.authRequired,
-					this.authRequireTls, this.authMaxFailures, this.authFailureDelay, this.tlsMode,
-					this.requireStarttls, this.tlsHandshakeTimeout, this.ioThreads, this.nativeTransport);
+			return new SmtpServerConfig(this.network, this.protocol, name, this.ident, this.timeouts, this.limits,
+					this.content, this.extensions, this.auth, this.tls);
 		}
 
 		private static String defaultIdent() {
 			String version = SmtpServer.class.getPackage().getImplementationVersion();
 			return "smtpd-spring-boot" + ((version != null) ? " " + version : "");
 		}
-
 
 	}
 

@@ -3,112 +3,410 @@ package dev.smtpd.core;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
-import dev.smtpd.core.tls.TlsMode;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The immutable settings of an {@link SmtpServer}, built by {@link SmtpServer.Builder}. A limit of
- * {@code 0} is off.
+ * The immutable settings of an {@link SmtpServer}, built by {@link SmtpServer.Builder}, in groups.
+ * Every value is checked here and only here: a group checks its own values when it is created, this
+ * record the values that depend on each other. A rejected value throws an
+ * {@link InvalidSettingException} whose key is the setting's property name relative to
+ * {@code smtpd.}; each component's javadoc names its key. A limit of {@code 0} is off.
  *
- * @param address the bind address, {@code null} for all interfaces
- * @param port the port, {@code 0} for a free one
- * @param protocol SMTP or LMTP
- * @param hostname the name in the greeting and the EHLO reply
- * @param ident the second part of the greeting
- * @param timeout idle time between commands (and while a reply cannot be written) before 421 and close
- * @param dataTimeout the longest a DATA phase may take, however slowly bytes trickle in
- * @param dataSizeLimit the largest message in bytes, advertised as SIZE
- * @param commandSizeLimit octets of a command line including CRLF
- * @param lineLengthLimit octets of a text line in DATA including CRLF
- * @param localPartLimit the longest local part in octets
- * @param maxRecipients recipients per transaction
- * @param smtputf8 whether to advertise and accept SMTPUTF8
- * @param decodeData whether to also hand the DATA hook the content as a string
- * @param commandCallLimit calls allowed per command per session, unless {@code commandCallLimits} has the verb
- * @param commandCallLimits per-verb call limits, verbs upper-case
- * @param maxUnrecognizedCommands unrecognized commands before {@code 502} and close
- * @param maxConnections connections at once
- * @param maxConnectionsPerAddress connections at once from one client address
- * @param memoryThreshold message bytes kept in memory before spilling to a temporary file
- * @param tempDirectory where spilled messages go, {@code null} for the system's temporary directory
- * @param authRequired whether MAIL, RCPT, DATA, VRFY, HELP and custom commands need AUTH first
- * @param authRequireTls whether AUTH is offered only over TLS
- * @param authMaxFailures failed AUTH attempts per client address before {@code 421} and close
- * @param authFailureDelay the delay before answering the first failed AUTH; it doubles with each failure
- * @param tlsMode how TLS is offered, {@code null} for no TLS
- * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before TLS
- * @param tlsHandshakeTimeout the longest a TLS handshake may take before the connection is closed
- * @param ioThreads event loop threads, {@code 0} for half the available processors, at least one
- * @param nativeTransport whether Netty's native epoll transport is used when it is on the class path
- * (Linux, {@code netty-transport-native-epoll}); NIO otherwise
+ * @param network where and on how many event loops the server listens
+ * @param protocol SMTP or LMTP ({@code protocol}; LMTP is not implemented yet)
+ * @param hostname the name in the greeting and the EHLO reply ({@code hostname})
+ * @param ident the second part of the greeting ({@code ident})
+ * @param timeouts how long the server waits for a client
+ * @param limits sizes and counts beyond which commands, messages or connections are refused
+ * @param content how message content is held and handed to handlers
+ * @param extensions which optional SMTP extensions are offered
+ * @param auth SMTP authentication
+ * @param tls TLS, off when {@link Tls#mode()} is {@code null}
  */
-public record SmtpServerConfig(@Nullable InetAddress address, int port, Protocol protocol, String hostname,
-		String ident, Duration timeout, Duration dataTimeout, long dataSizeLimit, int commandSizeLimit,
-		int lineLengthLimit, int localPartLimit, int maxRecipients, boolean smtputf8, boolean decodeData,
-		int commandCallLimit, Map<String, Integer> commandCallLimits, int maxUnrecognizedCommands,
-		int maxConnections, int maxConnectionsPerAddress, int memoryThreshold, @Nullable Path tempDirectory, boolean authRequired,
-		boolean authRequireTls, int authMaxFailures, Duration authFailureDelay, @Nullable TlsMode tlsMode,
-		boolean requireStarttls, Duration tlsHandshakeTimeout, int ioThreads, boolean nativeTransport) {
+public record SmtpServerConfig(Network network, Protocol protocol, String hostname, String ident, Timeouts timeouts,
+		Limits limits, Content content, Extensions extensions, Auth auth, Tls tls) {
 
 	public SmtpServerConfig {
-		requireRange("port", port, 0, 65535);
-		requirePositive("timeout", timeout);
-		requirePositive("dataTimeout", dataTimeout);
-		if (dataSizeLimit < 0) {
-			throw new IllegalArgumentException("dataSizeLimit must not be negative");
-		}
-		requireRange("commandSizeLimit", commandSizeLimit, 512, 1 << 20);
-		requireRange("lineLengthLimit", lineLengthLimit, 1001, 1 << 20);
-		requireRange("localPartLimit", localPartLimit, 0, 1 << 16);
-		requireRange("maxRecipients", maxRecipients, 1, Integer.MAX_VALUE);
-		requireRange("commandCallLimit", commandCallLimit, 0, Integer.MAX_VALUE);
-		commandCallLimits.forEach((verb, limit) -> requireRange("commandCallLimits." + verb, limit, 1,
-				Integer.MAX_VALUE));
-		requireRange("maxUnrecognizedCommands", maxUnrecognizedCommands, 1, Integer.MAX_VALUE);
-		requireRange("maxConnections", maxConnections, 0, Integer.MAX_VALUE);
-		requireRange("maxConnectionsPerAddress", maxConnectionsPerAddress, 0, Integer.MAX_VALUE);
-		requireRange("memoryThreshold", memoryThreshold, 0, Integer.MAX_VALUE);
-		requireRange("authMaxFailures", authMaxFailures, 0, Integer.MAX_VALUE);
-		if (authFailureDelay.isNegative()) {
-			throw new IllegalArgumentException("authFailureDelay must not be negative");
-		}
-		requirePositive("tlsHandshakeTimeout", tlsHandshakeTimeout);
-		requireRange("ioThreads", ioThreads, 0, 1024);
 		if (protocol == Protocol.LMTP) {
-			throw new IllegalArgumentException("LMTP is not implemented yet");
-		}
-		if (requireStarttls && tlsMode != TlsMode.STARTTLS) {
-			throw new IllegalArgumentException("requireStarttls needs TLS in STARTTLS mode");
+			throw new InvalidSettingException("protocol", protocol, "LMTP is not supported yet; use smtp");
 		}
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
-			throw new IllegalArgumentException("hostname must be printable ASCII without spaces: '" + hostname + "'");
+			throw new InvalidSettingException("hostname", hostname, "Must be printable ASCII without spaces");
 		}
 		if (ident.chars().anyMatch((c) -> c < ' ' || c > '~')) {
-			throw new IllegalArgumentException("ident must be printable ASCII");
+			throw new InvalidSettingException("ident", ident, "Must be printable ASCII");
 		}
-		commandCallLimits = Map.copyOf(commandCallLimits);
+		if (tls.requireStarttls() && tls.mode() != TlsMode.STARTTLS) {
+			throw new InvalidSettingException("ssl.require-starttls", true, "Needs TLS in STARTTLS mode");
+		}
 	}
 
 	/**
-	 * Returns the call limit for a verb.
-	 * @param verb the upper-case verb
-	 * @return the limit, {@code 0} for none
+	 * Where and on how many event loops the server listens.
+	 *
+	 * @param address the bind address, {@code null} for all interfaces ({@code address})
+	 * @param port the port, {@code 0} for a free one ({@code port})
+	 * @param ioThreads event loop threads, {@code 0} for half the available processors, at least one
+	 * ({@code io-threads})
+	 * @param nativeTransport whether Netty's native epoll transport is used when it is on the class path
+	 * (Linux, {@code netty-transport-native-epoll}); NIO otherwise ({@code native-transport})
 	 */
-	public int commandCallLimit(String verb) {
-		return this.commandCallLimits.getOrDefault(verb, this.commandCallLimit);
+	public record Network(@Nullable InetAddress address, int port, int ioThreads, boolean nativeTransport) {
+
+		public Network {
+			requireBetween("port", port, 0, 65535);
+			requireBetween("io-threads", ioThreads, 0, 1024);
+		}
+
+		/**
+		 * Returns the defaults: all interfaces, port 8025, the default number of event loops, native
+		 * transport when available.
+		 * @return the defaults
+		 */
+		public static Network defaults() {
+			return new Network(null, 8025, 0, true);
+		}
+
+		public Network withAddress(@Nullable InetAddress address) {
+			return new Network(address, this.port, this.ioThreads, this.nativeTransport);
+		}
+
+		public Network withPort(int port) {
+			return new Network(this.address, port, this.ioThreads, this.nativeTransport);
+		}
+
+		public Network withIoThreads(int ioThreads) {
+			return new Network(this.address, this.port, ioThreads, this.nativeTransport);
+		}
+
+		public Network withNativeTransport(boolean nativeTransport) {
+			return new Network(this.address, this.port, this.ioThreads, nativeTransport);
+		}
+
 	}
 
-	private static void requireRange(String name, long value, long min, long max) {
+	/**
+	 * How long the server waits for a client.
+	 *
+	 * @param timeout idle time between commands (and while a reply cannot be written) before 421 and
+	 * close ({@code timeout})
+	 * @param dataTimeout the longest a DATA phase may take, however slowly bytes trickle in
+	 * ({@code data-timeout})
+	 */
+	public record Timeouts(Duration timeout, Duration dataTimeout) {
+
+		public Timeouts {
+			requirePositive("timeout", timeout);
+			requirePositive("data-timeout", dataTimeout);
+		}
+
+		/**
+		 * Returns the defaults: five minutes idle, ten minutes for DATA.
+		 * @return the defaults
+		 */
+		public static Timeouts defaults() {
+			return new Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(10));
+		}
+
+		public Timeouts withTimeout(Duration timeout) {
+			return new Timeouts(timeout, this.dataTimeout);
+		}
+
+		public Timeouts withDataTimeout(Duration dataTimeout) {
+			return new Timeouts(this.timeout, dataTimeout);
+		}
+
+	}
+
+	/**
+	 * Sizes and counts beyond which commands, messages or connections are refused; {@code 0} is off
+	 * where allowed.
+	 *
+	 * @param dataSizeLimit the largest message in bytes, advertised as SIZE ({@code data-size-limit})
+	 * @param commandSizeLimit octets of a command line including CRLF ({@code command-size-limit})
+	 * @param lineLengthLimit octets of a text line in DATA including CRLF ({@code line-length-limit})
+	 * @param localPartLimit the longest local part in octets ({@code local-part-limit})
+	 * @param maxRecipients recipients per transaction ({@code max-recipients})
+	 * @param maxUnrecognizedCommands unrecognized commands before {@code 502} and close
+	 * ({@code max-unrecognized-commands})
+	 * @param maxConnections connections at once ({@code max-connections})
+	 * @param maxConnectionsPerAddress connections at once from one client address
+	 * ({@code max-connections-per-address})
+	 * @param commandCallLimit calls allowed per command per session, unless {@code commandCallLimits}
+	 * has the verb ({@code command-call-limit.default})
+	 * @param commandCallLimits per-verb call limits, verbs upper-case
+	 * ({@code command-call-limit.commands.<VERB>})
+	 */
+	public record Limits(long dataSizeLimit, int commandSizeLimit, int lineLengthLimit, int localPartLimit,
+			int maxRecipients, int maxUnrecognizedCommands, int maxConnections, int maxConnectionsPerAddress,
+			int commandCallLimit, Map<String, Integer> commandCallLimits) {
+
+		public Limits {
+			requireBetween("data-size-limit", dataSizeLimit, 0, Long.MAX_VALUE);
+			requireBetween("command-size-limit", commandSizeLimit, 512, 1 << 20);
+			requireBetween("line-length-limit", lineLengthLimit, 1001, 1 << 20);
+			requireBetween("local-part-limit", localPartLimit, 0, 1 << 16);
+			requireBetween("max-recipients", maxRecipients, 1, Integer.MAX_VALUE);
+			requireBetween("max-unrecognized-commands", maxUnrecognizedCommands, 1, Integer.MAX_VALUE);
+			requireBetween("max-connections", maxConnections, 0, Integer.MAX_VALUE);
+			requireBetween("max-connections-per-address", maxConnectionsPerAddress, 0, Integer.MAX_VALUE);
+			requireBetween("command-call-limit.default", commandCallLimit, 0, Integer.MAX_VALUE);
+			commandCallLimits.forEach((verb, limit) -> requireBetween("command-call-limit.commands." + verb, limit, 1,
+					Integer.MAX_VALUE));
+			commandCallLimits = Map.copyOf(commandCallLimits);
+		}
+
+		/**
+		 * Returns the defaults: 32 MiB messages, the RFC 5321 minimum command and line lengths, 1000
+		 * recipients, 10 unrecognized commands, everything else off.
+		 * @return the defaults
+		 */
+		public static Limits defaults() {
+			return new Limits(32L * 1024 * 1024, 512, 1001, 0, 1000, 10, 0, 0, 0, Map.of());
+		}
+
+		/**
+		 * Returns the call limit for a verb.
+		 * @param verb the upper-case verb
+		 * @return the limit, {@code 0} for none
+		 */
+		public int commandCallLimit(String verb) {
+			return this.commandCallLimits.getOrDefault(verb, this.commandCallLimit);
+		}
+
+		public Limits withDataSizeLimit(long dataSizeLimit) {
+			return new Limits(dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections,
+					this.maxConnectionsPerAddress, this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withCommandSizeLimit(int commandSizeLimit) {
+			return new Limits(this.dataSizeLimit, commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections,
+					this.maxConnectionsPerAddress, this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withLineLengthLimit(int lineLengthLimit) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections,
+					this.maxConnectionsPerAddress, this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withLocalPartLimit(int localPartLimit) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections,
+					this.maxConnectionsPerAddress, this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withMaxRecipients(int maxRecipients) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					maxRecipients, this.maxUnrecognizedCommands, this.maxConnections, this.maxConnectionsPerAddress,
+					this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withMaxUnrecognizedCommands(int maxUnrecognizedCommands) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, maxUnrecognizedCommands, this.maxConnections, this.maxConnectionsPerAddress,
+					this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withMaxConnections(int maxConnections) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, maxConnections, this.maxConnectionsPerAddress,
+					this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withMaxConnectionsPerAddress(int maxConnectionsPerAddress) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections, maxConnectionsPerAddress,
+					this.commandCallLimit, this.commandCallLimits);
+		}
+
+		public Limits withCommandCallLimit(int commandCallLimit) {
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections,
+					this.maxConnectionsPerAddress, commandCallLimit, this.commandCallLimits);
+		}
+
+		/**
+		 * Returns a copy with a call limit for one verb added or replaced.
+		 * @param verb the verb, in any case
+		 * @param calls the calls allowed
+		 * @return the copy
+		 */
+		public Limits withCommandCallLimit(String verb, int calls) {
+			Map<String, Integer> limits = new LinkedHashMap<>(this.commandCallLimits);
+			limits.put(verb.toUpperCase(Locale.ROOT), calls);
+			return new Limits(this.dataSizeLimit, this.commandSizeLimit, this.lineLengthLimit, this.localPartLimit,
+					this.maxRecipients, this.maxUnrecognizedCommands, this.maxConnections,
+					this.maxConnectionsPerAddress, this.commandCallLimit, limits);
+		}
+
+	}
+
+	/**
+	 * How message content is held and handed to handlers.
+	 *
+	 * @param memoryThreshold message bytes kept in memory before spilling to a temporary file
+	 * ({@code memory-threshold})
+	 * @param tempDirectory where spilled messages go, {@code null} for the system's temporary directory
+	 * ({@code temp-directory})
+	 * @param decodeData whether to also hand the DATA hook the content as a string ({@code decode-data})
+	 */
+	public record Content(int memoryThreshold, @Nullable Path tempDirectory, boolean decodeData) {
+
+		public Content {
+			requireBetween("memory-threshold", memoryThreshold, 0, Integer.MAX_VALUE);
+		}
+
+		/**
+		 * Returns the defaults: 1 MiB in memory, the system's temporary directory, no decoding.
+		 * @return the defaults
+		 */
+		public static Content defaults() {
+			return new Content(1024 * 1024, null, false);
+		}
+
+		/**
+		 * Returns a copy with another memory threshold.
+		 * @param memoryThreshold the threshold in bytes, at most {@link Integer#MAX_VALUE}
+		 * @return the copy
+		 */
+		public Content withMemoryThreshold(long memoryThreshold) {
+			requireBetween("memory-threshold", memoryThreshold, 0, Integer.MAX_VALUE);
+			return new Content((int) memoryThreshold, this.tempDirectory, this.decodeData);
+		}
+
+		public Content withTempDirectory(@Nullable Path tempDirectory) {
+			return new Content(this.memoryThreshold, tempDirectory, this.decodeData);
+		}
+
+		public Content withDecodeData(boolean decodeData) {
+			return new Content(this.memoryThreshold, this.tempDirectory, decodeData);
+		}
+
+	}
+
+	/**
+	 * Which optional SMTP extensions are offered.
+	 *
+	 * @param smtputf8 whether to advertise and accept SMTPUTF8, RFC 6531 ({@code smtputf8})
+	 */
+	public record Extensions(boolean smtputf8) {
+
+		/**
+		 * Returns the defaults: SMTPUTF8 off.
+		 * @return the defaults
+		 */
+		public static Extensions defaults() {
+			return new Extensions(false);
+		}
+
+		public Extensions withSmtputf8(boolean smtputf8) {
+			return new Extensions(smtputf8);
+		}
+
+	}
+
+	/**
+	 * SMTP authentication (RFC 4954).
+	 *
+	 * @param required whether MAIL, RCPT, DATA, VRFY, HELP and custom commands need AUTH first
+	 * ({@code auth.required})
+	 * @param requireTls whether AUTH is offered only over TLS ({@code auth.require-tls})
+	 * @param maxFailures failed AUTH attempts per client address before {@code 421} and close
+	 * ({@code auth.max-failures})
+	 * @param failureDelay the delay before answering the first failed AUTH; it doubles with each failure
+	 * ({@code auth.failure-delay})
+	 */
+	public record Auth(boolean required, boolean requireTls, int maxFailures, Duration failureDelay) {
+
+		public Auth {
+			requireBetween("auth.max-failures", maxFailures, 0, Integer.MAX_VALUE);
+			if (failureDelay.isNegative()) {
+				throw new InvalidSettingException("auth.failure-delay", failureDelay, "Must not be negative");
+			}
+		}
+
+		/**
+		 * Returns the defaults: AUTH not required, only over TLS, 10 failures, 500 ms delay.
+		 * @return the defaults
+		 */
+		public static Auth defaults() {
+			return new Auth(false, true, 10, Duration.ofMillis(500));
+		}
+
+		public Auth withRequired(boolean required) {
+			return new Auth(required, this.requireTls, this.maxFailures, this.failureDelay);
+		}
+
+		public Auth withRequireTls(boolean requireTls) {
+			return new Auth(this.required, requireTls, this.maxFailures, this.failureDelay);
+		}
+
+		public Auth withMaxFailures(int maxFailures) {
+			return new Auth(this.required, this.requireTls, maxFailures, this.failureDelay);
+		}
+
+		public Auth withFailureDelay(Duration failureDelay) {
+			return new Auth(this.required, this.requireTls, this.maxFailures, failureDelay);
+		}
+
+	}
+
+	/**
+	 * TLS. The certificate comes with {@link SmtpServer.Builder#tls(TlsMode, java.util.function.Supplier)}.
+	 *
+	 * @param mode how TLS is offered, {@code null} for no TLS ({@code ssl.mode})
+	 * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before
+	 * TLS ({@code ssl.require-starttls})
+	 * @param handshakeTimeout the longest a TLS handshake may take before the connection is closed
+	 * ({@code ssl.handshake-timeout})
+	 */
+	public record Tls(@Nullable TlsMode mode, boolean requireStarttls, Duration handshakeTimeout) {
+
+		public Tls {
+			requirePositive("ssl.handshake-timeout", handshakeTimeout);
+		}
+
+		/**
+		 * Returns the defaults: no TLS, a 30 second handshake timeout.
+		 * @return the defaults
+		 */
+		public static Tls defaults() {
+			return new Tls(null, false, Duration.ofSeconds(30));
+		}
+
+		public Tls withMode(@Nullable TlsMode mode) {
+			return new Tls(mode, this.requireStarttls, this.handshakeTimeout);
+		}
+
+		public Tls withRequireStarttls(boolean requireStarttls) {
+			return new Tls(this.mode, requireStarttls, this.handshakeTimeout);
+		}
+
+		public Tls withHandshakeTimeout(Duration handshakeTimeout) {
+			return new Tls(this.mode, this.requireStarttls, handshakeTimeout);
+		}
+
+	}
+
+	private static void requireBetween(String key, long value, long min, long max) {
 		if (value < min || value > max) {
-			throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not " + value);
+			boolean unbounded = max == Long.MAX_VALUE || max == Integer.MAX_VALUE;
+			throw new InvalidSettingException(key, value, (!unbounded || value > max)
+					? "Must be between " + min + " and " + max
+					: ((min == 0) ? "Must not be negative" : "Must be at least " + min));
 		}
 	}
 
-	private static void requirePositive(String name, Duration value) {
+	private static void requirePositive(String key, Duration value) {
 		if (value.isNegative() || value.isZero()) {
-			throw new IllegalArgumentException(name + " must be positive, not " + value);
+			throw new InvalidSettingException(key, value, "Must be positive");
 		}
 	}
 

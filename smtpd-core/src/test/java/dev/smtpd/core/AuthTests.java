@@ -27,7 +27,6 @@ import dev.smtpd.core.test.SmtpTestClient.TestReply;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
-import dev.smtpd.core.tls.TlsMode;
 import jakarta.mail.Message;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;

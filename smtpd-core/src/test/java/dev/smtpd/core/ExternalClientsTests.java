@@ -15,7 +15,6 @@ import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.RecordingHandler.Delivery;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
-import dev.smtpd.core.tls.TlsMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -20,7 +20,6 @@ import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
-import dev.smtpd.core.tls.TlsMode;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -28,7 +28,7 @@ class TransportTests {
 	void nativeTransportCanBeTurnedOff() throws Exception {
 		try (TestServer server = TestServer.start((builder) -> builder.nativeTransport(false))) {
 			assertThat(server.server().transport()).isEqualTo("nio");
-			assertThat(server.server().config().nativeTransport()).isFalse();
+			assertThat(server.server().config().network().nativeTransport()).isFalse();
 			deliver(server);
 		}
 	}

@@ -1,7 +1,6 @@
 package dev.smtpd.autoconfigure;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Executor;
 
 import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
@@ -110,20 +109,12 @@ public final class SmtpdAutoConfiguration {
 				throw new InvalidConfigurationPropertyValueException("smtpd.ssl.bundle", name,
 						"No SSL bundles are configured (spring.ssl.bundle.*)");
 			}
-			ClientAuth clientAuth = switch (ssl.getClientAuth().toLowerCase(Locale.ROOT)) {
-				case "none" -> ClientAuth.NONE;
-				case "want" -> ClientAuth.OPTIONAL;
-				case "need" -> ClientAuth.REQUIRE;
-				default -> throw new InvalidConfigurationPropertyValueException("smtpd.ssl.client-auth",
-						ssl.getClientAuth(), "Use none, want or need");
+			ClientAuth clientAuth = switch (ssl.getClientAuth()) {
+				case NONE -> ClientAuth.NONE;
+				case WANT -> ClientAuth.OPTIONAL;
+				case NEED -> ClientAuth.REQUIRE;
 			};
-			boolean forceJdk = switch (ssl.getProvider().toLowerCase(Locale.ROOT)) {
-				case "auto" -> false;
-				case "jdk" -> true;
-				default -> throw new InvalidConfigurationPropertyValueException("smtpd.ssl.provider", ssl.getProvider(),
-						"Use auto or jdk");
-			};
-			SmtpServerBuilders.tlsMode(ssl);
+			boolean forceJdk = ssl.getProvider() == SmtpdProperties.Ssl.Provider.JDK;
 			try {
 				return new SmtpdSslContexts(new SslBundleSslContexts(available, name, clientAuth, forceJdk));
 			}

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.smtpd.core.Protocol;
+import dev.smtpd.core.TlsMode;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -35,9 +37,9 @@ public class SmtpdProperties {
 	private int port = 8025;
 
 	/**
-	 * Protocol to speak: smtp or lmtp.
+	 * Protocol to speak; lmtp is not supported yet.
 	 */
-	private String protocol = "smtp";
+	private Protocol protocol = Protocol.SMTP;
 
 	/**
 	 * Name in the greeting and the EHLO reply; the local host name when unset.
@@ -174,11 +176,11 @@ public class SmtpdProperties {
 		this.port = port;
 	}
 
-	public String getProtocol() {
+	public Protocol getProtocol() {
 		return this.protocol;
 	}
 
-	public void setProtocol(String protocol) {
+	public void setProtocol(Protocol protocol) {
 		this.protocol = protocol;
 	}
 
@@ -507,7 +509,7 @@ public class SmtpdProperties {
 		/**
 		 * How TLS is offered: starttls, or implicit for TLS from the first byte (SMTPS).
 		 */
-		private String mode = "starttls";
+		private TlsMode mode = TlsMode.STARTTLS;
 
 		/**
 		 * Whether clients must use STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.
@@ -515,9 +517,9 @@ public class SmtpdProperties {
 		private boolean requireStarttls = false;
 
 		/**
-		 * Whether to ask clients for a certificate: none, want or need.
+		 * Whether to ask clients for a certificate (mutual TLS).
 		 */
-		private String clientAuth = "none";
+		private ClientAuth clientAuth = ClientAuth.NONE;
 
 		/**
 		 * Longest time a TLS handshake may take before the connection is closed.
@@ -525,9 +527,10 @@ public class SmtpdProperties {
 		private Duration handshakeTimeout = Duration.ofSeconds(30);
 
 		/**
-		 * TLS implementation: auto (OpenSSL when netty-tcnative is present, else the JDK's) or jdk.
+		 * TLS implementation: auto for OpenSSL when netty-tcnative is on the class path and the JDK's
+		 * otherwise, or jdk.
 		 */
-		private String provider = "auto";
+		private Provider provider = Provider.AUTO;
 
 		public @Nullable String getBundle() {
 			return this.bundle;
@@ -537,11 +540,11 @@ public class SmtpdProperties {
 			this.bundle = bundle;
 		}
 
-		public String getMode() {
+		public TlsMode getMode() {
 			return this.mode;
 		}
 
-		public void setMode(String mode) {
+		public void setMode(TlsMode mode) {
 			this.mode = mode;
 		}
 
@@ -553,11 +556,11 @@ public class SmtpdProperties {
 			this.requireStarttls = requireStarttls;
 		}
 
-		public String getClientAuth() {
+		public ClientAuth getClientAuth() {
 			return this.clientAuth;
 		}
 
-		public void setClientAuth(String clientAuth) {
+		public void setClientAuth(ClientAuth clientAuth) {
 			this.clientAuth = clientAuth;
 		}
 
@@ -569,12 +572,51 @@ public class SmtpdProperties {
 			this.handshakeTimeout = handshakeTimeout;
 		}
 
-		public String getProvider() {
+		public Provider getProvider() {
 			return this.provider;
 		}
 
-		public void setProvider(String provider) {
+		public void setProvider(Provider provider) {
 			this.provider = provider;
+		}
+
+		/**
+		 * Whether the server asks clients for a certificate.
+		 */
+		public enum ClientAuth {
+
+			/**
+			 * Do not ask for a client certificate.
+			 */
+			NONE,
+
+			/**
+			 * Ask for a client certificate; go on without one.
+			 */
+			WANT,
+
+			/**
+			 * Ask for a client certificate and refuse the handshake without one.
+			 */
+			NEED
+
+		}
+
+		/**
+		 * The TLS implementation.
+		 */
+		public enum Provider {
+
+			/**
+			 * OpenSSL (netty-tcnative) when it is on the class path, the JDK's otherwise.
+			 */
+			AUTO,
+
+			/**
+			 * The JDK's, even when OpenSSL is available.
+			 */
+			JDK
+
 		}
 
 	}

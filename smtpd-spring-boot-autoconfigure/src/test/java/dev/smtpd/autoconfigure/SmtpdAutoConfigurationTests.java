@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 
+import dev.smtpd.core.InvalidSettingException;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthResult;
@@ -21,12 +22,14 @@ import dev.smtpd.core.delivery.RelayHandler;
 import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.tls.TlsMode;
+import dev.smtpd.core.TlsMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -53,24 +56,24 @@ class SmtpdAutoConfigurationTests {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(SmtpServer.class).hasSingleBean(SmtpServerLifecycle.class);
 			SmtpServerConfig config = context.getBean(SmtpServer.class).config();
-			assertThat(config.timeout()).isEqualTo(Duration.ofMinutes(5));
-			assertThat(config.dataTimeout()).isEqualTo(Duration.ofMinutes(10));
-			assertThat(config.dataSizeLimit()).isEqualTo(32L * 1024 * 1024);
-			assertThat(config.commandSizeLimit()).isEqualTo(512);
-			assertThat(config.lineLengthLimit()).isEqualTo(1001);
-			assertThat(config.localPartLimit()).isZero();
-			assertThat(config.maxRecipients()).isEqualTo(1000);
-			assertThat(config.smtputf8()).isFalse();
-			assertThat(config.decodeData()).isFalse();
-			assertThat(config.commandCallLimit()).isZero();
-			assertThat(config.maxConnections()).isZero();
-			assertThat(config.maxConnectionsPerAddress()).isZero();
-			assertThat(config.maxUnrecognizedCommands()).isEqualTo(10);
-			assertThat(config.memoryThreshold()).isEqualTo(1024 * 1024);
-			assertThat(config.authRequired()).isFalse();
-			assertThat(config.authRequireTls()).isTrue();
-			assertThat(config.tlsMode()).isNull();
-			assertThat(config.ioThreads()).isZero();
+			assertThat(config.timeouts().timeout()).isEqualTo(Duration.ofMinutes(5));
+			assertThat(config.timeouts().dataTimeout()).isEqualTo(Duration.ofMinutes(10));
+			assertThat(config.limits().dataSizeLimit()).isEqualTo(32L * 1024 * 1024);
+			assertThat(config.limits().commandSizeLimit()).isEqualTo(512);
+			assertThat(config.limits().lineLengthLimit()).isEqualTo(1001);
+			assertThat(config.limits().localPartLimit()).isZero();
+			assertThat(config.limits().maxRecipients()).isEqualTo(1000);
+			assertThat(config.extensions().smtputf8()).isFalse();
+			assertThat(config.content().decodeData()).isFalse();
+			assertThat(config.limits().commandCallLimit()).isZero();
+			assertThat(config.limits().maxConnections()).isZero();
+			assertThat(config.limits().maxConnectionsPerAddress()).isZero();
+			assertThat(config.limits().maxUnrecognizedCommands()).isEqualTo(10);
+			assertThat(config.content().memoryThreshold()).isEqualTo(1024 * 1024);
+			assertThat(config.auth().required()).isFalse();
+			assertThat(config.auth().requireTls()).isTrue();
+			assertThat(config.tls().mode()).isNull();
+			assertThat(config.network().ioThreads()).isZero();
 			assertThat(config.ident()).startsWith("smtpd-spring-boot");
 			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(DebuggingHandler.class);
 		});
@@ -79,7 +82,7 @@ class SmtpdAutoConfigurationTests {
 	@Test
 	void defaultPortIs8025() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class))
-			.run((context) -> assertThat(context.getBean(SmtpServer.class).config().port()).isEqualTo(8025));
+			.run((context) -> assertThat(context.getBean(SmtpServer.class).config().network().port()).isEqualTo(8025));
 	}
 
 	@Test
@@ -97,30 +100,30 @@ class SmtpdAutoConfigurationTests {
 					"smtpd.io-threads=3", "smtpd.native-transport=false")
 			.run((context) -> {
 				SmtpServerConfig config = context.getBean(SmtpServer.class).config();
-				assertThat(config.nativeTransport()).isFalse();
+				assertThat(config.network().nativeTransport()).isFalse();
 				assertThat(config.hostname()).isEqualTo("mx.example.org");
 				assertThat(config.ident()).isEqualTo("Test ESMTP");
-				assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(30));
-				assertThat(config.dataTimeout()).isEqualTo(Duration.ofMinutes(2));
-				assertThat(config.dataSizeLimit()).isEqualTo(10L * 1024 * 1024);
-				assertThat(config.commandSizeLimit()).isEqualTo(1024);
-				assertThat(config.lineLengthLimit()).isEqualTo(2000);
-				assertThat(config.localPartLimit()).isEqualTo(64);
-				assertThat(config.maxRecipients()).isEqualTo(50);
-				assertThat(config.smtputf8()).isTrue();
-				assertThat(config.decodeData()).isTrue();
-				assertThat(config.commandCallLimit()).isEqualTo(100);
-				assertThat(config.commandCallLimit("NOOP")).isEqualTo(5);
-				assertThat(config.commandCallLimit("VRFY")).isEqualTo(2);
-				assertThat(config.maxConnections()).isEqualTo(200);
-				assertThat(config.maxConnectionsPerAddress()).isEqualTo(20);
-				assertThat(config.maxUnrecognizedCommands()).isEqualTo(3);
-				assertThat(config.memoryThreshold()).isEqualTo(64 * 1024);
-				assertThat(config.tempDirectory()).isEqualTo(this.directory);
-				assertThat(config.authRequireTls()).isFalse();
-				assertThat(config.authMaxFailures()).isEqualTo(4);
-				assertThat(config.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
-				assertThat(config.ioThreads()).isEqualTo(3);
+				assertThat(config.timeouts().timeout()).isEqualTo(Duration.ofSeconds(30));
+				assertThat(config.timeouts().dataTimeout()).isEqualTo(Duration.ofMinutes(2));
+				assertThat(config.limits().dataSizeLimit()).isEqualTo(10L * 1024 * 1024);
+				assertThat(config.limits().commandSizeLimit()).isEqualTo(1024);
+				assertThat(config.limits().lineLengthLimit()).isEqualTo(2000);
+				assertThat(config.limits().localPartLimit()).isEqualTo(64);
+				assertThat(config.limits().maxRecipients()).isEqualTo(50);
+				assertThat(config.extensions().smtputf8()).isTrue();
+				assertThat(config.content().decodeData()).isTrue();
+				assertThat(config.limits().commandCallLimit()).isEqualTo(100);
+				assertThat(config.limits().commandCallLimit("NOOP")).isEqualTo(5);
+				assertThat(config.limits().commandCallLimit("VRFY")).isEqualTo(2);
+				assertThat(config.limits().maxConnections()).isEqualTo(200);
+				assertThat(config.limits().maxConnectionsPerAddress()).isEqualTo(20);
+				assertThat(config.limits().maxUnrecognizedCommands()).isEqualTo(3);
+				assertThat(config.content().memoryThreshold()).isEqualTo(64 * 1024);
+				assertThat(config.content().tempDirectory()).isEqualTo(this.directory);
+				assertThat(config.auth().requireTls()).isFalse();
+				assertThat(config.auth().maxFailures()).isEqualTo(4);
+				assertThat(config.auth().failureDelay()).isEqualTo(Duration.ofSeconds(1));
+				assertThat(config.network().ioThreads()).isEqualTo(3);
 				assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(SinkHandler.class);
 			});
 	}
@@ -170,8 +173,8 @@ class SmtpdAutoConfigurationTests {
 			SmtpServer server = context.getBean(SmtpServer.class);
 			assertThat(server.commands()).extracting(SmtpCommand::verb).containsExactly("PING");
 			// the customizer runs after the properties
-			assertThat(server.config().maxRecipients()).isEqualTo(3);
-			assertThat(server.config().authRequired()).isTrue();
+			assertThat(server.config().limits().maxRecipients()).isEqualTo(3);
+			assertThat(server.config().auth().required()).isTrue();
 		});
 	}
 
@@ -295,7 +298,56 @@ class SmtpdAutoConfigurationTests {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.protocol=lmtp"), "smtpd.protocol", "not supported yet");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true"),
 				"smtpd.proxy-protocol.enabled", "not supported yet");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.mode=sometimes"), "smtpd.ssl.mode", "starttls");
+		assertBindingFails(this.runner.withPropertyValues("smtpd.ssl.mode=sometimes"), "smtpd.ssl.mode", "sometimes");
+	}
+
+	@Test
+	void valuesTheServerRejectsFailStartupNamingTheProperty() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.io-threads=5000"), "smtpd.io-threads",
+				"Must be between 0 and 1024");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.command-size-limit=2000000"), "smtpd.command-size-limit",
+				"Must be between 512 and 1048576");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.auth.max-failures=-1"), "smtpd.auth.max-failures",
+				"negative");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.memory-threshold=3GB"), "smtpd.memory-threshold",
+				"2147483647");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.io-threads=0"), "smtpd.io-threads", "unset");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.hostname=mx example"), "smtpd.hostname",
+				"printable ASCII");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.handshake-timeout=0s"),
+				"smtpd.ssl.handshake-timeout", "positive");
+	}
+
+	@Test
+	void enumPropertiesBindInAnyCaseAndRefuseOtherValues() {
+		this.runner.withPropertyValues("smtpd.protocol=SMTP", "smtpd.ssl.mode=Implicit", "smtpd.ssl.client-auth=want",
+				"smtpd.ssl.provider=JDK")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				SmtpdProperties.Ssl ssl = context.getBean(SmtpdProperties.class).getSsl();
+				assertThat(ssl.getMode()).isEqualTo(TlsMode.IMPLICIT);
+				assertThat(ssl.getClientAuth()).isEqualTo(SmtpdProperties.Ssl.ClientAuth.WANT);
+				assertThat(ssl.getProvider()).isEqualTo(SmtpdProperties.Ssl.Provider.JDK);
+			});
+		assertBindingFails(this.runner.withPropertyValues("smtpd.protocol=esmtp"), "smtpd.protocol", "esmtp");
+		assertBindingFails(this.runner.withPropertyValues("smtpd.ssl.client-auth=maybe"), "smtpd.ssl.client-auth",
+				"maybe");
+		assertBindingFails(this.runner.withPropertyValues("smtpd.ssl.provider=bouncycastle"), "smtpd.ssl.provider",
+				"bouncycastle");
+	}
+
+	@Test
+	void aCustomizersBadValueIsNotBlamedOnAProperty() {
+		this.runner.withBean(SmtpServerCustomizer.class, () -> (builder) -> builder.ioThreads(5000)).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(InvalidSettingException.class)
+				.hasRootCauseMessage("Setting io-threads with value '5000' is invalid: Must be between 0 and 1024");
+			Throwable cause = context.getStartupFailure();
+			while (cause != null) {
+				assertThat(cause).isNotInstanceOf(InvalidConfigurationPropertyValueException.class);
+				cause = cause.getCause();
+			}
+		});
 	}
 
 	@Test
@@ -343,6 +395,21 @@ class SmtpdAutoConfigurationTests {
 			InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) cause;
 			assertThat(invalid.getName()).isEqualTo(property);
 			assertThat(invalid.getMessage() + " " + invalid.getValue() + " " + invalid.getReason()).contains(text);
+		});
+	}
+
+	private static void assertBindingFails(ApplicationContextRunner runner, String property, String value) {
+		runner.run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable cause = context.getStartupFailure();
+			while (cause != null && !(cause instanceof BindException)) {
+				cause = cause.getCause();
+			}
+			assertThat(cause).as("failure %s", context.getStartupFailure()).isInstanceOf(BindException.class);
+			ConfigurationProperty bound = ((BindException) cause).getProperty();
+			assertThat(bound).isNotNull();
+			assertThat(bound.getName()).hasToString(property);
+			assertThat(bound.getValue()).isEqualTo(value);
 		});
 	}
 

@@ -52,7 +52,7 @@ final class AuthCommand {
 	}
 
 	private static boolean isOffered(ServerContext server, SessionState session) {
-		return server.authenticator() != null && (!server.config().authRequireTls() || session.tls() != null);
+		return server.authenticator() != null && (!server.config().auth().requireTls() || session.tls() != null);
 	}
 
 	static void auth(CommandContext handler, String argument) {

@@ -49,15 +49,15 @@ final class CommandPolicy {
 			return new Refusal(Reply.LINE_TOO_LONG, false, false);
 		}
 		String counted = known ? verb : "*";
-		int limit = this.config.commandCallLimit(counted);
+		int limit = this.config.limits().commandCallLimit(counted);
 		if (limit > 0 && countCall(counted) > limit) {
 			return new Refusal(Reply.of(421, "4.7.0", this.config.hostname() + " Error: too many " + counted
 					+ " commands"), true, true);
 		}
-		if (this.config.requireStarttls() && session.tls() == null && needsTls(verb)) {
+		if (this.config.tls().requireStarttls() && session.tls() == null && needsTls(verb)) {
 			return new Refusal(StarttlsCommand.TLS_REQUIRED, false, true);
 		}
-		if (this.config.authRequired() && !session.isAuthenticated() && needsAuth(verb)) {
+		if (this.config.auth().required() && !session.isAuthenticated() && needsAuth(verb)) {
 			return new Refusal(Reply.AUTH_REQUIRED, false, true);
 		}
 		return null;
@@ -68,16 +68,16 @@ final class CommandPolicy {
 	 * @return the reply: {@code 500}, or {@code 502} when the client sent too many and must be closed
 	 */
 	Refusal unrecognized(Reply reply) {
-		if (++this.unrecognized > this.config.maxUnrecognizedCommands()) {
+		if (++this.unrecognized > this.config.limits().maxUnrecognizedCommands()) {
 			return new Refusal(TOO_MANY_UNRECOGNIZED, true, true);
 		}
 		return new Refusal(reply, false, true);
 	}
 
 	private boolean exceedsLengthLimit(String verb, String line) {
-		int limit = this.config.commandSizeLimit();
+		int limit = this.config.limits().commandSizeLimit();
 		if (verb.equals("MAIL")) {
-			limit += SIZE_ALLOWANCE + (this.config.smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
+			limit += SIZE_ALLOWANCE + (this.config.extensions().smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
 		}
 		return line.length() + 2 > limit && line.getBytes(StandardCharsets.UTF_8).length + 2 > limit;
 	}

@@ -60,9 +60,9 @@ final class GreetingCommands {
 
 	static List<String> keywords(SmtpServerConfig config) {
 		List<String> keywords = new ArrayList<>(8);
-		keywords.add((config.dataSizeLimit() > 0) ? "SIZE " + config.dataSizeLimit() : "SIZE");
+		keywords.add((config.limits().dataSizeLimit() > 0) ? "SIZE " + config.limits().dataSizeLimit() : "SIZE");
 		keywords.add("8BITMIME");
-		if (config.smtputf8()) {
+		if (config.extensions().smtputf8()) {
 			keywords.add("SMTPUTF8");
 		}
 		keywords.add("PIPELINING");

@@ -98,7 +98,7 @@ final class SaslExchange implements AuthExchange {
 		this.handler.schedule(() -> this.handler.awaitLine(prompt, response::complete), 0);
 		Frame frame;
 		try {
-			frame = response.get(this.handler.config().timeout().toNanos(), TimeUnit.NANOSECONDS);
+			frame = response.get(this.handler.config().timeouts().timeout().toNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (TimeoutException ex) {
 			throw new IOException("No AUTH response in time");

@@ -23,7 +23,7 @@ import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.tls.TlsMode;
+import dev.smtpd.core.TlsMode;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -76,7 +76,7 @@ final class ServerContext {
 		this.config = config;
 		this.chain = new HandlerChain(handlers);
 		this.hookExecutor = hookExecutor;
-		this.argumentParser = new ArgumentParser(config.smtputf8(), config.dataSizeLimit(), config.localPartLimit());
+		this.argumentParser = new ArgumentParser(config.extensions().smtputf8(), config.limits().dataSizeLimit(), config.limits().localPartLimit());
 		Map<String, SmtpCommand> byVerb = new LinkedHashMap<>();
 		for (SmtpCommand command : commands) {
 			String verb = command.verb().toUpperCase(Locale.ROOT);
@@ -95,7 +95,7 @@ final class ServerContext {
 		Map<String, AuthMechanism> mechanisms = new LinkedHashMap<>();
 		authMechanisms.forEach((mechanism) -> mechanisms.put(mechanism.name().toUpperCase(Locale.ROOT), mechanism));
 		this.authMechanisms = java.util.Collections.unmodifiableMap(mechanisms);
-		this.authThrottle = new AuthThrottle(config.authMaxFailures(), config.authFailureDelay());
+		this.authThrottle = new AuthThrottle(config.auth().maxFailures(), config.auth().failureDelay());
 		this.fileExecutor = newFileExecutor();
 	}
 
@@ -130,7 +130,7 @@ final class ServerContext {
 	 * @return whether TLS is configured in STARTTLS mode
 	 */
 	boolean offersStarttls() {
-		return this.config.tlsMode() == TlsMode.STARTTLS;
+		return this.config.tls().mode() == TlsMode.STARTTLS;
 	}
 
 	/**
@@ -144,7 +144,7 @@ final class ServerContext {
 			throw new IllegalStateException("TLS is not configured");
 		}
 		SslHandler handler = supplier.get().newHandler(alloc);
-		handler.setHandshakeTimeout(this.config.tlsHandshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+		handler.setHandshakeTimeout(this.config.tls().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		return handler;
 	}
 

@@ -10,7 +10,7 @@ import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.tls.TlsMode;
+import dev.smtpd.core.TlsMode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -35,12 +35,12 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 	public SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
-		if (config.tlsMode() != null && sslContext == null) {
-			throw new IllegalArgumentException("TLS mode " + config.tlsMode() + " needs an SSL context");
+		if (config.tls().mode() != null && sslContext == null) {
+			throw new IllegalArgumentException("TLS mode " + config.tls().mode() + " needs an SSL context");
 		}
 		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms,
 				sslContext, listeners);
-		this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress(),
+		this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
 				config.hostname(), this.server.listeners());
 		this.registry = new SessionRegistry(this.server, this.limiter);
 	}
@@ -48,11 +48,11 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 	@Override
 	protected void initChannel(Channel channel) {
 		SmtpServerConfig config = this.server.config();
-		SmtpFrameDecoder framer = new SmtpFrameDecoder(config.commandSizeLimit() + MAX_EXTENSION_ALLOWANCE,
-				config.lineLengthLimit());
+		SmtpFrameDecoder framer = new SmtpFrameDecoder(config.limits().commandSizeLimit() + MAX_EXTENSION_ALLOWANCE,
+				config.limits().lineLengthLimit());
 		ChannelPipeline pipeline = channel.pipeline();
 		pipeline.addLast(PipelineNames.LIMITER, this.limiter);
-		if (config.tlsMode() == TlsMode.IMPLICIT) {
+		if (config.tls().mode() == TlsMode.IMPLICIT) {
 			pipeline.addLast(PipelineNames.TLS, this.server.newSslHandler(channel.alloc()));
 		}
 		pipeline.addLast(PipelineNames.FRAMER, framer);

@@ -87,7 +87,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 				(InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress());
 		this.session = session;
 		this.hooks = new HookRunner(this.server.hookExecutor(), session.id());
-		this.timers = new SessionTimers(ctx.executor(), config().timeout(), this.framer::lastReadNanos);
+		this.timers = new SessionTimers(ctx.executor(), config().timeouts().timeout(), this.framer::lastReadNanos);
 		this.server.register(session.id(), this);
 		logger.debug("Session {}: connected from {}", session.id(), session.peerAddress());
 		this.server.listeners().sessionStarted(session);
@@ -426,11 +426,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 	@Override
 	public void startData() {
 		SmtpServerConfig config = config();
-		MessageBuffer buffer = new MessageBuffer(ctx().alloc(), config.memoryThreshold(), config.tempDirectory(),
+		MessageBuffer buffer = new MessageBuffer(ctx().alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
 				this.server.fileExecutor(), ctx().executor());
-		this.framer.startData(config.dataSizeLimit(), buffer);
-		timers().startDataDeadline(config.dataTimeout(), () -> {
-			logger.debug("Session {}: DATA took longer than {}", sessionId(), config.dataTimeout());
+		this.framer.startData(config.limits().dataSizeLimit(), buffer);
+		timers().startDataDeadline(config.timeouts().dataTimeout(), () -> {
+			logger.debug("Session {}: DATA took longer than {}", sessionId(), config.timeouts().dataTimeout());
 			replyAndClose(Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long"),
 					SessionEnd.TIMEOUT);
 		});

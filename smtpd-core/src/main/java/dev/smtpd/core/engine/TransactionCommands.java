@@ -64,7 +64,7 @@ final class TransactionCommands {
 			session.reply(NEED_MAIL);
 			return;
 		}
-		if (transaction.recipients().size() >= session.config().maxRecipients()) {
+		if (transaction.recipients().size() >= session.config().limits().maxRecipients()) {
 			session.reply(Reply.TOO_MANY_RECIPIENTS);
 			return;
 		}
@@ -132,7 +132,7 @@ final class TransactionCommands {
 			return;
 		}
 		MessageContent content = buffer.content();
-		transaction.content(content, session.config().decodeData());
+		transaction.content(content, session.config().content().decodeData());
 		if (session.server().chain().isEmpty(Hook.DATA)) {
 			buffer.release();
 			messageDone(session, transaction, size, Reply.OK);

@@ -10,13 +10,13 @@ import java.util.Queue;
 import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.TlsMode;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.test.TestCertificates;
-import dev.smtpd.core.tls.TlsMode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;

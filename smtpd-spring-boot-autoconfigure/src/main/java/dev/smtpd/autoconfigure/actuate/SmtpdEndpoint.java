@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.TlsMode;
 import dev.smtpd.core.event.ServerStatistics;
 import dev.smtpd.core.event.SessionSnapshot;
 import org.jspecify.annotations.Nullable;
@@ -36,8 +37,8 @@ public class SmtpdEndpoint {
 	 */
 	public SmtpdEndpoint(SmtpServer server) {
 		this.server = server;
-		SmtpServerConfig config = server.config();
-		this.tlsMode = (config.tlsMode() != null) ? config.tlsMode().name().toLowerCase(java.util.Locale.ROOT) : null;
+		TlsMode mode = server.config().tls().mode();
+		this.tlsMode = (mode != null) ? mode.name().toLowerCase(java.util.Locale.ROOT) : null;
 	}
 
 	/**
@@ -50,17 +51,17 @@ public class SmtpdEndpoint {
 		boolean running = this.server.isRunning();
 		ServerStatistics statistics = running ? this.server.statistics() : null;
 		Map<String, Object> limits = new LinkedHashMap<>();
-		limits.put("dataSizeLimit", config.dataSizeLimit());
-		limits.put("commandSizeLimit", config.commandSizeLimit());
-		limits.put("lineLengthLimit", config.lineLengthLimit());
-		limits.put("maxRecipients", config.maxRecipients());
-		limits.put("maxConnections", config.maxConnections());
-		limits.put("maxConnectionsPerAddress", config.maxConnectionsPerAddress());
-		limits.put("timeout", config.timeout().toString());
-		limits.put("dataTimeout", config.dataTimeout().toString());
-		limits.put("maxUnrecognizedCommands", config.maxUnrecognizedCommands());
-		limits.put("commandCallLimit", config.commandCallLimit());
-		limits.put("commandCallLimits", config.commandCallLimits());
+		limits.put("dataSizeLimit", config.limits().dataSizeLimit());
+		limits.put("commandSizeLimit", config.limits().commandSizeLimit());
+		limits.put("lineLengthLimit", config.limits().lineLengthLimit());
+		limits.put("maxRecipients", config.limits().maxRecipients());
+		limits.put("maxConnections", config.limits().maxConnections());
+		limits.put("maxConnectionsPerAddress", config.limits().maxConnectionsPerAddress());
+		limits.put("timeout", config.timeouts().timeout().toString());
+		limits.put("dataTimeout", config.timeouts().dataTimeout().toString());
+		limits.put("maxUnrecognizedCommands", config.limits().maxUnrecognizedCommands());
+		limits.put("commandCallLimit", config.limits().commandCallLimit());
+		limits.put("commandCallLimits", config.limits().commandCallLimits());
 		Totals totals = (statistics != null) ? new Totals(statistics.sessions(), statistics.messagesAccepted(),
 				statistics.messagesRejected(), statistics.connectionsRefused()) : null;
 		return new ServerDescriptor(running ? this.server.address().getAddress().getHostAddress() : null,

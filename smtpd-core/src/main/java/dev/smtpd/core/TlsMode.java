@@ -1,4 +1,4 @@
-package dev.smtpd.core.tls;
+package dev.smtpd.core;
 
 /**
  * How a server offers TLS.

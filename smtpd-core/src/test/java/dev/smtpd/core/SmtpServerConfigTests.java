@@ -1,0 +1,72 @@
+package dev.smtpd.core;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Each setting is checked once, in {@link SmtpServerConfig}, and a rejected value names the setting by
+ * its key in property form.
+ */
+class SmtpServerConfigTests {
+
+	@Test
+	void defaultsAreValid() {
+		SmtpServerConfig config = SmtpServer.builder().hostname("mx.example.org").build().config();
+		assertThat(config.network()).isEqualTo(SmtpServerConfig.Network.defaults());
+		assertThat(config.limits()).isEqualTo(SmtpServerConfig.Limits.defaults());
+		assertThat(config.tls().mode()).isNull();
+	}
+
+	@Test
+	void aBadValueNamesItsKeyTheValueAndTheReason() {
+		assertInvalid((builder) -> builder.ioThreads(5000), "io-threads", 5000L, "Must be between 0 and 1024");
+		assertInvalid((builder) -> builder.commandSizeLimit(2_000_000), "command-size-limit", 2_000_000L,
+				"Must be between 512 and 1048576");
+		assertInvalid((builder) -> builder.port(-1), "port", -1L, "Must be between 0 and 65535");
+		assertInvalid((builder) -> builder.maxRecipients(0), "max-recipients", 0L, "Must be at least 1");
+		assertInvalid((builder) -> builder.dataSizeLimit(-1), "data-size-limit", -1L, "Must not be negative");
+		assertInvalid((builder) -> builder.memoryThreshold(3L * 1024 * 1024 * 1024), "memory-threshold",
+				3L * 1024 * 1024 * 1024, "Must be between 0 and 2147483647");
+		assertInvalid((builder) -> builder.timeout(Duration.ZERO), "timeout", Duration.ZERO, "Must be positive");
+		assertInvalid((builder) -> builder.authMaxFailures(-1), "auth.max-failures", -1L, "Must not be negative");
+		assertInvalid((builder) -> builder.authFailureDelay(Duration.ofSeconds(-1)), "auth.failure-delay",
+				Duration.ofSeconds(-1), "Must not be negative");
+		assertInvalid((builder) -> builder.tlsHandshakeTimeout(Duration.ZERO), "ssl.handshake-timeout", Duration.ZERO,
+				"Must be positive");
+		assertInvalid((builder) -> builder.commandCallLimit("noop", 0), "command-call-limit.commands.NOOP", 0L,
+				"Must be at least 1");
+	}
+
+	@Test
+	void valuesThatDependOnEachOtherAreCheckedWhenTheServerIsBuilt() {
+		assertInvalid((builder) -> builder.requireStarttls(true), "ssl.require-starttls", true,
+				"Needs TLS in STARTTLS mode");
+		assertInvalid((builder) -> builder.protocol(Protocol.LMTP), "protocol", Protocol.LMTP, "not supported yet");
+		assertInvalid((builder) -> builder.hostname("mx example"), "hostname", "mx example", "printable ASCII");
+	}
+
+	@Test
+	void theMessageSaysAllOfIt() {
+		assertThatExceptionOfType(InvalidSettingException.class)
+			.isThrownBy(() -> SmtpServer.builder().ioThreads(5000))
+			.withMessage("Setting io-threads with value '5000' is invalid: Must be between 0 and 1024");
+	}
+
+	private static void assertInvalid(Consumer<SmtpServer.Builder> settings, String key, Object value, String reason) {
+		assertThatExceptionOfType(InvalidSettingException.class).isThrownBy(() -> {
+			SmtpServer.Builder builder = SmtpServer.builder().hostname("mx.example.org");
+			settings.accept(builder);
+			builder.build();
+		}).satisfies((ex) -> {
+			assertThat(ex.key()).isEqualTo(key);
+			assertThat(ex.value()).isEqualTo(value);
+			assertThat(ex.reason()).contains(reason);
+		});
+	}
+
+}
