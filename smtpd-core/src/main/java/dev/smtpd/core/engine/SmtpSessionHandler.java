@@ -1,13 +1,11 @@
 package dev.smtpd.core.engine;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -91,7 +89,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	/** Closes the channel if the last reply cannot be flushed; cancelled once the channel closes. */
 	private @Nullable ScheduledFuture<?> forcedClose;
 
-	private @Nullable CompletableFuture<Frame> authResponse;
+	/** Where the next frame goes instead of to the commands (a SASL response); {@code null} if nowhere. */
+	private @Nullable Consumer<Frame> frameReceiver;
 
 	/** The verb being answered, for the listeners; {@code null} between commands. */
 	private @Nullable String currentVerb;
@@ -176,10 +175,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		this.forcedClose = null;
 		cancel(this.idleTimer);
 		this.idleTimer = null;
-		if (this.authResponse != null) {
-			this.authResponse.completeExceptionally(new IOException("Connection closed"));
-			this.authResponse = null;
-		}
+		this.frameReceiver = null;
 		SessionState session = this.session;
 		if (session != null) {
 			this.server.unregister(session.id());
@@ -215,10 +211,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			}
 			return;
 		}
-		CompletableFuture<Frame> authResponse = this.authResponse;
-		if (authResponse != null) {
-			this.authResponse = null;
-			authResponse.complete(frame);
+		Consumer<Frame> receiver = this.frameReceiver;
+		if (receiver != null) {
+			this.frameReceiver = null;
+			receiver.accept(frame);
 			return;
 		}
 		if (frame instanceof Frame.Command command) {
@@ -368,17 +364,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Sends an AUTH challenge and lets exactly one line through, to complete {@code response}.
-	 * Called on the event loop by the exchange running on the hook executor.
+	 * Hands the next frame to {@code receiver} instead of to the commands: how a SASL exchange
+	 * gets the client's response. The caller then lets the frame through with {@link #next()}.
+	 * @param receiver what takes the next frame, on the event loop
 	 */
-	void awaitAuthResponse(CompletableFuture<Frame> response, Reply challenge) {
-		if (this.closing || !ctx().channel().isActive()) {
-			response.completeExceptionally(new IOException("Connection closed"));
-			return;
-		}
-		this.authResponse = response;
-		ctx().writeAndFlush(challenge);
-		this.framer.resume();
+	void nextFrameTo(Consumer<Frame> receiver) {
+		this.frameReceiver = receiver;
 	}
 
 	private boolean exceedsLengthLimit(String verb, String line) {
@@ -625,7 +616,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		if (this.handshaking) {
 			return "TLS_HANDSHAKE";
 		}
-		if (this.authResponse != null) {
+		if (this.frameReceiver != null) {
 			return "AUTH";
 		}
 		if (this.framer.inData()) {
