@@ -169,7 +169,7 @@ class AuthTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "AUTH PLAIN not*base64", "AUTH PLAIN =" })
+	@ValueSource(strings = { "AUTH PLAIN not*base64", "AUTH PLAIN =", "AUTH LOGIN YWxpY2U" })
 	void undecodableOrEmptyInitialResponseGets501(String command) throws Exception {
 		start((builder) -> {
 		});
@@ -191,6 +191,8 @@ class AuthTests {
 			client.command("NOOP", 250);
 			client.command("AUTH LOGIN", 334);
 			client.command("!!!", 501);
+			client.command("AUTH LOGIN", 334);
+			client.command("YWxpY2U", 501); // "alice" without its padding
 		}
 	}
 
