@@ -13,9 +13,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.smtpd.core.auth.AuthExchange;
+import dev.smtpd.core.auth.AuthConversation;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.AuthResult;
+import dev.smtpd.core.auth.AuthStep;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginPassword;
 import dev.smtpd.core.handler.Envelope;
@@ -167,7 +168,7 @@ class AuthTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "AUTH PLAIN not*base64", "AUTH PLAIN =" })
+	@ValueSource(strings = { "AUTH PLAIN not*base64", "AUTH PLAIN =", "AUTH LOGIN YWxpY2U" })
 	void undecodableOrEmptyInitialResponseGets501(String command) throws Exception {
 		start((builder) -> {
 		});
@@ -189,6 +190,8 @@ class AuthTests {
 			client.command("NOOP", 250);
 			client.command("AUTH LOGIN", 334);
 			client.command("!!!", 501);
+			client.command("AUTH LOGIN", 334);
+			client.command("YWxpY2U", 501); // "alice" without its padding
 		}
 	}
 
@@ -304,10 +307,21 @@ class AuthTests {
 			}
 
 			@Override
-			public AuthResult authenticate(AuthExchange exchange) throws Exception {
-				byte[] answer = exchange.challenge("nonce-42".getBytes(StandardCharsets.US_ASCII));
-				return new String(answer, StandardCharsets.US_ASCII).equals("signed-nonce-42")
-						? AuthResult.success("token-user") : AuthResult.failure();
+			public AuthConversation start(Session session) {
+				return new AuthConversation() {
+
+					@Override
+					public AuthStep first(byte @Nullable [] initialResponse) {
+						return AuthStep.challenge("nonce-42".getBytes(StandardCharsets.US_ASCII));
+					}
+
+					@Override
+					public AuthStep next(byte[] answer) {
+						return AuthStep.done(new String(answer, StandardCharsets.US_ASCII).equals("signed-nonce-42")
+								? AuthResult.success("token-user") : AuthResult.failure());
+					}
+
+				};
 			}
 
 		};

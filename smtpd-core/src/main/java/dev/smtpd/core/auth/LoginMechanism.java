@@ -2,8 +2,12 @@ package dev.smtpd.core.auth;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.smtpd.core.handler.Session;
+import org.jspecify.annotations.Nullable;
+
 /**
- * LOGIN (draft-murchison-sasl-login): the server asks {@code Username:} then {@code Password:}.
+ * LOGIN (draft-murchison-sasl-login): the server asks {@code Username:} then {@code Password:}; a
+ * login given as the initial response skips the first question.
  */
 public final class LoginMechanism implements AuthMechanism {
 
@@ -17,13 +21,27 @@ public final class LoginMechanism implements AuthMechanism {
 	}
 
 	@Override
-	public AuthResult authenticate(AuthExchange exchange) throws Exception {
-		byte[] login = exchange.initialResponse();
-		if (login == null) {
-			login = exchange.challenge(USERNAME);
-		}
-		byte[] password = exchange.challenge(PASSWORD);
-		return exchange.authenticate(new LoginPassword(new String(login, StandardCharsets.UTF_8), password));
+	public AuthConversation start(Session session) {
+		return new AuthConversation() {
+
+			private @Nullable String login;
+
+			@Override
+			public AuthStep first(byte @Nullable [] initialResponse) {
+				return (initialResponse != null) ? next(initialResponse) : AuthStep.challenge(USERNAME);
+			}
+
+			@Override
+			public AuthStep next(byte[] response) {
+				String login = this.login;
+				if (login == null) {
+					this.login = new String(response, StandardCharsets.UTF_8);
+					return AuthStep.challenge(PASSWORD);
+				}
+				return AuthStep.authenticate(new LoginPassword(login, response));
+			}
+
+		};
 	}
 
 }

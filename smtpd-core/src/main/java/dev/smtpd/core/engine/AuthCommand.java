@@ -3,24 +3,18 @@ package dev.smtpd.core.engine;
 import java.net.InetAddress;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
-import dev.smtpd.core.auth.AuthResult;
-import dev.smtpd.core.event.AuthOutcome;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.Reply;
+import org.jspecify.annotations.Nullable;
 
 /**
- * AUTH (RFC 4954). The mechanism runs on the hook executor and talks to the client through
- * {@link SaslExchange}; the outcome is applied to the session back on the event loop. Failed
- * attempts are answered after a delay that grows per client address, and an address that used up its
- * attempts is answered {@code 421} and closed.
+ * AUTH (RFC 4954): checks that AUTH may start now and with what, then hands the exchange to a
+ * {@link SaslDriver}. An address that used up its failed attempts is answered {@code 421} and closed.
  */
 final class AuthCommand {
-
-	static final Reply SUCCESS = Reply.of(235, "2.7.0", "Authentication successful");
 
 	private static final Reply NEED_EHLO = Reply.of(503, "5.5.1", "Error: send EHLO first");
 
@@ -35,8 +29,6 @@ final class AuthCommand {
 	private static final Reply SYNTAX = Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
 
 	static final Reply CANNOT_DECODE = Reply.of(501, "5.5.2", "Cannot decode response");
-
-	private static final Reply CANCELLED = Reply.of(501, "5.7.0", "Authentication cancelled");
 
 	private AuthCommand() {
 	}
@@ -96,65 +88,28 @@ final class AuthCommand {
 		}
 		byte[] initialResponse = null;
 		if (parts.length == 2) {
-			initialResponse = decode(parts[1]);
+			initialResponse = parts[1].equals("=") ? new byte[0] : decode(parts[1]);
 			if (initialResponse == null) {
 				handler.reply(CANNOT_DECODE);
 				return;
 			}
 		}
-		SaslExchange exchange = new SaslExchange(handler, mechanism.name(), initialResponse);
-		String name = mechanism.name().toUpperCase(Locale.ROOT);
-		handler.runOffLoop(() -> exchange.run(mechanism), (reply) -> finish(handler, exchange, reply, address, name));
+		SaslDriver.start(handler, mechanism, initialResponse, address);
 	}
 
-	private static void finish(CommandContext handler, SaslExchange exchange, Reply reply, InetAddress address,
-			String mechanism) {
-		ServerContext server = handler.server();
-		AuthResult result = exchange.result();
-		Listeners listeners = server.listeners();
-		if (exchange.isCancelled()) {
-			listeners.authCompleted(handler.session(), mechanism, AuthOutcome.CANCELLED);
-			handler.reply(CANCELLED);
-		}
-		else if (reply != null) {
-			listeners.authCompleted(handler.session(), mechanism,
-					(reply.code() == 501) ? AuthOutcome.CANCELLED : AuthOutcome.ERROR);
-			handler.reply(reply);
-		}
-		else if (result != null && result.success() && result.identity() != null) {
-			listeners.authCompleted(handler.session(), mechanism, AuthOutcome.SUCCESS);
-			handler.session().authenticated(result.identity(), result.authData());
-			server.authThrottle().succeeded(address);
-			handler.reply((result.reply() != null) ? result.reply() : SUCCESS);
-		}
-		else {
-			listeners.authCompleted(handler.session(), mechanism, AuthOutcome.FAILURE);
-			long delay = server.authThrottle().failed(address);
-			Reply failure = (result != null && result.reply() != null) ? result.reply() : Reply.AUTH_FAILED;
-			boolean blocked = server.authThrottle().isBlocked(address);
-			handler.schedule(() -> {
-				if (blocked) {
-					handler.write(failure);
-					handler.replyAndClose(tooManyFailures(handler.config()), SessionEnd.LIMIT);
-				}
-				else {
-					handler.reply(failure);
-				}
-			}, delay);
-		}
-	}
-
-	private static Reply tooManyFailures(SmtpServerConfig config) {
+	static Reply tooManyFailures(SmtpServerConfig config) {
 		return Reply.of(421, "4.7.0", config.hostname() + " Too many failed authentication attempts, closing");
 	}
 
 	/**
-	 * Decodes a base64 response; {@code =} is the empty response.
+	 * Decodes base64 strictly: padding included, nothing outside the alphabet (RFC 4954 §4 wants
+	 * {@code 501} for anything else; the JDK's decoder alone accepts missing padding).
+	 * @param text the text
 	 * @return the bytes, or {@code null} if the text is not base64
 	 */
-	static byte[] decode(String text) {
-		if (text.equals("=")) {
-			return new byte[0];
+	static byte @Nullable [] decode(String text) {
+		if (text.length() % 4 != 0) {
+			return null;
 		}
 		try {
 			return Base64.getDecoder().decode(text);

@@ -111,8 +111,10 @@ interface CommandContext {
 	 * client sends to {@code consumer} instead of the command dispatcher. For a SASL exchange.
 	 * @param prompt the intermediate reply; it does not complete the command
 	 * @param consumer what takes the frame, on the event loop
+	 * @param abandoned what to run, on the event loop, if the session ends first, with the reason
+	 * ({@link SessionEnd#TIMEOUT} when the client stayed silent for the idle timeout)
 	 */
-	void awaitLine(Reply prompt, Consumer<Frame> consumer);
+	void awaitLine(Reply prompt, Consumer<Frame> consumer, Consumer<SessionEnd> abandoned);
 
 	/**
 	 * Runs a task on the event loop after a delay, unless the session closed by then.

@@ -57,6 +57,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 	/** Takes the next frame instead of the command dispatcher: a SASL exchange waits for it. */
 	private @Nullable Consumer<Frame> lineConsumer;
 
+	/** Told if the session ends while {@link #lineConsumer} waits. */
+	private @Nullable Consumer<SessionEnd> lineAbandoned;
+
 	/** The verb being answered, for the listeners; {@code null} between commands. */
 	private @Nullable String currentVerb;
 
@@ -166,12 +169,15 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 	@Override
 	public void channelInactive(ChannelHandlerContext ctx) {
 		this.closing = true;
-		this.lineConsumer = null;
 		SessionState session = this.session;
 		if (session != null) {
 			timers().cancelAll();
 			this.server.unregister(session.id());
 			SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
+			Consumer<SessionEnd> abandoned = this.lineAbandoned;
+			if (this.lineConsumer != null && abandoned != null) {
+				abandoned.accept(end);
+			}
 			logger.debug("Session {}: ended ({})", session.id(), end);
 			this.server.listeners().sessionEnded(session, end, Duration.between(session.startedAt(), Instant.now()));
 			runDisconnectedHook(session);
@@ -209,6 +215,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 		Consumer<Frame> lineConsumer = this.lineConsumer;
 		if (lineConsumer != null) {
 			this.lineConsumer = null;
+			this.lineAbandoned = null;
 			lineConsumer.accept(frame);
 			return;
 		}
@@ -363,7 +370,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 		}
 		completed(reply);
 		this.closing = true;
-		this.lineConsumer = null;
 		timers().cancelDataDeadline();
 		ChannelHandlerContext ctx = ctx();
 		ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
@@ -465,8 +471,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 	}
 
 	@Override
-	public void awaitLine(Reply prompt, Consumer<Frame> consumer) {
+	public void awaitLine(Reply prompt, Consumer<Frame> consumer, Consumer<SessionEnd> abandoned) {
 		this.lineConsumer = consumer;
+		this.lineAbandoned = abandoned;
 		ctx().writeAndFlush(prompt);
 		next();
 	}

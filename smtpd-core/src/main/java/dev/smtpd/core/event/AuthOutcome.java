@@ -14,7 +14,11 @@ public enum AuthOutcome {
 	/** The client cancelled with {@code *} or sent something that could not be decoded. */
 	CANCELLED,
 
-	/** The authenticator or mechanism failed, or the connection was lost. */
+	/**
+	 * The authenticator, mechanism or auth hook failed, or the connection closed while a challenge
+	 * waited for its answer (a client that stays silent until the idle timeout also counts as a failed
+	 * attempt for the throttle).
+	 */
 	ERROR
 
 }

@@ -73,7 +73,9 @@ public interface SmtpHandler {
 
 	/**
 	 * Called when an AUTH exchange has an outcome, before its reply is sent: to see each attempt, or to
-	 * override it. A reply replaces the default one ({@code 235 2.7.0} or the failure's); a negative
+	 * override it. Only decided attempts come here (the authenticator's or the mechanism's result), not
+	 * a cancelled, malformed or abandoned exchange. A reply replaces the default one
+	 * ({@code 235 2.7.0}, replaced only by another {@code 2xx}, or the failure's); a negative
 	 * reply to a successful attempt refuses it, so the session stays unauthenticated and the attempt
 	 * counts as a failure. A failed attempt cannot be turned into a success: a positive reply to it is
 	 * ignored.
