@@ -11,6 +11,9 @@ import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.TlsMode;
+import dev.smtpd.core.auth.AuthResult;
+import dev.smtpd.core.auth.Authenticator;
+import dev.smtpd.core.auth.LoginMechanism;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.Reply;
@@ -51,11 +54,17 @@ class SessionStateMachineTests {
 	}
 
 	private EmbeddedChannel open(Consumer<SmtpServer.Builder> customizer, SmtpHandler... handlers) {
+		return open(customizer, null, handlers);
+	}
+
+	private EmbeddedChannel open(Consumer<SmtpServer.Builder> customizer, @Nullable Authenticator authenticator,
+			SmtpHandler... handlers) {
 		SmtpServer.Builder builder = SmtpServer.builder().hostname("mx.test.example").ident("");
 		customizer.accept(builder);
 		SmtpServer server = builder.build();
 		this.initializer = new SmtpChannelInitializer(server.config(), List.of(handlers), List.of(),
-				this.hookTasks::add, null, List.of(), TestCertificates::serverContext, List.of());
+				this.hookTasks::add, authenticator, List.of(new LoginMechanism()), TestCertificates::serverContext,
+				List.of());
 		EmbeddedChannel channel = new LoopbackChannel(this.initializer);
 		this.channel = channel;
 		return channel;
@@ -180,6 +189,21 @@ class SessionStateMachineTests {
 				PipelineNames.SESSION);
 		// the MAIL sent in plaintext behind STARTTLS was dropped, not answered
 		assertThat(replies()).isEmpty();
+	}
+
+	@Test
+	void closeDuringAuthHoldsNoThreadAndEndsTheSession() {
+		open((builder) -> builder.authRequireTls(false), (session, mechanism, credentials) -> AuthResult.success("x"));
+		replies();
+		send("EHLO client.example\r\nAUTH LOGIN\r\n");
+		assertThat(replies()).last().isEqualTo("334 VXNlcm5hbWU6");
+		// the exchange waits for the client on the event loop, not on a hook thread
+		assertThat(this.hookTasks).isEmpty();
+		assertThat(this.initializer.registry().activeConnections()).isOne();
+		channel().close();
+		channel().runPendingTasks();
+		assertThat(this.hookTasks).isEmpty();
+		assertThat(this.initializer.registry().activeConnections()).isZero();
 	}
 
 	private List<String> names() {
