@@ -363,6 +363,56 @@ class AuthConversationTests {
 		}
 	}
 
+	@Test
+	void aMechanismThatThrowsGets454WithoutLoggingWhatTheClientSent() throws Exception {
+		AuthMechanism broken = new AuthMechanism() {
+
+			@Override
+			public String name() {
+				return "X-BROKEN";
+			}
+
+			@Override
+			public AuthConversation start(Session session) {
+				return new AuthConversation() {
+
+					@Override
+					public AuthStep first(byte @Nullable [] initialResponse) {
+						return AuthStep.challenge(new byte[0]);
+					}
+
+					@Override
+					public AuthStep next(byte[] response) {
+						throw new IllegalArgumentException("bad " + new String(response, StandardCharsets.UTF_8));
+					}
+
+				};
+			}
+
+		};
+		Logger smtpd = (Logger) LoggerFactory.getLogger("dev.smtpd");
+		ListAppender<ILoggingEvent> appender = new ListAppender<>();
+		appender.start();
+		smtpd.addAppender(appender);
+		try {
+			start((builder) -> builder.authMechanism(broken));
+			try (SmtpTestClient client = this.server.connect()) {
+				client.ehlo();
+				client.command("AUTH X-BROKEN", 334);
+				assertThat(client.command(b64(PASSWORD), 454).lines())
+					.containsExactly("454 4.7.0 Temporary authentication failure");
+				client.command("NOOP", 250);
+			}
+		}
+		finally {
+			smtpd.detachAppender(appender);
+		}
+		assertThat(this.events).contains("auth X-BROKEN ERROR");
+		assertThat(appender.list).anyMatch((event) -> event.getLevel() == Level.WARN)
+			.allSatisfy((event) -> assertThat(event.getFormattedMessage() + " " + event.getThrowableProxy())
+				.doesNotContain(PASSWORD));
+	}
+
 	private static byte[] bytes(String text) {
 		return text.getBytes(StandardCharsets.US_ASCII);
 	}

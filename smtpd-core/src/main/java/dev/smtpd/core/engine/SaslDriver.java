@@ -186,7 +186,9 @@ final class SaslDriver {
 			step(() -> {
 				AuthStep next = conversation().checked(decision);
 				if (next instanceof AuthStep.Authenticate) {
-					throw new IllegalStateException("authenticate after checked");
+					logger.warn("Session {}: AUTH {} mechanism asked to authenticate again after checked",
+							session.id(), this.name);
+					return AuthStep.abort(TEMPORARY_FAILURE);
 				}
 				return next;
 			});
