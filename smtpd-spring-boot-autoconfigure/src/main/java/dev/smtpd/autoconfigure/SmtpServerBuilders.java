@@ -73,7 +73,7 @@ final class SmtpServerBuilders {
 				.requireStarttls(ssl.isRequireStarttls())
 				.tlsHandshakeTimeout(ssl.getHandshakeTimeout());
 		}
-		builder.handlers(beans.handlers().isEmpty() ? SmtpdBuiltInHandlers.create(properties, hostname) : beans.handlers());
+		builder.handlers(beans.handlers());
 		beans.commands().forEach(builder::command);
 		builder.authenticator(beans.authenticator());
 		beans.mechanisms().forEach(builder::authMechanism);

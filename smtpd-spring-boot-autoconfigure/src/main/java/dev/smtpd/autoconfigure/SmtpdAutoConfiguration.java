@@ -1,6 +1,7 @@
 package dev.smtpd.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 
@@ -28,6 +29,7 @@ import org.springframework.boot.thread.Threading;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
@@ -35,7 +37,9 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
  * Auto-configuration of the embedded SMTP server: a {@link SmtpServer} built from the {@code smtpd.*}
  * properties and the {@link SmtpHandler}, {@link SmtpCommand}, {@link Authenticator},
  * {@link AuthMechanism}, {@link SmtpServerListener} and {@link SmtpServerCustomizer} beans of the
- * context, started and stopped with it.
+ * context, started and stopped with it. The handler chain is the application's {@link SmtpHandler}
+ * beans in {@link org.springframework.core.annotation.Order order}, then the built-in handlers
+ * {@code smtpd.handler} lists ({@link SmtpdBuiltInHandlers}).
  */
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
 @ConditionalOnClass(SmtpServer.class)
@@ -51,11 +55,16 @@ public final class SmtpdAutoConfiguration {
 	SmtpServer smtpServer(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers,
 			ObjectProvider<SmtpCommand> commands, ObjectProvider<Authenticator> authenticator,
 			ObjectProvider<AuthMechanism> mechanisms, ObjectProvider<SmtpServerListener> listeners,
-			ObjectProvider<SmtpServerCustomizer> customizers, ObjectProvider<SmtpdSslContexts> sslContexts,
+			ObjectProvider<SmtpServerCustomizer> customizers, ObjectProvider<SmtpdBuiltInHandlers> builtInHandlers,
+			ObjectProvider<SmtpdSslContexts> sslContexts,
 			@org.springframework.beans.factory.annotation.Qualifier(HOOK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> hookExecutor) {
 		SmtpdSslContexts ssl = sslContexts.getIfAvailable();
-		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(
-				handlers.orderedStream().toList(), commands.orderedStream().toList(), authenticator.getIfUnique(),
+		List<SmtpHandler> chain = handlers.orderedStream().toList();
+		SmtpdBuiltInHandlers builtIns = builtInHandlers.getIfAvailable();
+		if (builtIns != null) {
+			chain = builtIns.appendTo(chain);
+		}
+		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(chain, commands.orderedStream().toList(), authenticator.getIfUnique(),
 				mechanisms.orderedStream().toList(), listeners.orderedStream().toList(), hookExecutor.getIfAvailable(),
 				(ssl != null) ? ssl.contexts() : null);
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
@@ -72,6 +81,16 @@ public final class SmtpdAutoConfiguration {
 		// leave a little of the phase for closing what is left after the grace period
 		Duration grace = phaseTimeout.minus(phaseTimeout.dividedBy(10));
 		return new SmtpServerLifecycle(server, environment, publisher, grace);
+	}
+
+	/**
+	 * The built-in handlers {@code smtpd.handler} names, as beans appended to the application's.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean(SmtpServer.class)
+	@Import(SmtpdBuiltInHandlersRegistrar.class)
+	static class BuiltInHandlersConfiguration {
+
 	}
 
 	/**
