@@ -7,12 +7,16 @@ import java.util.concurrent.Executor;
 
 import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
 import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import io.netty.handler.ssl.ClientAuth;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -50,6 +54,8 @@ public final class SmtpdAutoConfiguration {
 	/** The bean name of the executor that runs handler hooks on virtual threads. */
 	public static final String HOOK_EXECUTOR_BEAN_NAME = "smtpdHookExecutor";
 
+	private static final Logger logger = LoggerFactory.getLogger(SmtpdAutoConfiguration.class);
+
 	@Bean
 	@ConditionalOnMissingBean
 	SmtpServer smtpServer(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers,
@@ -69,7 +75,23 @@ public final class SmtpdAutoConfiguration {
 				(ssl != null) ? ssl.contexts() : null);
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-		return builder.build();
+		SmtpServer server = builder.build();
+		warnIfAuthCannotBeOffered(server, beans.authenticator());
+		return server;
+	}
+
+	/**
+	 * Users or an authenticator, with AUTH allowed only over TLS and no TLS: no client will ever see
+	 * AUTH offered, which looks like a broken authenticator rather than a missing certificate.
+	 */
+	private static void warnIfAuthCannotBeOffered(SmtpServer server, @Nullable Authenticator authenticator) {
+		SmtpServerConfig config = server.config();
+		if (authenticator != null && config.authRequireTls() && config.tlsMode() == null) {
+			logger.warn("SMTP AUTH will never be offered: there is an Authenticator (a bean, or smtpd.auth.users "
+					+ "or smtpd.auth.users-file) but AUTH is allowed only over TLS (smtpd.auth.require-tls, true by "
+					+ "default) and no TLS is configured. Set smtpd.ssl.bundle, or smtpd.auth.require-tls=false "
+					+ "where plaintext passwords are acceptable (tests, a local network)");
+		}
 	}
 
 	@Bean
