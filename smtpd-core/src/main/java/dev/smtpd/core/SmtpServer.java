@@ -163,8 +163,9 @@ public final class SmtpServer {
 		this.running = Running.start(this);
 		if (logger.isInfoEnabled()) {
 			InetSocketAddress bound = this.running.address();
-			String host = bound.getAddress().getHostAddress();
-			String address = (bound.getAddress() instanceof Inet6Address) ? "[" + host + "]" : host;
+			InetAddress ip = bound.getAddress();
+			String host = (ip instanceof Inet6Address && ip.isAnyLocalAddress()) ? "::" : ip.getHostAddress();
+			String address = (ip instanceof Inet6Address) ? "[" + host + "]" : host;
 			int loops = this.running.ioThreads();
 			TlsMode tls = this.config.tlsMode();
 			// simple class names; an anonymous class as Outer$1

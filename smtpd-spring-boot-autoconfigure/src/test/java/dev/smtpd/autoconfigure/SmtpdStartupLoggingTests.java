@@ -65,6 +65,14 @@ class SmtpdStartupLoggingTests {
 	}
 
 	@Test
+	void startupLineShowsAllIpv6InterfacesAsTheUnspecifiedAddress(CapturedOutput output) {
+		this.runner.withPropertyValues("smtpd.address=::").run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			assertThat(output).contains("SMTP server listening on [::]:" + port + " (smtp, ");
+		});
+	}
+
+	@Test
 	void authenticatorWithoutTlsIsWarnedAboutNamingTheProperties(CapturedOutput output) {
 		this.runner.withBean(Authenticator.class, () -> (session, mechanism, credentials) -> AuthResult.failure())
 			.run((context) -> {
