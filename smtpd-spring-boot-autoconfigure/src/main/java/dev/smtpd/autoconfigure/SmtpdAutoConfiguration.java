@@ -70,9 +70,9 @@ public final class SmtpdAutoConfiguration {
 		if (builtIns != null) {
 			chain = builtIns.appendTo(chain);
 		}
-		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(chain, commands.orderedStream().toList(), authenticator.getIfUnique(),
-				mechanisms.orderedStream().toList(), listeners.orderedStream().toList(), hookExecutor.getIfAvailable(),
-				(ssl != null) ? ssl.contexts() : null);
+		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(chain,
+				commands.orderedStream().toList(), authenticator.getIfUnique(), mechanisms.orderedStream().toList(),
+				listeners.orderedStream().toList(), hookExecutor.getIfAvailable(), (ssl != null) ? ssl.contexts() : null);
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		SmtpServer server = builder.build();
