@@ -2,6 +2,7 @@ package dev.smtpd.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -157,10 +158,24 @@ public final class SmtpServer {
 			throw new IllegalStateException("Server is already running");
 		}
 		this.running = Running.start(this);
-		int loops = this.running.ioThreads();
-		logger.info("SMTP server listening on {} ({}, {} event loop{}, {} handler{})", this.running.address(),
-				this.running.transport().displayName(), loops, (loops == 1) ? "" : "s", this.handlers.size(),
-				(this.handlers.size() == 1) ? "" : "s");
+		if (logger.isInfoEnabled()) {
+			InetSocketAddress bound = this.running.address();
+			InetAddress ip = bound.getAddress();
+			String host = (ip instanceof Inet6Address && ip.isAnyLocalAddress()) ? "::" : ip.getHostAddress();
+			String address = (ip instanceof Inet6Address) ? "[" + host + "]" : host;
+			int loops = this.running.ioThreads();
+			TlsMode tls = this.config.tls().mode();
+			// simple class names; an anonymous class as Outer$1
+			String handlerNames = this.handlers.isEmpty() ? "none" : String.join(", ", this.handlers.stream()
+				.map(Object::getClass)
+				.map((type) -> type.getSimpleName().isEmpty() ? type.getName().substring(type.getName().lastIndexOf('.') + 1)
+						: type.getSimpleName())
+				.toList());
+			logger.info("SMTP server listening on {}:{} ({}{}, {}, {} event loop{}; handlers: {})", address,
+					bound.getPort(), this.config.protocol().name().toLowerCase(Locale.ROOT),
+					(tls != null) ? ", " + tls.name().toLowerCase(Locale.ROOT) : "",
+					this.running.transport().displayName(), loops, (loops == 1) ? "" : "s", handlerNames);
+		}
 	}
 
 	/**

@@ -2,9 +2,7 @@ package dev.smtpd.sample;
 
 import java.util.Locale;
 
-import dev.smtpd.autoconfigure.SmtpServerCustomizer;
 import dev.smtpd.autoconfigure.SmtpServerStartedEvent;
-import dev.smtpd.autoconfigure.SmtpdBuiltInHandlers;
 import dev.smtpd.autoconfigure.SmtpdProperties;
 import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.Authenticator;
@@ -17,7 +15,6 @@ import dev.smtpd.core.handler.SmtpHandler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -27,8 +24,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 
 /**
- * The idioms a user copies: a handler that refuses recipients of one domain, placed first in the chain
- * before the built-in handlers, an authenticator, and a listener for the started event.
+ * The idioms a user copies: a handler that refuses recipients of one domain, an authenticator, and a
+ * listener for the started event. The built-in handlers {@code smtpd.handler} lists (debugging,
+ * maildir) follow the sample's handler in the chain, without any code here.
  */
 @Configuration(proxyBeanMethods = false)
 public class SampleConfiguration {
@@ -52,22 +50,6 @@ public class SampleConfiguration {
 						? Reply.of(550, "5.7.1", "Recipients in " + domain + " are not accepted here") : null;
 			}
 
-		};
-	}
-
-	/**
-	 * Keeps the built-in handlers {@code smtpd.handler} names (debugging, maildir), chained after the
-	 * sample's own handler: with an {@code SmtpHandler} bean they are not used otherwise. Without one
-	 * (an empty {@code sample.reject-domain}) the auto-configuration uses them already, and adding
-	 * them again would store every message twice. An empty {@code smtpd.handler} beside the sample's
-	 * handler means no built-in handler.
-	 */
-	@Bean
-	SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers) {
-		return (builder) -> {
-			if (handlers.stream().findAny().isPresent() && !properties.getHandler().isEmpty()) {
-				SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
-			}
 		};
 	}
 

@@ -51,7 +51,7 @@ final class SmtpServerBuilders {
 		catch (InvalidSettingException ex) {
 			throw invalidProperty(ex);
 		}
-		builder.handlers(beans.handlers().isEmpty() ? SmtpdBuiltInHandlers.create(properties, hostname) : beans.handlers());
+		builder.handlers(beans.handlers());
 		beans.commands().forEach(builder::command);
 		builder.authenticator(beans.authenticator());
 		beans.mechanisms().forEach(builder::authMechanism);

@@ -1,16 +1,22 @@
 package dev.smtpd.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 
 import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
 import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import io.netty.handler.ssl.ClientAuth;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -27,6 +33,7 @@ import org.springframework.boot.thread.Threading;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
@@ -34,7 +41,9 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
  * Auto-configuration of the embedded SMTP server: a {@link SmtpServer} built from the {@code smtpd.*}
  * properties and the {@link SmtpHandler}, {@link SmtpCommand}, {@link Authenticator},
  * {@link AuthMechanism}, {@link SmtpServerListener} and {@link SmtpServerCustomizer} beans of the
- * context, started and stopped with it.
+ * context, started and stopped with it. The handler chain is the application's {@link SmtpHandler}
+ * beans in {@link org.springframework.core.annotation.Order order}, then the built-in handlers
+ * {@code smtpd.handler} lists ({@link SmtpdBuiltInHandlers}).
  */
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
 @ConditionalOnClass(SmtpServer.class)
@@ -45,21 +54,44 @@ public final class SmtpdAutoConfiguration {
 	/** The bean name of the executor that runs handler hooks on virtual threads. */
 	public static final String HOOK_EXECUTOR_BEAN_NAME = "smtpdHookExecutor";
 
+	private static final Logger logger = LoggerFactory.getLogger(SmtpdAutoConfiguration.class);
+
 	@Bean
 	@ConditionalOnMissingBean
 	SmtpServer smtpServer(SmtpdProperties properties, ObjectProvider<SmtpHandler> handlers,
 			ObjectProvider<SmtpCommand> commands, ObjectProvider<Authenticator> authenticator,
 			ObjectProvider<AuthMechanism> mechanisms, ObjectProvider<SmtpServerListener> listeners,
-			ObjectProvider<SmtpServerCustomizer> customizers, ObjectProvider<SmtpdSslContexts> sslContexts,
+			ObjectProvider<SmtpServerCustomizer> customizers, ObjectProvider<SmtpdBuiltInHandlers> builtInHandlers,
+			ObjectProvider<SmtpdSslContexts> sslContexts,
 			@org.springframework.beans.factory.annotation.Qualifier(HOOK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> hookExecutor) {
 		SmtpdSslContexts ssl = sslContexts.getIfAvailable();
-		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(
-				handlers.orderedStream().toList(), commands.orderedStream().toList(), authenticator.getIfUnique(),
-				mechanisms.orderedStream().toList(), listeners.orderedStream().toList(), hookExecutor.getIfAvailable(),
-				(ssl != null) ? ssl.contexts() : null);
+		List<SmtpHandler> chain = handlers.orderedStream().toList();
+		SmtpdBuiltInHandlers builtIns = builtInHandlers.getIfAvailable();
+		if (builtIns != null) {
+			chain = builtIns.appendTo(chain);
+		}
+		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(chain,
+				commands.orderedStream().toList(), authenticator.getIfUnique(), mechanisms.orderedStream().toList(),
+				listeners.orderedStream().toList(), hookExecutor.getIfAvailable(), (ssl != null) ? ssl.contexts() : null);
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-		return builder.build();
+		SmtpServer server = builder.build();
+		warnIfAuthCannotBeOffered(server, beans.authenticator());
+		return server;
+	}
+
+	/**
+	 * Users or an authenticator, with AUTH allowed only over TLS and no TLS: no client will ever see
+	 * AUTH offered, which looks like a broken authenticator rather than a missing certificate.
+	 */
+	private static void warnIfAuthCannotBeOffered(SmtpServer server, @Nullable Authenticator authenticator) {
+		SmtpServerConfig config = server.config();
+		if (authenticator != null && config.auth().requireTls() && config.tls().mode() == null) {
+			logger.warn("SMTP AUTH will never be offered: there is an Authenticator (a bean, or smtpd.auth.users "
+					+ "or smtpd.auth.users-file) but AUTH is allowed only over TLS (smtpd.auth.require-tls, true by "
+					+ "default) and no TLS is configured. Set smtpd.ssl.bundle, or smtpd.auth.require-tls=false "
+					+ "where plaintext passwords are acceptable (tests, a local network)");
+		}
 	}
 
 	@Bean
@@ -71,6 +103,16 @@ public final class SmtpdAutoConfiguration {
 		// leave a little of the phase for closing what is left after the grace period
 		Duration grace = phaseTimeout.minus(phaseTimeout.dividedBy(10));
 		return new SmtpServerLifecycle(server, environment, publisher, grace);
+	}
+
+	/**
+	 * The built-in handlers {@code smtpd.handler} names, as beans appended to the application's.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean(SmtpServer.class)
+	@Import(SmtpdBuiltInHandlersRegistrar.class)
+	static class BuiltInHandlersConfiguration {
+
 	}
 
 	/**

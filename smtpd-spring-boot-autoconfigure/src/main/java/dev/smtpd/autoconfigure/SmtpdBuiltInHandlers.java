@@ -1,9 +1,12 @@
 package dev.smtpd.autoconfigure;
 
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Set;
 
 import dev.smtpd.core.delivery.DebuggingHandler;
 import dev.smtpd.core.delivery.MaildirHandler;
@@ -11,63 +14,102 @@ import dev.smtpd.core.delivery.MboxHandler;
 import dev.smtpd.core.delivery.RelayHandler;
 import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.SmtpHandler;
+
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * The built-in handlers {@code smtpd.handler} names. The auto-configuration uses them when the
- * application declares no {@code SmtpHandler} bean; an application with handlers of its own can still
- * chain them after its own with an {@link SmtpServerCustomizer}:
- * <pre class="code">
- * &#64;Bean
- * SmtpServerCustomizer builtInHandlersToo(SmtpdProperties properties) {
- *     return (builder) -&gt; SmtpdBuiltInHandlers.create(properties).forEach(builder::handler);
- * }
- * </pre>
+ * The built-in handlers {@code smtpd.handler} names, in the order listed. Each is also a bean of the
+ * context (named {@code smtpd} + name + {@code Handler}, such as {@code smtpdMaildirHandler}); the
+ * auto-configuration appends them to the chain after the application's own {@link SmtpHandler} beans.
+ * When {@code smtpd.handler} is not set, the chain has the {@code debugging} handler if the
+ * application declares no handler bean, and no built-in handler otherwise.
  */
 public final class SmtpdBuiltInHandlers {
 
 	/** The names {@code smtpd.handler} accepts. */
 	public static final List<String> NAMES = List.of("sink", "debugging", "maildir", "mbox", "relay");
 
-	private SmtpdBuiltInHandlers() {
+	private final List<String> names;
+
+	private final List<SmtpHandler> handlers;
+
+	SmtpdBuiltInHandlers(List<String> names, List<SmtpHandler> handlers) {
+		this.names = List.copyOf(names);
+		this.handlers = List.copyOf(handlers);
 	}
 
 	/**
-	 * Creates the chain {@code smtpd.handler} names.
-	 * @param properties the properties
-	 * @return the handlers, in order
-	 * @throws InvalidConfigurationPropertyValueException for an unknown name or a handler that cannot be set up
+	 * Returns the names of the built-in handlers in use, in order.
+	 * @return the names, such as {@code [debugging, maildir]}; empty when none is used
 	 */
-	public static List<SmtpHandler> create(SmtpdProperties properties) {
-		return create(properties, SmtpServerBuilders.hostname(properties));
+	public List<String> names() {
+		return this.names;
 	}
 
 	/**
-	 * Creates the chain {@code smtpd.handler} names.
-	 * @param properties the properties
-	 * @param hostname the server's name, for trace headers
-	 * @return the handlers, in order
-	 * @throws InvalidConfigurationPropertyValueException for an unknown name or a handler that cannot be set up
+	 * Returns the built-in handlers in use, in order.
+	 * @return the handlers
 	 */
-	static List<SmtpHandler> create(SmtpdProperties properties, String hostname) {
-		List<SmtpHandler> handlers = new ArrayList<>();
-		for (String name : properties.getHandler()) {
-			String handler = name.strip().toLowerCase(Locale.ROOT);
-			handlers.add(switch (handler) {
-				case "sink" -> new SinkHandler();
-				case "debugging" -> new DebuggingHandler();
-				case "maildir" -> maildir(properties, hostname);
-				case "mbox" -> mbox(properties);
-				case "relay" -> relay(properties, hostname);
-				default -> throw new InvalidConfigurationPropertyValueException("smtpd.handler", name,
-						"Unknown handler; use one or more of " + String.join(", ", NAMES));
-			});
-		}
-		if (handlers.isEmpty()) {
-			throw new InvalidConfigurationPropertyValueException("smtpd.handler", "",
-					"At least one handler is needed when the application declares no SmtpHandler bean");
-		}
-		return handlers;
+	public List<SmtpHandler> handlers() {
+		return this.handlers;
+	}
+
+	/**
+	 * Returns the given handlers without the built-in ones, followed by the built-in ones.
+	 * @param handlers the context's handlers in order, the built-in ones among them
+	 * @return the chain
+	 */
+	List<SmtpHandler> appendTo(List<SmtpHandler> handlers) {
+		Set<SmtpHandler> builtIn = Collections.newSetFromMap(new IdentityHashMap<>());
+		builtIn.addAll(this.handlers);
+		List<SmtpHandler> chain = new ArrayList<>();
+		handlers.stream().filter((handler) -> !builtIn.contains(handler)).forEach(chain::add);
+		chain.addAll(this.handlers);
+		return chain;
+	}
+
+	/**
+	 * Returns the bean name of a built-in handler.
+	 * @param name the name in {@code smtpd.handler}, such as {@code maildir}
+	 * @return the bean name, such as {@code smtpdMaildirHandler}
+	 */
+	static String beanName(String name) {
+		return "smtpd" + Character.toUpperCase(name.charAt(0)) + name.substring(1) + "Handler";
+	}
+
+	/**
+	 * Returns the class of a built-in handler.
+	 * @param name a name of {@link #NAMES}
+	 * @return its class
+	 */
+	static Class<? extends SmtpHandler> type(String name) {
+		return switch (name) {
+			case "sink" -> SinkHandler.class;
+			case "debugging" -> DebuggingHandler.class;
+			case "maildir" -> MaildirHandler.class;
+			case "mbox" -> MboxHandler.class;
+			case "relay" -> RelayHandler.class;
+			default -> throw new IllegalArgumentException(name);
+		};
+	}
+
+	/**
+	 * Creates a built-in handler.
+	 * @param name a name of {@link #NAMES}
+	 * @param properties the properties
+	 * @return the handler
+	 * @throws InvalidConfigurationPropertyValueException for a handler that cannot be set up
+	 */
+	static SmtpHandler create(String name, SmtpdProperties properties) {
+		String hostname = SmtpServerBuilders.hostname(properties);
+		return switch (name) {
+			case "sink" -> new SinkHandler();
+			case "debugging" -> new DebuggingHandler();
+			case "maildir" -> maildir(properties, hostname);
+			case "mbox" -> mbox(properties);
+			case "relay" -> relay(properties, hostname);
+			default -> throw new IllegalArgumentException(name);
+		};
 	}
 
 	private static SmtpHandler maildir(SmtpdProperties properties, String hostname) {
@@ -101,8 +143,8 @@ public final class SmtpdBuiltInHandlers {
 			throw new InvalidConfigurationPropertyValueException("smtpd.relay.port", relay.getPort(),
 					"Must be between 1 and 65535");
 		}
-		return new RelayHandler(relay.getHost(), relay.getPort(), java.time.Duration.ofSeconds(30),
-				java.time.Duration.ofMinutes(5), hostname);
+		return new RelayHandler(relay.getHost(), relay.getPort(), Duration.ofSeconds(30), Duration.ofMinutes(5),
+				hostname);
 	}
 
 }

@@ -133,10 +133,10 @@ public class SmtpdProperties {
 	private boolean nativeTransport = true;
 
 	/**
-	 * Built-in handlers used when the context has no SmtpHandler bean: sink, debugging, maildir, mbox,
-	 * relay; several form a chain.
+	 * Built-in handlers appended, in order, after the application's SmtpHandler beans: sink, debugging,
+	 * maildir, mbox, relay. When not set, debugging if the application declares no SmtpHandler bean.
 	 */
-	private List<String> handler = new ArrayList<>(List.of("debugging"));
+	private List<String> handler = new ArrayList<>();
 
 	private final CommandCallLimit commandCallLimit = new CommandCallLimit();
 

@@ -144,11 +144,11 @@ class SmtpdAutoConfigurationTests {
 	}
 
 	@Test
-	void handlerBeansFormTheChainInOrderAndReplaceTheBuiltInOnes() {
+	void handlerBeansFormTheChainInOrderBeforeTheBuiltInOnes() {
 		this.runner.withUserConfiguration(TwoHandlers.class).withPropertyValues("smtpd.handler=sink").run((context) -> {
 			List<SmtpHandler> handlers = context.getBean(SmtpServer.class).handlers();
 			assertThat(handlers).containsExactly(context.getBean("first", SmtpHandler.class),
-					context.getBean("second", SmtpHandler.class));
+					context.getBean("second", SmtpHandler.class), context.getBean("smtpdSinkHandler", SmtpHandler.class));
 		});
 	}
 
