@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.smtpd.autoconfigure.security.UsersFile;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +44,7 @@ import org.springframework.security.crypto.password.Pbkdf2PasswordEncoder;
 public class UsersCommand implements Callable<Integer> {
 
 	@Option(names = "--users-file", description = "The users file; default: smtpd.auth.users-file from the configuration.")
-	Path usersFile;
+	@Nullable Path usersFile;
 
 	private List<String> springArguments = List.of();
 

@@ -3,6 +3,7 @@ package dev.smtpd.core.auth;
 import java.nio.charset.StandardCharsets;
 
 import dev.smtpd.core.handler.Reply;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Credential types never show a secret in {@code toString()}.
  */
+@Tag("transport-independent")
 class CredentialRedactionTests {
 
 	@Test

@@ -5,6 +5,7 @@ import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.SmtpException;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.entry;
 /**
  * Tests for {@link ArgumentParser}.
  */
+@Tag("transport-independent")
 class ArgumentParserTests {
 
 	private final ArgumentParser parser = new ArgumentParser(false, 0, 0);

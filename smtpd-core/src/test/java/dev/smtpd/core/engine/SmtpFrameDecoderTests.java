@@ -15,6 +15,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Protocol units for {@link SmtpFrameDecoder} on an {@link EmbeddedChannel}: framing of command
  * lines, the end of DATA (SMTP smuggling), dot-unstuffing and the limits.
  */
+@Tag("transport-independent")
 class SmtpFrameDecoderTests {
 
 	private static final int MAX_COMMAND = 512;

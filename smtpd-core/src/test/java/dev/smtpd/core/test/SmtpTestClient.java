@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A raw SMTP client over a socket for tests: sends exactly the bytes it is given and reads replies
  * line by line, so tests see what a client sees on the wire.
@@ -148,7 +150,7 @@ public final class SmtpTestClient implements AutoCloseable {
 		return reply();
 	}
 
-	private String readLine() throws IOException {
+	private @Nullable String readLine() throws IOException {
 		ByteArrayOutputStream line = new ByteArrayOutputStream();
 		int previous = -1;
 		while (true) {

@@ -1,0 +1,7 @@
+/**
+ * The {@code smtpd} actuator endpoint and health indicator.
+ */
+@NullMarked
+package dev.smtpd.autoconfigure.actuate;
+
+import org.jspecify.annotations.NullMarked;
