@@ -9,22 +9,26 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Scenario D: holds many idle sessions open and measures what they cost the server. Reads the
- * server's resident set ({@code VmRSS}) from {@code /proc}, opens {@code --connections} sessions
- * that each read the greeting and say EHLO, waits {@code --settle-millis}, reads the resident set
- * again, then delivers one message on a fresh connection and times it (connect to the reply to
- * the final dot). Prints one line: {@code connections=… rss-before-kib=… rss-after-kib=…
+ * Scenario D: holds many idle sessions open and measures what they cost the server. Reads
+ * the server's resident set ({@code VmRSS}) from {@code /proc}, opens
+ * {@code --connections} sessions that each read the greeting and say EHLO, waits
+ * {@code --settle-millis}, reads the resident set again, then delivers one message on a
+ * fresh connection and times it (connect to the reply to the final dot). Prints one line:
+ * {@code connections=… rss-before-kib=… rss-after-kib=…
  * kib-per-connection=… fresh-delivery-ms=…}.
  * <p>
  * <p>
- * With {@code --jvm=true} (a Java server) the probe also measures the live Java heap before and
- * after, each time after a full collection ({@code jcmd <pid> GC.class_histogram}), and adds
- * {@code heap-kib-per-connection}: the resident set also counts garbage the collector has not
- * reclaimed yet and heap it has not given back, which varies from run to run.
+ * With {@code --jvm=true} (a Java server) the probe also measures the live Java heap
+ * before and after, each time after a full collection
+ * ({@code jcmd <pid> GC.class_histogram}), and adds {@code heap-kib-per-connection}: the
+ * resident set also counts garbage the collector has not reclaimed yet and heap it has
+ * not given back, which varies from run to run.
  * <p>
- * Options: {@code --host=127.0.0.1 --port=25 --server-pid=… --connections=5000 --threads=4
- * --settle-millis=2000 --source-addresses=16 --jvm=false}. Connections come from {@code 127.0.0.1} up to
- * {@code 127.0.0.<source-addresses>} so that 50,000 of them do not run out of ephemeral ports.
+ * Options:
+ * {@code --host=127.0.0.1 --port=25 --server-pid=… --connections=5000 --threads=4
+ * --settle-millis=2000 --source-addresses=16 --jvm=false}. Connections come from
+ * {@code 127.0.0.1} up to {@code 127.0.0.<source-addresses>} so that 50,000 of them do
+ * not run out of ephemeral ports.
  */
 public final class IdleConnections {
 
@@ -33,8 +37,7 @@ public final class IdleConnections {
 
 	public static void main(String[] args) throws Exception {
 		Options options = new Options(args);
-		InetSocketAddress server = new InetSocketAddress(options.get("host", "127.0.0.1"),
-				options.getInt("port", 25));
+		InetSocketAddress server = new InetSocketAddress(options.get("host", "127.0.0.1"), options.getInt("port", 25));
 		String pid = options.get("server-pid", "");
 		int connections = options.getInt("connections", 5000);
 		int threadCount = options.getInt("threads", 4);
@@ -77,9 +80,10 @@ public final class IdleConnections {
 		long heapAfter = jvm ? liveHeapBytes(pid) : 0;
 		double freshMillis = deliverOne(server);
 		double count = Math.max(1, open.size());
-		System.out.printf("connections=%d open-seconds=%.1f rss-before-kib=%d rss-after-kib=%d "
-				+ "kib-per-connection=%.2f fresh-delivery-ms=%.2f", open.size(), openSeconds, rssBefore, rssAfter,
-				(rssAfter - rssBefore) / count, freshMillis);
+		System.out.printf(
+				"connections=%d open-seconds=%.1f rss-before-kib=%d rss-after-kib=%d "
+						+ "kib-per-connection=%.2f fresh-delivery-ms=%.2f",
+				open.size(), openSeconds, rssBefore, rssAfter, (rssAfter - rssBefore) / count, freshMillis);
 		if (jvm) {
 			System.out.printf(" heap-kib-per-connection=%.2f", (heapAfter - heapBefore) / 1024.0 / count);
 		}
@@ -117,7 +121,10 @@ public final class IdleConnections {
 		}
 	}
 
-	/** Live bytes on the Java heap of process {@code pid}, after the full collection jcmd asks for. */
+	/**
+	 * Live bytes on the Java heap of process {@code pid}, after the full collection jcmd
+	 * asks for.
+	 */
 	private static long liveHeapBytes(String pid) throws IOException, InterruptedException {
 		Process jcmd = new ProcessBuilder("jcmd", pid, "GC.class_histogram").redirectErrorStream(true).start();
 		String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builds test messages: a few header lines and a body of 78-character lines, every tenth one
- * starting with a dot (so dot-stuffed on the wire), CRLF line ends.
+ * Builds test messages: a few header lines and a body of 78-character lines, every tenth
+ * one starting with a dot (so dot-stuffed on the wire), CRLF line ends.
  */
 final class Messages {
 
@@ -15,15 +15,16 @@ final class Messages {
 	}
 
 	/**
-	 * Returns a message as sent in DATA (dot-stuffed, without the final {@code .CRLF}) whose
-	 * unstuffed text is about {@code size} bytes.
+	 * Returns a message as sent in DATA (dot-stuffed, without the final {@code .CRLF})
+	 * whose unstuffed text is about {@code size} bytes.
 	 * @param size the size of the message text in bytes
 	 * @return the bytes to send
 	 */
 	static byte[] stuffed(int size) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream(size + size / 500 + 256);
 		byte[] header = ("From: <sender@localhost>\r\nTo: <rcpt@localhost>\r\nSubject: benchmark\r\n"
-				+ "Message-ID: <bench@localhost>\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+				+ "Message-ID: <bench@localhost>\r\n\r\n")
+			.getBytes(StandardCharsets.US_ASCII);
 		out.writeBytes(header);
 		int written = header.length;
 		int lineNumber = 0;

@@ -8,17 +8,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A load generator that pipelines (RFC 2920), which {@code smtp-source} never does. Each of
- * {@code --sessions} threads opens one connection, says EHLO, then sends messages until
- * {@code --messages} in all have been claimed or {@code --seconds} have passed:
+ * A load generator that pipelines (RFC 2920), which {@code smtp-source} never does. Each
+ * of {@code --sessions} threads opens one connection, says EHLO, then sends messages
+ * until {@code --messages} in all have been claimed or {@code --seconds} have passed:
  * <pre>
  * C: MAIL FROM:&lt;…&gt; RCPT TO:&lt;…&gt; DATA           (one write)
  * S: 250 250 354
  * C: message . MAIL FROM:&lt;…&gt; RCPT TO:&lt;…&gt; DATA   (one write)
  * S: 250 250 250 354
- * </pre>
- * DATA ends each command group, and the message text goes out only after the 354. Prints one line:
- * {@code messages=… errors=… seconds=… msgs/s=… MB/s=…} (MB of message text, 10^6 bytes).
+ * </pre> DATA ends each command group, and the message text goes out only after the 354.
+ * Prints one line: {@code messages=… errors=… seconds=… msgs/s=… MB/s=…} (MB of message
+ * text, 10^6 bytes).
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
  * --seconds=60}.
@@ -52,8 +52,7 @@ public final class PipeliningClient {
 
 	public static void main(String[] args) throws Exception {
 		Options options = new Options(args);
-		InetSocketAddress server = new InetSocketAddress(options.get("host", "127.0.0.1"),
-				options.getInt("port", 25));
+		InetSocketAddress server = new InetSocketAddress(options.get("host", "127.0.0.1"), options.getInt("port", 25));
 		int sessions = options.getInt("sessions", 20);
 		int messages = options.getInt("messages", 10_000);
 		int size = options.getInt("size", 1024);
@@ -72,8 +71,8 @@ public final class PipeliningClient {
 		}
 		double elapsed = (System.nanoTime() - start) / 1e9;
 		int delivered = client.delivered.get();
-		System.out.printf("messages=%d errors=%d seconds=%.3f msgs/s=%.0f MB/s=%.1f%n", delivered,
-				client.errors.get(), elapsed, delivered / elapsed, client.bytes.get() / elapsed / 1e6);
+		System.out.printf("messages=%d errors=%d seconds=%.3f msgs/s=%.0f MB/s=%.1f%n", delivered, client.errors.get(),
+				elapsed, delivered / elapsed, client.bytes.get() / elapsed / 1e6);
 		System.exit((client.errors.get() == 0 && delivered > 0) ? 0 : 1);
 	}
 

@@ -7,15 +7,16 @@ import java.util.concurrent.CountDownLatch;
 import dev.smtpd.core.SmtpServer;
 
 /**
- * Our server as a sink, for {@code run.sh}: an {@link SmtpServer} on {@code 127.0.0.1} with no
- * handler, so every command is answered on the event loop without a thread hop and every message is
- * accepted and dropped. No connection limit, timeouts of an hour. Prints {@code READY <port>} once
- * bound and runs until killed.
+ * Our server as a sink, for {@code run.sh}: an {@link SmtpServer} on {@code 127.0.0.1}
+ * with no handler, so every command is answered on the event loop without a thread hop
+ * and every message is accepted and dropped. No connection limit, timeouts of an hour.
+ * Prints {@code READY <port>} once bound and runs until killed.
  * <p>
- * Usage: {@code java -cp smtpd-benchmarks.jar dev.smtpd.benchmarks.SinkServer [port]} (port
- * {@code 0}, the default, picks a free one). The system property {@code smtpd.memoryThreshold}
- * (bytes, default 4 MiB) sets how large a message is kept in memory before it spills to a temporary
- * file; the server's own default is 1 MiB, under which a 1 MiB message would be written to disk.
+ * Usage: {@code java -cp smtpd-benchmarks.jar dev.smtpd.benchmarks.SinkServer [port]}
+ * (port {@code 0}, the default, picks a free one). The system property
+ * {@code smtpd.memoryThreshold} (bytes, default 4 MiB) sets how large a message is kept
+ * in memory before it spills to a temporary file; the server's own default is 1 MiB,
+ * under which a 1 MiB message would be written to disk.
  */
 public final class SinkServer {
 

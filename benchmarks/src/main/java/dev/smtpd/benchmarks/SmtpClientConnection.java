@@ -14,9 +14,9 @@ import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A blocking client connection for the load tools: writes are buffered until {@link #flush()}, so a
- * caller decides what goes out in one segment, and replies are read one at a time, multi-line ones
- * whole.
+ * A blocking client connection for the load tools: writes are buffered until
+ * {@link #flush()}, so a caller decides what goes out in one segment, and replies are
+ * read one at a time, multi-line ones whole.
  */
 final class SmtpClientConnection implements Closeable {
 

@@ -35,20 +35,23 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 
 /**
- * TLS cost of the server with Netty's JDK provider against its OpenSSL provider (BoringSSL from
- * {@code netty-tcnative-boringssl-static}), for an EC P-256 and an RSA 2048 certificate.
+ * TLS cost of the server with Netty's JDK provider against its OpenSSL provider
+ * (BoringSSL from {@code netty-tcnative-boringssl-static}), for an EC P-256 and an RSA
+ * 2048 certificate.
  * <p>
- * The server runs in this JVM on {@code 127.0.0.1} with implicit TLS and no handler. Its CPU is the
- * CPU time of its event-loop threads ({@code smtpd-io-*}, from {@link ThreadMXBean}), so the
- * client's own work is not counted. The client is the JDK's {@link SSLSocket} in {@code --clients}
- * threads, the same for every server configuration; each connection does a full handshake (the
- * session is invalidated, so nothing is resumed), reads the greeting, says QUIT and closes. A bulk
- * run then sends {@code --bulk-messages} messages of 1 MiB over one connection per client.
+ * The server runs in this JVM on {@code 127.0.0.1} with implicit TLS and no handler. Its
+ * CPU is the CPU time of its event-loop threads ({@code smtpd-io-*}, from
+ * {@link ThreadMXBean}), so the client's own work is not counted. The client is the JDK's
+ * {@link SSLSocket} in {@code --clients} threads, the same for every server
+ * configuration; each connection does a full handshake (the session is invalidated, so
+ * nothing is resumed), reads the greeting, says QUIT and closes. A bulk run then sends
+ * {@code --bulk-messages} messages of 1 MiB over one connection per client.
  * <p>
- * Every configuration is warmed up once, then measured {@code --reps} times, alternating the
- * providers run by run; one Markdown table of medians is printed.
+ * Every configuration is warmed up once, then measured {@code --reps} times, alternating
+ * the providers run by run; one Markdown table of medians is printed.
  * <p>
- * Options: {@code --handshakes=3000 --clients=4 --reps=3 --bulk-messages=100 --protocol=TLSv1.3
+ * Options:
+ * {@code --handshakes=3000 --clients=4 --reps=3 --bulk-messages=100 --protocol=TLSv1.3
  * --io-threads=0} (the server's event loops; {@code 0} is its default).
  */
 public final class TlsHandshakes {
@@ -96,8 +99,8 @@ public final class TlsHandshakes {
 	 */
 	private static double[] measure(X509Bundle certificate, SslProvider provider, String protocol, int handshakes,
 			int clients, int bulkMessages, int ioThreads) throws Exception {
-		SslContext context = SslContextBuilder.forServer(certificate.getKeyPair().getPrivate(),
-				certificate.getCertificatePath())
+		SslContext context = SslContextBuilder
+			.forServer(certificate.getKeyPair().getPrivate(), certificate.getCertificatePath())
 			.sslProvider(provider)
 			.protocols(protocol)
 			.build();
@@ -132,8 +135,8 @@ public final class TlsHandshakes {
 			double bulkSeconds = (System.nanoTime() - start) / 1e9;
 			int sent = perClient * clients;
 			double cpuPerMib = (serverCpuNanos() - cpuBefore) / 1e6 / sent;
-			return new double[] { handshakes / seconds, cpuPerHandshake, sent * (double) MEBIBYTE.length / bulkSeconds / 1e6,
-					cpuPerMib };
+			return new double[] { handshakes / seconds, cpuPerHandshake,
+					sent * (double) MEBIBYTE.length / bulkSeconds / 1e6, cpuPerMib };
 		}
 		finally {
 			server.stop();
@@ -147,8 +150,10 @@ public final class TlsHandshakes {
 			socket.setSoTimeout(30_000);
 			socket.setEnabledProtocols(new String[] { protocol });
 			socket.startHandshake();
-			socket.getSession().invalidate(); // the next connection does a full handshake too
-			BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+			socket.getSession().invalidate(); // the next connection does a full handshake
+												// too
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
 			expect(in, "220");
 			command(socket.getOutputStream(), in, "QUIT", "221");
 		}
@@ -161,7 +166,8 @@ public final class TlsHandshakes {
 			socket.connect(address, 10_000);
 			socket.setSoTimeout(60_000);
 			socket.setEnabledProtocols(new String[] { protocol });
-			BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
 			OutputStream out = socket.getOutputStream();
 			expect(in, "220");
 			command(out, in, "EHLO client", "250");
@@ -291,8 +297,8 @@ public final class TlsHandshakes {
 				jdkCpu.put(names[0], median[1]);
 			}
 			Double jdk = jdkCpu.get(names[0]);
-			System.out.printf("| %s | %s | %.0f | %.0f | %.0f | %.2f | %s |%n", names[0], names[1], median[0], median[1],
-					median[2], median[3], (jdk != null) ? String.format("%.2f×", median[1] / jdk) : "");
+			System.out.printf("| %s | %s | %.0f | %.0f | %.0f | %.2f | %s |%n", names[0], names[1], median[0],
+					median[1], median[2], median[3], (jdk != null) ? String.format("%.2f×", median[1] / jdk) : "");
 		}
 	}
 

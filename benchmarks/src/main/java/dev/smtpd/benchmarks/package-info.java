@@ -1,6 +1,6 @@
 /**
- * Load tools for the benchmark against smtp-sink: a sink server, load generators and scenario
- * runners.
+ * Load tools for the benchmark against smtp-sink: a sink server, load generators and
+ * scenario runners.
  */
 @NullMarked
 package dev.smtpd.benchmarks;

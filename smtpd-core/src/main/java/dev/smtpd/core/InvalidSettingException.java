@@ -3,10 +3,10 @@ package dev.smtpd.core;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown when a setting of an {@link SmtpServerConfig} has a value the server cannot use. The
- * {@link #key() key} is the setting's name in property form, relative to {@code smtpd.}, such as
- * {@code io-threads} or {@code auth.max-failures}, so that a configuration layer can name the
- * property the value came from.
+ * Thrown when a setting of an {@link SmtpServerConfig} has a value the server cannot use.
+ * The {@link #key() key} is the setting's name in property form, relative to
+ * {@code smtpd.}, such as {@code io-threads} or {@code auth.max-failures}, so that a
+ * configuration layer can name the property the value came from.
  */
 public class InvalidSettingException extends IllegalArgumentException {
 

@@ -6,7 +6,9 @@ public enum Protocol {
 	/** SMTP (RFC 5321). */
 	SMTP,
 
-	/** LMTP (RFC 2033): LHLO instead of HELO/EHLO, and a reply per recipient after DATA. */
+	/**
+	 * LMTP (RFC 2033): LHLO instead of HELO/EHLO, and a reply per recipient after DATA.
+	 */
 	LMTP
 
 }

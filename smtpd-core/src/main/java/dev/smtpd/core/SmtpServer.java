@@ -102,8 +102,9 @@ public final class SmtpServer {
 	}
 
 	/**
-	 * Returns this machine's host name as the default for the greeting: the canonical name of the
-	 * local host, or {@code localhost} when it cannot be found or is not printable ASCII.
+	 * Returns this machine's host name as the default for the greeting: the canonical
+	 * name of the local host, or {@code localhost} when it cannot be found or is not
+	 * printable ASCII.
 	 * @return the host name
 	 */
 	public static String localHostname() {
@@ -166,11 +167,12 @@ public final class SmtpServer {
 			int loops = this.running.ioThreads();
 			TlsMode tls = this.config.tls().mode();
 			// simple class names; an anonymous class as Outer$1
-			String handlerNames = this.handlers.isEmpty() ? "none" : String.join(", ", this.handlers.stream()
-				.map(Object::getClass)
-				.map((type) -> type.getSimpleName().isEmpty() ? type.getName().substring(type.getName().lastIndexOf('.') + 1)
-						: type.getSimpleName())
-				.toList());
+			String handlerNames = this.handlers.isEmpty() ? "none"
+					: String.join(", ", this.handlers.stream()
+						.map(Object::getClass)
+						.map((type) -> type.getSimpleName().isEmpty()
+								? type.getName().substring(type.getName().lastIndexOf('.') + 1) : type.getSimpleName())
+						.toList());
 			logger.info("SMTP server listening on {}:{} ({}{}, {}, {} event loop{}; handlers: {})", address,
 					bound.getPort(), this.config.protocol().name().toLowerCase(Locale.ROOT),
 					(tls != null) ? ", " + tls.name().toLowerCase(Locale.ROOT) : "",
@@ -180,8 +182,8 @@ public final class SmtpServer {
 
 	/**
 	 * Returns how many event loop threads the running server has: the configured
-	 * {@link Builder#ioThreads(int) ioThreads}, or by default half the available processors, at
-	 * least one.
+	 * {@link Builder#ioThreads(int) ioThreads}, or by default half the available
+	 * processors, at least one.
 	 * @return the number of event loops
 	 * @throws IllegalStateException if the server is not running
 	 */
@@ -279,8 +281,8 @@ public final class SmtpServer {
 	}
 
 	/**
-	 * Stops gracefully: closes the listener, answers idle sessions {@code 421}, lets transactions
-	 * under way finish within {@code grace}, then closes what is left.
+	 * Stops gracefully: closes the listener, answers idle sessions {@code 421}, lets
+	 * transactions under way finish within {@code grace}, then closes what is left.
 	 * @param grace how long to wait for transactions under way
 	 */
 	public synchronized void stop(Duration grace) {
@@ -312,7 +314,8 @@ public final class SmtpServer {
 			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
 					executor, server.authenticator, server.authMechanisms, server.sslContext, server.listeners);
 			int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
-			// One group both accepts and serves: a separate accept thread would cost a wake-up and a
+			// One group both accepts and serves: a separate accept thread would cost a
+			// wake-up and a
 			// hand-off per connection, and accepting is cheap next to serving.
 			Transport transport = Transport.select(config.network().nativeTransport());
 			EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
@@ -333,7 +336,8 @@ public final class SmtpServer {
 				return new Running((InetSocketAddress) channel.localAddress(), channel, group, ioThreads, transport,
 						initializer, ownExecutor);
 			}
-			catch (Exception ex) { // Netty rethrows the bind's checked exception unchecked
+			catch (Exception ex) { // Netty rethrows the bind's checked exception
+									// unchecked
 				group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
 				if (ownExecutor != null) {
 					ownExecutor.shutdownNow();
@@ -344,12 +348,12 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Half the processors, at least one. An event loop only parses and answers; the other
-		 * cores are left to hook threads, the application, the collector and the kernel's network
-		 * work. Measured on 2 cores shared with the clients, one loop took 1.5 times the messages
-		 * per second of two on reused connections at less CPU per message, was level with two
-		 * within the noise on new connections and pipelined ones, and 8 % slower with 1 MiB
-		 * messages (see docs/performance.md).
+		 * Half the processors, at least one. An event loop only parses and answers; the
+		 * other cores are left to hook threads, the application, the collector and the
+		 * kernel's network work. Measured on 2 cores shared with the clients, one loop
+		 * took 1.5 times the messages per second of two on reused connections at less CPU
+		 * per message, was level with two within the noise on new connections and
+		 * pipelined ones, and 8 % slower with 1 MiB messages (see docs/performance.md).
 		 */
 		private static int defaultIoThreads() {
 			return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
@@ -396,10 +400,11 @@ public final class SmtpServer {
 	}
 
 	/**
-	 * Builds an {@link SmtpServer}. Every setting has a default; see {@link SmtpServerConfig}. Settings
-	 * are set one by one or as a group, such as {@link #limits(SmtpServerConfig.Limits)}; a value the
-	 * server cannot use throws an {@link InvalidSettingException} at once, and values that depend on each
-	 * other are checked by {@link #build()}.
+	 * Builds an {@link SmtpServer}. Every setting has a default; see
+	 * {@link SmtpServerConfig}. Settings are set one by one or as a group, such as
+	 * {@link #limits(SmtpServerConfig.Limits)}; a value the server cannot use throws an
+	 * {@link InvalidSettingException} at once, and values that depend on each other are
+	 * checked by {@link #build()}.
 	 */
 	public static final class Builder {
 
@@ -431,8 +436,8 @@ public final class SmtpServer {
 
 		private @Nullable Authenticator authenticator;
 
-		private final List<AuthMechanism> authMechanisms = new ArrayList<>(List.of(new PlainMechanism(),
-				new LoginMechanism()));
+		private final List<AuthMechanism> authMechanisms = new ArrayList<>(
+				List.of(new PlainMechanism(), new LoginMechanism()));
 
 		private final Set<String> excludedAuthMechanisms = new HashSet<>();
 
@@ -464,7 +469,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets the sizes and counts beyond which commands, messages or connections are refused.
+		 * Sets the sizes and counts beyond which commands, messages or connections are
+		 * refused.
 		 * @param limits the limits
 		 * @return this builder
 		 */
@@ -584,7 +590,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets how often one command may be used per session, overriding {@link #commandCallLimit(int)}.
+		 * Sets how often one command may be used per session, overriding
+		 * {@link #commandCallLimit(int)}.
 		 * @param verb the verb, such as {@code NOOP}
 		 * @param calls the calls allowed
 		 * @return this builder
@@ -645,8 +652,9 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets the executor that runs hooks; by default the server makes a bounded pool of its own and
-		 * shuts it down on stop. An executor set here is not shut down by the server.
+		 * Sets the executor that runs hooks; by default the server makes a bounded pool
+		 * of its own and shuts it down on stop. An executor set here is not shut down by
+		 * the server.
 		 * @param executor the executor
 		 * @return this builder
 		 */
@@ -707,8 +715,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets how many failed AUTH attempts one client address may make before it is answered
-		 * {@code 421} and closed; {@code 0} is no limit.
+		 * Sets how many failed AUTH attempts one client address may make before it is
+		 * answered {@code 421} and closed; {@code 0} is no limit.
 		 * @param failures the failures allowed
 		 * @return this builder
 		 */
@@ -718,8 +726,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets the delay before answering a failed AUTH; it doubles with each further failure from the
-		 * same address.
+		 * Sets the delay before answering a failed AUTH; it doubles with each further
+		 * failure from the same address.
 		 * @param delay the first delay
 		 * @return this builder
 		 */
@@ -729,8 +737,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Offers TLS. The supplier is asked for a context for every new connection, so a supplier
-		 * that returns a renewed context rotates certificates without a restart.
+		 * Offers TLS. The supplier is asked for a context for every new connection, so a
+		 * supplier that returns a renewed context rotates certificates without a restart.
 		 * @param mode STARTTLS or implicit TLS
 		 * @param sslContext the server context (Netty's, built for server use)
 		 * @return this builder
@@ -742,7 +750,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Adds a listener for metrics, tracing or audit; it runs on the event loops and must not block.
+		 * Adds a listener for metrics, tracing or audit; it runs on the event loops and
+		 * must not block.
 		 * @param listener the listener
 		 * @return this builder
 		 */
@@ -752,11 +761,11 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets the number of event loop threads; {@code 0} (the default) is half the available
-		 * processors, at least one. Each thread serves many connections and only parses and answers,
-		 * leaving the other cores to hooks, the application and the kernel. More threads help large
-		 * messages on a machine the server has to itself, and may help many TLS handshakes, which
-		 * run on the event loops.
+		 * Sets the number of event loop threads; {@code 0} (the default) is half the
+		 * available processors, at least one. Each thread serves many connections and
+		 * only parses and answers, leaving the other cores to hooks, the application and
+		 * the kernel. More threads help large messages on a machine the server has to
+		 * itself, and may help many TLS handshakes, which run on the event loops.
 		 * @param threads the thread count
 		 * @return this builder
 		 */
@@ -767,9 +776,10 @@ public final class SmtpServer {
 
 		/**
 		 * Whether Netty's native epoll transport is used when it can be: on Linux, with
-		 * {@code io.netty:netty-transport-native-epoll} (classifier {@code linux-x86_64} or
-		 * {@code linux-aarch_64}) on the class path. It makes fewer system calls and less garbage per
-		 * connection than NIO. Default {@code true}; without the library NIO is used either way.
+		 * {@code io.netty:netty-transport-native-epoll} (classifier {@code linux-x86_64}
+		 * or {@code linux-aarch_64}) on the class path. It makes fewer system calls and
+		 * less garbage per connection than NIO. Default {@code true}; without the library
+		 * NIO is used either way.
 		 * @param nativeTransport {@code false} to always use NIO
 		 * @return this builder
 		 */
@@ -789,8 +799,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets whether clients must STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT
-		 * ({@code 530 5.7.0} otherwise).
+		 * Sets whether clients must STARTTLS before anything but EHLO, HELO, NOOP, RSET
+		 * and QUIT ({@code 530 5.7.0} otherwise).
 		 * @param required whether STARTTLS is required
 		 * @return this builder
 		 */
@@ -814,8 +824,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Returns the settings made so far, checking the values that depend on each other as
-		 * {@link #build()} does.
+		 * Returns the settings made so far, checking the values that depend on each other
+		 * as {@link #build()} does.
 		 * @return the settings
 		 * @throws InvalidSettingException if a value does not fit the others
 		 */

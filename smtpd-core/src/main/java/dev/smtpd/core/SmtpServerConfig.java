@@ -10,18 +10,20 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The immutable settings of an {@link SmtpServer}, built by {@link SmtpServer.Builder}, in groups.
- * Every value is checked here and only here: a group checks its own values when it is created, this
- * record the values that depend on each other. A rejected value throws an
- * {@link InvalidSettingException} whose key is the setting's property name relative to
- * {@code smtpd.}; each component's javadoc names its key. A limit of {@code 0} is off.
+ * The immutable settings of an {@link SmtpServer}, built by {@link SmtpServer.Builder},
+ * in groups. Every value is checked here and only here: a group checks its own values
+ * when it is created, this record the values that depend on each other. A rejected value
+ * throws an {@link InvalidSettingException} whose key is the setting's property name
+ * relative to {@code smtpd.}; each component's javadoc names its key. A limit of
+ * {@code 0} is off.
  *
  * @param network where and on how many event loops the server listens
  * @param protocol SMTP or LMTP ({@code protocol}; LMTP is not implemented yet)
  * @param hostname the name in the greeting and the EHLO reply ({@code hostname})
  * @param ident the second part of the greeting ({@code ident})
  * @param timeouts how long the server waits for a client
- * @param limits sizes and counts beyond which commands, messages or connections are refused
+ * @param limits sizes and counts beyond which commands, messages or connections are
+ * refused
  * @param content how message content is held and handed to handlers
  * @param extensions which optional SMTP extensions are offered
  * @param auth SMTP authentication
@@ -50,10 +52,11 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 *
 	 * @param address the bind address, {@code null} for all interfaces ({@code address})
 	 * @param port the port, {@code 0} for a free one ({@code port})
-	 * @param ioThreads event loop threads, {@code 0} for half the available processors, at least one
-	 * ({@code io-threads})
-	 * @param nativeTransport whether Netty's native epoll transport is used when it is on the class path
-	 * (Linux, {@code netty-transport-native-epoll}); NIO otherwise ({@code native-transport})
+	 * @param ioThreads event loop threads, {@code 0} for half the available processors,
+	 * at least one ({@code io-threads})
+	 * @param nativeTransport whether Netty's native epoll transport is used when it is on
+	 * the class path (Linux, {@code netty-transport-native-epoll}); NIO otherwise
+	 * ({@code native-transport})
 	 */
 	public record Network(@Nullable InetAddress address, int port, int ioThreads, boolean nativeTransport) {
 
@@ -63,8 +66,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		}
 
 		/**
-		 * Returns the defaults: all interfaces, port 8025, the default number of event loops, native
-		 * transport when available.
+		 * Returns the defaults: all interfaces, port 8025, the default number of event
+		 * loops, native transport when available.
 		 * @return the defaults
 		 */
 		public static Network defaults() {
@@ -92,10 +95,10 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	/**
 	 * How long the server waits for a client.
 	 *
-	 * @param timeout idle time between commands (and while a reply cannot be written) before 421 and
-	 * close ({@code timeout})
-	 * @param dataTimeout the longest a DATA phase may take, however slowly bytes trickle in
-	 * ({@code data-timeout})
+	 * @param timeout idle time between commands (and while a reply cannot be written)
+	 * before 421 and close ({@code timeout})
+	 * @param dataTimeout the longest a DATA phase may take, however slowly bytes trickle
+	 * in ({@code data-timeout})
 	 */
 	public record Timeouts(Duration timeout, Duration dataTimeout) {
 
@@ -123,12 +126,15 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	}
 
 	/**
-	 * Sizes and counts beyond which commands, messages or connections are refused; {@code 0} is off
-	 * where allowed.
+	 * Sizes and counts beyond which commands, messages or connections are refused;
+	 * {@code 0} is off where allowed.
 	 *
-	 * @param dataSizeLimit the largest message in bytes, advertised as SIZE ({@code data-size-limit})
-	 * @param commandSizeLimit octets of a command line including CRLF ({@code command-size-limit})
-	 * @param lineLengthLimit octets of a text line in DATA including CRLF ({@code line-length-limit})
+	 * @param dataSizeLimit the largest message in bytes, advertised as SIZE
+	 * ({@code data-size-limit})
+	 * @param commandSizeLimit octets of a command line including CRLF
+	 * ({@code command-size-limit})
+	 * @param lineLengthLimit octets of a text line in DATA including CRLF
+	 * ({@code line-length-limit})
 	 * @param localPartLimit the longest local part in octets ({@code local-part-limit})
 	 * @param maxRecipients recipients per transaction ({@code max-recipients})
 	 * @param maxUnrecognizedCommands unrecognized commands before {@code 502} and close
@@ -136,8 +142,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * @param maxConnections connections at once ({@code max-connections})
 	 * @param maxConnectionsPerAddress connections at once from one client address
 	 * ({@code max-connections-per-address})
-	 * @param commandCallLimit calls allowed per command per session, unless {@code commandCallLimits}
-	 * has the verb ({@code command-call-limit.default})
+	 * @param commandCallLimit calls allowed per command per session, unless
+	 * {@code commandCallLimits} has the verb ({@code command-call-limit.default})
 	 * @param commandCallLimits per-verb call limits, verbs upper-case
 	 * ({@code command-call-limit.commands.<VERB>})
 	 */
@@ -161,8 +167,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		}
 
 		/**
-		 * Returns the defaults: 32 MiB messages, the RFC 5321 minimum command and line lengths, 1000
-		 * recipients, 10 unrecognized commands, everything else off.
+		 * Returns the defaults: 32 MiB messages, the RFC 5321 minimum command and line
+		 * lengths, 1000 recipients, 10 unrecognized commands, everything else off.
 		 * @return the defaults
 		 */
 		public static Limits defaults() {
@@ -251,11 +257,12 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	/**
 	 * How message content is held and handed to handlers.
 	 *
-	 * @param memoryThreshold message bytes kept in memory before spilling to a temporary file
-	 * ({@code memory-threshold})
-	 * @param tempDirectory where spilled messages go, {@code null} for the system's temporary directory
-	 * ({@code temp-directory})
-	 * @param decodeData whether to also hand the DATA hook the content as a string ({@code decode-data})
+	 * @param memoryThreshold message bytes kept in memory before spilling to a temporary
+	 * file ({@code memory-threshold})
+	 * @param tempDirectory where spilled messages go, {@code null} for the system's
+	 * temporary directory ({@code temp-directory})
+	 * @param decodeData whether to also hand the DATA hook the content as a string
+	 * ({@code decode-data})
 	 */
 	public record Content(int memoryThreshold, @Nullable Path tempDirectory, boolean decodeData) {
 
@@ -264,7 +271,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		}
 
 		/**
-		 * Returns the defaults: 1 MiB in memory, the system's temporary directory, no decoding.
+		 * Returns the defaults: 1 MiB in memory, the system's temporary directory, no
+		 * decoding.
 		 * @return the defaults
 		 */
 		public static Content defaults() {
@@ -273,7 +281,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 
 		/**
 		 * Returns a copy with another memory threshold.
-		 * @param memoryThreshold the threshold in bytes, at most {@link Integer#MAX_VALUE}
+		 * @param memoryThreshold the threshold in bytes, at most
+		 * {@link Integer#MAX_VALUE}
 		 * @return the copy
 		 */
 		public Content withMemoryThreshold(long memoryThreshold) {
@@ -294,7 +303,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	/**
 	 * Which optional SMTP extensions are offered.
 	 *
-	 * @param smtputf8 whether to advertise and accept SMTPUTF8, RFC 6531 ({@code smtputf8})
+	 * @param smtputf8 whether to advertise and accept SMTPUTF8, RFC 6531
+	 * ({@code smtputf8})
 	 */
 	public record Extensions(boolean smtputf8) {
 
@@ -315,13 +325,13 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	/**
 	 * SMTP authentication (RFC 4954).
 	 *
-	 * @param required whether MAIL, RCPT, DATA, VRFY, HELP and custom commands need AUTH first
-	 * ({@code auth.required})
+	 * @param required whether MAIL, RCPT, DATA, VRFY, HELP and custom commands need AUTH
+	 * first ({@code auth.required})
 	 * @param requireTls whether AUTH is offered only over TLS ({@code auth.require-tls})
-	 * @param maxFailures failed AUTH attempts per client address before {@code 421} and close
-	 * ({@code auth.max-failures})
-	 * @param failureDelay the delay before answering the first failed AUTH; it doubles with each failure
-	 * ({@code auth.failure-delay})
+	 * @param maxFailures failed AUTH attempts per client address before {@code 421} and
+	 * close ({@code auth.max-failures})
+	 * @param failureDelay the delay before answering the first failed AUTH; it doubles
+	 * with each failure ({@code auth.failure-delay})
 	 */
 	public record Auth(boolean required, boolean requireTls, int maxFailures, Duration failureDelay) {
 
@@ -333,7 +343,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		}
 
 		/**
-		 * Returns the defaults: AUTH not required, only over TLS, 10 failures, 500 ms delay.
+		 * Returns the defaults: AUTH not required, only over TLS, 10 failures, 500 ms
+		 * delay.
 		 * @return the defaults
 		 */
 		public static Auth defaults() {
@@ -359,13 +370,14 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	}
 
 	/**
-	 * TLS. The certificate comes with {@link SmtpServer.Builder#tls(TlsMode, java.util.function.Supplier)}.
+	 * TLS. The certificate comes with
+	 * {@link SmtpServer.Builder#tls(TlsMode, java.util.function.Supplier)}.
 	 *
 	 * @param mode how TLS is offered, {@code null} for no TLS ({@code ssl.mode})
-	 * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are allowed before
-	 * TLS ({@code ssl.require-starttls})
-	 * @param handshakeTimeout the longest a TLS handshake may take before the connection is closed
-	 * ({@code ssl.handshake-timeout})
+	 * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are
+	 * allowed before TLS ({@code ssl.require-starttls})
+	 * @param handshakeTimeout the longest a TLS handshake may take before the connection
+	 * is closed ({@code ssl.handshake-timeout})
 	 */
 	public record Tls(@Nullable TlsMode mode, boolean requireStarttls, Duration handshakeTimeout) {
 
@@ -398,9 +410,9 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	private static void requireBetween(String key, long value, long min, long max) {
 		if (value < min || value > max) {
 			boolean unbounded = max == Long.MAX_VALUE || max == Integer.MAX_VALUE;
-			throw new InvalidSettingException(key, value, (!unbounded || value > max)
-					? "Must be between " + min + " and " + max
-					: ((min == 0) ? "Must not be negative" : "Must be at least " + min));
+			throw new InvalidSettingException(key, value,
+					(!unbounded || value > max) ? "Must be between " + min + " and " + max
+							: ((min == 0) ? "Must not be negative" : "Must be at least " + min));
 		}
 	}
 

@@ -9,9 +9,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
- * The Netty transport the server runs on: native epoll where the library is on the class path and
- * loads, NIO otherwise. The epoll classes are referenced only after a class-path check, so the
- * optional dependency may be missing.
+ * The Netty transport the server runs on: native epoll where the library is on the class
+ * path and loads, NIO otherwise. The epoll classes are referenced only after a class-path
+ * check, so the optional dependency may be missing.
  */
 enum Transport {
 

@@ -1,5 +1,6 @@
 /**
- * An embedded SMTP and LMTP server on Netty: {@link dev.smtpd.core.SmtpServer} and its configuration.
+ * An embedded SMTP and LMTP server on Netty: {@link dev.smtpd.core.SmtpServer} and its
+ * configuration.
  */
 @NullMarked
 package dev.smtpd.core;

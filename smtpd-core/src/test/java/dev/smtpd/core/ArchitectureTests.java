@@ -12,9 +12,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * The layout of {@code smtpd-core} (docs/architecture.md, "Layout"): the SPI in one package that
- * imports nothing of the engine, built-in handlers that use only the SPI, an engine that is not an
- * API, no Spring, no package cycles.
+ * The layout of {@code smtpd-core} (docs/architecture.md, "Layout"): the SPI in one
+ * package that imports nothing of the engine, built-in handlers that use only the SPI, an
+ * engine that is not an API, no Spring, no package cycles.
  */
 @Tag("transport-independent")
 class ArchitectureTests {

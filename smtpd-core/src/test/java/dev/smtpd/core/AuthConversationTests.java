@@ -47,9 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * AUTH exchanges driven on the event loop (issue #13): stalled clients hold no hook thread and end
- * with the idle timeout, custom mechanisms through the step API, the {@code auth} hook, and a client
- * that leaves in the middle of an exchange.
+ * AUTH exchanges driven on the event loop (issue #13): stalled clients hold no hook
+ * thread and end with the idle timeout, custom mechanisms through the step API, the
+ * {@code auth} hook, and a client that leaves in the middle of an exchange.
  */
 class AuthConversationTests {
 
@@ -105,8 +105,9 @@ class AuthConversationTests {
 	}
 
 	/**
-	 * The acceptance test of issue #13: clients that stop in the middle of AUTH LOGIN hold no hook
-	 * thread, so other sessions' hooks (on the default pool) keep answering at once.
+	 * The acceptance test of issue #13: clients that stop in the middle of AUTH LOGIN
+	 * hold no hook thread, so other sessions' hooks (on the default pool) keep answering
+	 * at once.
 	 */
 	@Test
 	void clientsStalledInAuthDoNotHoldUpOtherSessionsHooks() throws Exception {
@@ -159,7 +160,8 @@ class AuthConversationTests {
 					}
 				}, senders));
 			}
-			// with hook threads parked on the stalled clients this would wait for smtpd.timeout (5m)
+			// with hook threads parked on the stalled clients this would wait for
+			// smtpd.timeout (5m)
 			await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 10);
 			deliveries.forEach(CompletableFuture::join);
 			assertThat(this.server.server().sessions()).filteredOn((session) -> session.state().equals("AUTH"))
@@ -226,8 +228,9 @@ class AuthConversationTests {
 	}
 
 	/**
-	 * A mechanism with two challenges, and a final server message after the authenticator's decision
-	 * (as SCRAM sends its server signature): the client answers it with an empty line.
+	 * A mechanism with two challenges, and a final server message after the
+	 * authenticator's decision (as SCRAM sends its server signature): the client answers
+	 * it with an empty line.
 	 */
 	@Test
 	void customMechanismWithTwoChallengesAndAFinalMessage() throws Exception {
@@ -248,8 +251,7 @@ class AuthConversationTests {
 
 					@Override
 					public AuthStep first(byte @Nullable [] initialResponse) {
-						return (initialResponse != null) ? AuthStep.malformed()
-								: AuthStep.challenge(bytes("who?"));
+						return (initialResponse != null) ? AuthStep.malformed() : AuthStep.challenge(bytes("who?"));
 					}
 
 					@Override
@@ -314,9 +316,8 @@ class AuthConversationTests {
 			client.command(b64("alice@example.com"), 334);
 			client.command(b64(PASSWORD), 235);
 		}
-		assertThat(attempts).containsExactly(new AuthAttempt("PLAIN", false, null, Reply.AUTH_FAILED),
-				new AuthAttempt("LOGIN", true, "alice@example.com",
-						Reply.of(235, "2.7.0", "Authentication successful")));
+		assertThat(attempts).containsExactly(new AuthAttempt("PLAIN", false, null, Reply.AUTH_FAILED), new AuthAttempt(
+				"LOGIN", true, "alice@example.com", Reply.of(235, "2.7.0", "Authentication successful")));
 	}
 
 	@Test

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * AUTH (RFC 4954) with PLAIN, LOGIN and a custom mechanism, through raw sockets and Jakarta Mail.
+ * AUTH (RFC 4954) with PLAIN, LOGIN and a custom mechanism, through raw sockets and
+ * Jakarta Mail.
  */
 class AuthTests {
 
@@ -200,7 +201,8 @@ class AuthTests {
 		start((builder) -> builder.excludeAuthMechanisms(List.of("LOGIN")));
 		try (SmtpTestClient client = this.server.connect()) {
 			assertThat(client.ehlo().lines()).contains("250-AUTH PLAIN");
-			assertThat(client.command("AUTH LOGIN", 504).lines()).containsExactly("504 5.5.4 Unrecognized authentication type");
+			assertThat(client.command("AUTH LOGIN", 504).lines())
+				.containsExactly("504 5.5.4 Unrecognized authentication type");
 			client.command("AUTH CRAM-MD5", 504);
 			client.command("AUTH", 501);
 		}
@@ -240,7 +242,8 @@ class AuthTests {
 		try (SmtpTestClient client = this.server.connect()) {
 			assertThat(client.ehlo().lines()).noneMatch((line) -> line.contains("AUTH"));
 			TestReply refused = client.command("AUTH PLAIN " + plain("", "alice@example.com", PASSWORD), 538);
-			assertThat(refused.lines()).containsExactly("538 5.7.11 Encryption required for requested authentication mechanism");
+			assertThat(refused.lines())
+				.containsExactly("538 5.7.11 Encryption required for requested authentication mechanism");
 			client.command("STARTTLS", 220);
 			client.startTls(TestCertificates.clientContext());
 			assertThat(client.ehlo().lines()).contains("250-AUTH PLAIN LOGIN");
@@ -266,8 +269,9 @@ class AuthTests {
 	}
 
 	/**
-	 * Failures are answered after a delay that doubles per failure from the address (lower bounds
-	 * only: the server cannot answer sooner); a success is answered at once, not after the next delay.
+	 * Failures are answered after a delay that doubles per failure from the address
+	 * (lower bounds only: the server cannot answer sooner); a success is answered at
+	 * once, not after the next delay.
 	 */
 	@Test
 	void failuresAreAnsweredEverLaterButSuccessIsNot() throws Exception {
@@ -382,7 +386,8 @@ class AuthTests {
 		assertThat(appender.list).isNotEmpty();
 		for (ILoggingEvent event : appender.list) {
 			String text = event.getFormattedMessage() + " " + event.getThrowableProxy();
-			assertThat(text).doesNotContain(PASSWORD).doesNotContain(b64(PASSWORD))
+			assertThat(text).doesNotContain(PASSWORD)
+				.doesNotContain(b64(PASSWORD))
 				.doesNotContain(plain("", "alice@example.com", "wrong-" + PASSWORD));
 		}
 		assertThat(appender.list).anyMatch((event) -> event.getFormattedMessage().contains("alice@example.com"));

@@ -24,8 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Real command-line clients against the server: swaks, curl and {@code openssl s_client}. A missing
- * tool skips its test, unless {@code SMTPD_REQUIRE_TOOLS=1} (set by CI), where it fails.
+ * Real command-line clients against the server: swaks, curl and {@code openssl s_client}.
+ * A missing tool skips its test, unless {@code SMTPD_REQUIRE_TOOLS=1} (set by CI), where
+ * it fails.
  */
 class ExternalClientsTests {
 
@@ -65,9 +66,8 @@ class ExternalClientsTests {
 		for (String mechanism : List.of("PLAIN", "LOGIN")) {
 			Result result = run("swaks", "--server", "127.0.0.1", "--port", String.valueOf(this.server.port()),
 					"--from", "alice@example.com", "--to", "bob@example.org", "--tls", "--auth", mechanism,
-					"--auth-user", "alice@example.com", "--auth-password", PASSWORD, "--header", "Subject: swaks "
-							+ mechanism,
-					"--body", "hello from swaks");
+					"--auth-user", "alice@example.com", "--auth-password", PASSWORD, "--header",
+					"Subject: swaks " + mechanism, "--body", "hello from swaks");
 			assertThat(result.exitCode()).as(result.output()).isZero();
 			assertThat(result.output()).contains("220 2.0.0 Ready to start TLS", "~> AUTH " + mechanism, "235 2.7.0");
 			Delivery delivery = this.handler.take();
@@ -99,7 +99,8 @@ class ExternalClientsTests {
 	void opensslStarttlsShowsOurCertificateAndTheSessionStartsOver() throws Exception {
 		requireTool("openssl");
 		ProcessBuilder builder = new ProcessBuilder("openssl", "s_client", "-starttls", "smtp", "-connect",
-				"127.0.0.1:" + this.server.port(), "-CAfile", this.certificate.toString(), "-quiet", "-verify_return_error");
+				"127.0.0.1:" + this.server.port(), "-CAfile", this.certificate.toString(), "-quiet",
+				"-verify_return_error");
 		builder.redirectErrorStream(true);
 		Process process = builder.start();
 		process.getOutputStream().write("EHLO openssl.example\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));

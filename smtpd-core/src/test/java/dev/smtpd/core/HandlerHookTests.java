@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The handler SPI end to end: replies from hooks, the chain, exceptions, and which hooks hop threads.
+ * The handler SPI end to end: replies from hooks, the chain, exceptions, and which hooks
+ * hop threads.
  */
 class HandlerHookTests {
 
@@ -50,11 +51,13 @@ class HandlerHookTests {
 				return Reply.of(250, "2.1.5", "Accepted " + address);
 			}
 		};
-		this.server = TestServer.start((builder) -> builder.handler(rejectBlocked).handler(acceptAll).handler(recorder));
+		this.server = TestServer
+			.start((builder) -> builder.handler(rejectBlocked).handler(acceptAll).handler(recorder));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
-			assertThat(client.command("RCPT TO:<x@blocked.example>", 550).text()).isEqualTo("5.7.1 Domain not accepted");
+			assertThat(client.command("RCPT TO:<x@blocked.example>", 550).text())
+				.isEqualTo("5.7.1 Domain not accepted");
 			assertThat(client.command("RCPT TO:<y@example.com>", 250).text()).isEqualTo("2.1.5 Accepted y@example.com");
 			client.data("x\r\n");
 		}

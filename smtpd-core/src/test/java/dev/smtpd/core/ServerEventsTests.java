@@ -121,9 +121,8 @@ class ServerEventsTests {
 
 	@Test
 	void endsAreToldApart() throws Exception {
-		this.server = TestServer.start((builder) -> builder.listener(this.recorder)
-			.maxUnrecognizedCommands(1)
-			.timeout(Duration.ofMillis(300)));
+		this.server = TestServer.start((
+				builder) -> builder.listener(this.recorder).maxUnrecognizedCommands(1).timeout(Duration.ofMillis(300)));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.command("FOO", 500);
 			client.command("BAR", 502);
@@ -186,7 +185,8 @@ class ServerEventsTests {
 				.satisfies((again) -> assertThat(again.idleFor()).isGreaterThanOrEqualTo(second.idleFor()));
 
 			assertThat(this.server.server().closeSession(first.id())).isTrue();
-			assertThat(idle.reply().lines()).containsExactly("421 4.3.2 mx.test.example Session closed by administrator");
+			assertThat(idle.reply().lines())
+				.containsExactly("421 4.3.2 mx.test.example Session closed by administrator");
 			assertThat(idle.isClosedByServer()).isTrue();
 			await().untilAsserted(() -> assertThat(this.server.server().sessions()).hasSize(1));
 			assertThat(this.server.server().closeSession("no-such-session")).isFalse();

@@ -25,8 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
- * Limits and hostile input, over real sockets: each ends in an SMTP error or a close, never in
- * unbounded buffering or a dead server.
+ * Limits and hostile input, over real sockets: each ends in an SMTP error or a close,
+ * never in unbounded buffering or a dead server.
  */
 class SmtpAbuseTests {
 
@@ -56,7 +56,8 @@ class SmtpAbuseTests {
 		this.server = TestServer.start(this.handler);
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
-			// 512 octets including CRLF, plus 26 for SIZE (RFC 1870), are allowed for MAIL
+			// 512 octets including CRLF, plus 26 for SIZE (RFC 1870), are allowed for
+			// MAIL
 			String start = "MAIL FROM:<a@example.com>";
 			String longest = start + " ".repeat(538 - 2 - start.length() - 7) + "SIZE=10";
 			assertThat(longest.length() + 2).isEqualTo(538);
@@ -114,7 +115,8 @@ class SmtpAbuseTests {
 	}
 
 	private static String smuggledUnstuffed() {
-		// the line "\n.\nMAIL..." begins after CRLF with "body\n.\n": no dot starts a CRLF line except ".\n\r\n"
+		// the line "\n.\nMAIL..." begins after CRLF with "body\n.\n": no dot starts a
+		// CRLF line except ".\n\r\n"
 		return "Subject: x\r\n\r\nbody\n.\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.com>\r\n"
 				+ "DATA\r\nbody\r.\rmore\r\n\n\r\n";
 	}
@@ -125,7 +127,8 @@ class SmtpAbuseTests {
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
-			client.sendRaw("RCPT TO:<>\r\nDATA\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<v@example.com>\r\nDATA\r\nx\r\n.\r\n");
+			client.sendRaw(
+					"RCPT TO:<>\r\nDATA\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<v@example.com>\r\nDATA\r\nx\r\n.\r\n");
 			client.expect(501);
 			client.expect(503);
 			client.expect(421);
@@ -160,17 +163,16 @@ class SmtpAbuseTests {
 
 	@Test
 	void aHookSlowerThanTheIdleTimeoutIsWaitedFor() throws Exception {
-		this.server = TestServer.start((builder) -> builder.timeout(Duration.ofMillis(300))
-			.handler(new SmtpHandler() {
+		this.server = TestServer.start((builder) -> builder.timeout(Duration.ofMillis(300)).handler(new SmtpHandler() {
 
-				@Override
-				public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options)
-						throws Exception {
-					Thread.sleep(1_000); // slow work, three times the idle timeout
-					return null;
-				}
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options)
+					throws Exception {
+				Thread.sleep(1_000); // slow work, three times the idle timeout
+				return null;
+			}
 
-			}));
+		}));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
@@ -189,14 +191,16 @@ class SmtpAbuseTests {
 			socket.setSoTimeout(20_000);
 			OutputStream out = socket.getOutputStream();
 			byte[] helps = "HELP\r\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
-			// Never read: replies pile up until the server can no longer write, then it must give up.
+			// Never read: replies pile up until the server can no longer write, then it
+			// must give up.
 			assertThatCode(() -> {
 				for (int i = 0; i < 2000; i++) {
 					out.write(helps);
 				}
 			}).isInstanceOf(java.io.IOException.class);
 		}
-		Awaitility.await().atMost(Duration.ofSeconds(5))
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(5))
 			.untilAsserted(() -> assertThat(this.server.server().activeConnections()).isZero());
 	}
 
@@ -218,9 +222,11 @@ class SmtpAbuseTests {
 	@Test
 	void connectionsOverTheLimitGet421() throws Exception {
 		this.server = TestServer.start((builder) -> builder.maxConnections(2));
-		try (SmtpTestClient first = this.server.connect(); SmtpTestClient second = this.server.connect();
+		try (SmtpTestClient first = this.server.connect();
+				SmtpTestClient second = this.server.connect();
 				SmtpTestClient third = new SmtpTestClient(this.server.port())) {
-			assertThat(third.expect(421).text()).isEqualTo("4.7.0 mx.test.example Too many connections, try again later");
+			assertThat(third.expect(421).text())
+				.isEqualTo("4.7.0 mx.test.example Too many connections, try again later");
 			assertThat(third.isClosedByServer()).isTrue();
 			first.command("NOOP", 250);
 		}

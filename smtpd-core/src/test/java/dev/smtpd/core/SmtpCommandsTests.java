@@ -1,6 +1,5 @@
 package dev.smtpd.core;
 
-
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -15,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Greeting, HELO/EHLO, NOOP, VRFY, EXPN, HELP, QUIT and unknown commands, over a real socket.
+ * Greeting, HELO/EHLO, NOOP, VRFY, EXPN, HELP, QUIT and unknown commands, over a real
+ * socket.
  */
 class SmtpCommandsTests {
 
@@ -76,7 +76,8 @@ class SmtpCommandsTests {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
 			client.ehlo();
-			assertThat(client.command("RCPT TO:<b@example.com>", 503).text()).isEqualTo("5.5.1 Error: need MAIL command");
+			assertThat(client.command("RCPT TO:<b@example.com>", 503).text())
+				.isEqualTo("5.5.1 Error: need MAIL command");
 		}
 	}
 
@@ -96,8 +97,8 @@ class SmtpCommandsTests {
 	void helpListsBuiltInAndCustomCommands() throws Exception {
 		start();
 		try (SmtpTestClient client = this.server.connect()) {
-			assertThat(client.command("HELP", 214).text()).isEqualTo(
-					"2.0.0 Supported commands: DATA EHLO EXPN HELO HELP MAIL NOOP PING QUIT RCPT RSET VRFY");
+			assertThat(client.command("HELP", 214).text())
+				.isEqualTo("2.0.0 Supported commands: DATA EHLO EXPN HELO HELP MAIL NOOP PING QUIT RCPT RSET VRFY");
 			assertThat(client.command("HELP mail", 214).text())
 				.isEqualTo("2.0.0 Syntax: MAIL FROM:<address> [SP <mail-parameters>]");
 			assertThat(client.command("HELP PING", 214).text()).isEqualTo("2.0.0 Syntax: PING [<text>]");
@@ -141,7 +142,8 @@ class SmtpCommandsTests {
 		try (SmtpTestClient client = this.server.connect()) {
 			client.command("NOOP", 250);
 			client.command("NOOP", 250);
-			assertThat(client.command("NOOP", 421).text()).isEqualTo("4.7.0 mx.test.example Error: too many NOOP commands");
+			assertThat(client.command("NOOP", 421).text())
+				.isEqualTo("4.7.0 mx.test.example Error: too many NOOP commands");
 			assertThat(client.isClosedByServer()).isTrue();
 		}
 	}

@@ -3,15 +3,17 @@ package dev.smtpd.core;
 import java.time.Duration;
 import java.util.function.Consumer;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Each setting is checked once, in {@link SmtpServerConfig}, and a rejected value names the setting by
- * its key in property form.
+ * Each setting is checked once, in {@link SmtpServerConfig}, and a rejected value names
+ * the setting by its key in property form.
  */
+@Tag("transport-independent")
 class SmtpServerConfigTests {
 
 	@Test
@@ -52,8 +54,7 @@ class SmtpServerConfigTests {
 
 	@Test
 	void theMessageSaysAllOfIt() {
-		assertThatExceptionOfType(InvalidSettingException.class)
-			.isThrownBy(() -> SmtpServer.builder().ioThreads(5000))
+		assertThatExceptionOfType(InvalidSettingException.class).isThrownBy(() -> SmtpServer.builder().ioThreads(5000))
 			.withMessage("Setting io-threads with value '5000' is invalid: Must be between 0 and 1024");
 	}
 

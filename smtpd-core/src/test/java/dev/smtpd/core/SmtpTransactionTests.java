@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * MAIL, RCPT, DATA and RSET over a real socket: reply codes and the bytes a handler receives.
+ * MAIL, RCPT, DATA and RSET over a real socket: reply codes and the bytes a handler
+ * receives.
  */
 class SmtpTransactionTests {
 
@@ -92,12 +93,15 @@ class SmtpTransactionTests {
 	void commandsOutOfOrderGet503() throws Exception {
 		this.server = TestServer.start(this.handler);
 		try (SmtpTestClient client = this.server.connect()) {
-			assertThat(client.command("MAIL FROM:<a@example.com>", 503).text()).isEqualTo("5.5.1 Error: send HELO first");
+			assertThat(client.command("MAIL FROM:<a@example.com>", 503).text())
+				.isEqualTo("5.5.1 Error: send HELO first");
 			client.ehlo();
-			assertThat(client.command("RCPT TO:<b@example.com>", 503).text()).isEqualTo("5.5.1 Error: need MAIL command");
+			assertThat(client.command("RCPT TO:<b@example.com>", 503).text())
+				.isEqualTo("5.5.1 Error: need MAIL command");
 			assertThat(client.command("DATA", 503).text()).isEqualTo("5.5.1 Error: need MAIL command");
 			client.command("MAIL FROM:<a@example.com>", 250);
-			assertThat(client.command("MAIL FROM:<a@example.com>", 503).text()).isEqualTo("5.5.1 Error: nested MAIL command");
+			assertThat(client.command("MAIL FROM:<a@example.com>", 503).text())
+				.isEqualTo("5.5.1 Error: nested MAIL command");
 			assertThat(client.command("DATA", 503).text()).isEqualTo("5.5.1 Error: need RCPT command");
 		}
 	}

@@ -100,7 +100,8 @@ class TlsTests {
 			client.sendRaw("STARTTLS\r\nEHLO evil.example\r\nMAIL FROM:<evil@example.com>\r\n");
 			client.expect(220);
 			client.startTls(TestCertificates.clientContext());
-			// had the plaintext commands run inside TLS, their replies (250, 250) would come first
+			// had the plaintext commands run inside TLS, their replies (250, 250) would
+			// come first
 			client.command("RCPT TO:<b@example.com>", 503);
 			client.command("MAIL FROM:<a@example.com>", 503);
 		}
@@ -198,7 +199,8 @@ class TlsTests {
 		startServer(TlsMode.IMPLICIT, false);
 		try (Socket socket = new Socket("127.0.0.1", this.server.port())) {
 			socket.setSoTimeout(10_000);
-			// says nothing: the 500 ms handshake timeout closes the connection, well before the read timeout
+			// says nothing: the 500 ms handshake timeout closes the connection, well
+			// before the read timeout
 			assertThat(socket.getInputStream().read()).isEqualTo(-1);
 		}
 	}
@@ -245,14 +247,14 @@ class TlsTests {
 
 	@Test
 	void starttlsHookRefusalIsSentOverTlsAndCloses() throws Exception {
-		this.server = TestServer.start((builder) -> builder.tls(TlsMode.STARTTLS, TestCertificates::serverContext)
-			.handler(new SmtpHandler() {
-				@Override
-				public @Nullable Reply starttls(Session session, TlsInfo tls) {
-					return tls.peerCertificates().isEmpty()
-							? Reply.of(554, "5.7.1", "Client certificate required with " + tls.protocol()) : null;
-				}
-			}));
+		this.server = TestServer.start(
+				(builder) -> builder.tls(TlsMode.STARTTLS, TestCertificates::serverContext).handler(new SmtpHandler() {
+					@Override
+					public @Nullable Reply starttls(Session session, TlsInfo tls) {
+						return tls.peerCertificates().isEmpty()
+								? Reply.of(554, "5.7.1", "Client certificate required with " + tls.protocol()) : null;
+					}
+				}));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
 			client.command("STARTTLS", 220);
@@ -266,20 +268,20 @@ class TlsTests {
 	@Test
 	void implicitTlsRunsTheStarttlsHookThenTheConnectHookBeforeTheGreeting() throws Exception {
 		BlockingQueue<String> calls = new LinkedBlockingQueue<>();
-		this.server = TestServer.start((builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext)
-			.handler(new SmtpHandler() {
-				@Override
-				public @Nullable Reply starttls(Session session, TlsInfo tls) {
-					calls.add("starttls " + tls.protocol());
-					return null;
-				}
+		this.server = TestServer.start(
+				(builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext).handler(new SmtpHandler() {
+					@Override
+					public @Nullable Reply starttls(Session session, TlsInfo tls) {
+						calls.add("starttls " + tls.protocol());
+						return null;
+					}
 
-				@Override
-				public @Nullable Reply connect(Session session) {
-					calls.add("connect " + ((session.tls() != null) ? session.tls().protocol() : "plain"));
-					return null;
-				}
-			}));
+					@Override
+					public @Nullable Reply connect(Session session) {
+						calls.add("connect " + ((session.tls() != null) ? session.tls().protocol() : "plain"));
+						return null;
+					}
+				}));
 		try (SmtpTestClient client = SmtpTestClient.connectTls(this.server.port(), TestCertificates.clientContext())) {
 			client.command("EHLO client.example", 250);
 			String protocol = ((javax.net.ssl.SSLSocket) client.socket()).getSession().getProtocol();

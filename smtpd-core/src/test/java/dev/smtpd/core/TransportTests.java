@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The transport the server picks. The build runs the socket tests twice, once without the native
- * epoll library and once with it ({@code smtpd.test.transport} says which), so this test checks that
- * the second run really is on epoll, and that the builder can always fall back to NIO.
+ * The transport the server picks. The build runs the socket tests twice, once without the
+ * native epoll library and once with it ({@code smtpd.test.transport} says which), so
+ * this test checks that the second run really is on epoll, and that the builder can
+ * always fall back to NIO.
  */
 class TransportTests {
 

@@ -22,9 +22,10 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 
 /**
- * The README's example, run as a user would run it. This module's main code is the README's
- * {@code application.yml}, {@code SupportApplication} and {@code TicketService}, verbatim
- * ({@link ReadmeTests} checks it): change them together. A plain socket speaks SMTP to the server.
+ * The README's example, run as a user would run it. This module's main code is the
+ * README's {@code application.yml}, {@code SupportApplication} and {@code TicketService},
+ * verbatim ({@link ReadmeTests} checks it): change them together. A plain socket speaks
+ * SMTP to the server.
  */
 @SpringBootTest(properties = "smtpd.port=0")
 class SupportApplicationTests {

@@ -6,9 +6,10 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
- * A mail receiver: listens on port 8025, logs every message and stores it in a Maildir under
- * {@code ./mail}. Every {@code smtpd.*} property works as {@code --smtpd.x=y}; {@code --help} lists the
- * common ones, and {@code users ...} manages the users file without starting the server.
+ * A mail receiver: listens on port 8025, logs every message and stores it in a Maildir
+ * under {@code ./mail}. Every {@code smtpd.*} property works as {@code --smtpd.x=y};
+ * {@code --help} lists the common ones, and {@code users ...} manages the users file
+ * without starting the server.
  */
 @SpringBootApplication
 public class SampleApplication {

@@ -24,9 +24,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 
 /**
- * The idioms a user copies: a handler that refuses recipients of one domain, an authenticator, and a
- * listener for the started event. The built-in handlers {@code smtpd.handler} lists (debugging,
- * maildir) follow the sample's handler in the chain, without any code here.
+ * The idioms a user copies: a handler that refuses recipients of one domain, an
+ * authenticator, and a listener for the started event. The built-in handlers
+ * {@code smtpd.handler} lists (debugging, maildir) follow the sample's handler in the
+ * chain, without any code here.
  */
 @Configuration(proxyBeanMethods = false)
 public class SampleConfiguration {
@@ -34,8 +35,9 @@ public class SampleConfiguration {
 	private static final Logger logger = LoggerFactory.getLogger(SampleConfiguration.class);
 
 	/**
-	 * Refuses recipients in {@code sample.reject-domain}; the first handler of the chain. An empty
-	 * domain leaves it out, so that RCPT costs no thread hop (as for the benchmarks).
+	 * Refuses recipients in {@code sample.reject-domain}; the first handler of the chain.
+	 * An empty domain leaves it out, so that RCPT costs no thread hop (as for the
+	 * benchmarks).
 	 */
 	@Bean
 	@Order(0)
@@ -54,9 +56,10 @@ public class SampleConfiguration {
 	}
 
 	/**
-	 * An authenticator of your own: here a single demo login from {@code sample.demo-login} and
-	 * {@code sample.demo-password}. Without these properties the users file ({@code smtpd.auth.users-file},
-	 * managed with {@code users add}) is used instead.
+	 * An authenticator of your own: here a single demo login from
+	 * {@code sample.demo-login} and {@code sample.demo-password}. Without these
+	 * properties the users file ({@code smtpd.auth.users-file}, managed with
+	 * {@code users add}) is used instead.
 	 */
 	@Bean
 	@ConditionalOnProperty({ "sample.demo-login", "sample.demo-password" })

@@ -32,10 +32,11 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.crypto.password.Pbkdf2PasswordEncoder;
 
 /**
- * {@code java -jar smtpd-sample-app.jar users add|passwd|remove|list}: manages the users file that
- * {@code smtpd.auth.users-file} names, without starting the server. A running server sees the change
- * at the next AUTH. Passwords are read from the terminal without echo, or from standard input when
- * there is no terminal (for scripts); they are stored hashed, and never printed.
+ * {@code java -jar smtpd-sample-app.jar users add|passwd|remove|list}: manages the users
+ * file that {@code smtpd.auth.users-file} names, without starting the server. A running
+ * server sees the change at the next AUTH. Passwords are read from the terminal without
+ * echo, or from standard input when there is no terminal (for scripts); they are stored
+ * hashed, and never printed.
  */
 @Command(name = "users", mixinStandardHelpOptions = true,
 		description = "Manage the SMTP users file (smtpd.auth.users-file) without starting the server.",
@@ -43,7 +44,8 @@ import org.springframework.security.crypto.password.Pbkdf2PasswordEncoder;
 				UsersCommand.ListUsers.class })
 public class UsersCommand implements Callable<Integer> {
 
-	@Option(names = "--users-file", description = "The users file; default: smtpd.auth.users-file from the configuration.")
+	@Option(names = "--users-file",
+			description = "The users file; default: smtpd.auth.users-file from the configuration.")
 	@Nullable Path usersFile;
 
 	private List<String> springArguments = List.of();
@@ -53,8 +55,8 @@ public class UsersCommand implements Callable<Integer> {
 
 	/**
 	 * Runs the command line.
-	 * @param args the arguments after {@code users}; {@code --smtpd.*} and {@code --spring.*} ones are
-	 * configuration, as for the server
+	 * @param args the arguments after {@code users}; {@code --smtpd.*} and
+	 * {@code --spring.*} ones are configuration, as for the server
 	 * @return the exit code
 	 */
 	public static int run(String[] args) {
@@ -112,7 +114,10 @@ public class UsersCommand implements Callable<Integer> {
 		};
 	}
 
-	/** What {@code add} and {@code passwd} share: the login, the password source and the encoding. */
+	/**
+	 * What {@code add} and {@code passwd} share: the login, the password source and the
+	 * encoding.
+	 */
 	abstract static class PasswordCommand implements Callable<Integer> {
 
 		@CommandLine.ParentCommand
@@ -124,7 +129,8 @@ public class UsersCommand implements Callable<Integer> {
 		@Parameters(index = "0", description = "The login, usually a full address such as alice@example.com.")
 		String login;
 
-		@Option(names = "--password-stdin", description = "Read the password from standard input (one line), even on a terminal.")
+		@Option(names = "--password-stdin",
+				description = "Read the password from standard input (one line), even on a terminal.")
 		boolean passwordStdin;
 
 		@Option(names = "--encoding", defaultValue = "bcrypt",

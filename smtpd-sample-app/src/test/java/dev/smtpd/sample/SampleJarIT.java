@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The packaged sample app, started with {@code java -jar} as a user would, and real clients.
+ * The packaged sample app, started with {@code java -jar} as a user would, and real
+ * clients.
  */
 class SampleJarIT {
 
@@ -80,7 +81,8 @@ class SampleJarIT {
 	void withoutTheSampleHandlerEachMessageIsStoredOnce() throws Exception {
 		Path maildir = this.directory.resolve("mail");
 		int port = startServer("--smtpd.maildir.path=" + maildir, "--sample.reject-domain=", "--smtpd.handler=maildir");
-		Transport.send(message(mailSession(port, false), "bob@example.invalid", "Only the built-in handlers", "Hello\n"));
+		Transport
+			.send(message(mailSession(port, false), "bob@example.invalid", "Only the built-in handlers", "Hello\n"));
 		List<Path> stored = list(maildir.resolve("new"));
 		assertThat(stored).hasSize(1);
 		assertThat(Files.readString(stored.get(0))).contains("Subject: Only the built-in handlers");
@@ -111,7 +113,8 @@ class SampleJarIT {
 	void usersManagedFromTheCommandLineAuthenticateWithoutARestart() throws Exception {
 		Path users = this.directory.resolve("users");
 		String usersFile = "--smtpd.auth.users-file=" + users;
-		assertThat(runCommand(List.of("users", "add", "alice@example.com", usersFile), "first-Pa55\n").exitCode()).isZero();
+		assertThat(runCommand(List.of("users", "add", "alice@example.com", usersFile), "first-Pa55\n").exitCode())
+			.isZero();
 		assertThat(runCommand(List.of("users", "add", "bob@example.org", usersFile, "--encoding=argon2"), "bob-Pa55\n")
 			.exitCode()).isZero();
 		assertThat(runCommand(List.of("users", "add", "alice@example.com", usersFile), "again\n").exitCode()).isOne();
@@ -166,7 +169,8 @@ class SampleJarIT {
 		List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR, "--smtpd.port=" + port,
 				"--spring.main.web-application-type=none", "--logging.level.dev.smtpd=info"));
 		command.addAll(List.of(arguments));
-		ProcessBuilder builder = new ProcessBuilder(command).directory(this.directory.toFile()).redirectErrorStream(true);
+		ProcessBuilder builder = new ProcessBuilder(command).directory(this.directory.toFile())
+			.redirectErrorStream(true);
 		Process process = builder.start();
 		this.processes.add(process);
 		CountDownLatch started = new CountDownLatch(1);
@@ -198,7 +202,9 @@ class SampleJarIT {
 	}
 
 	private Result runTool(List<String> command, String stdin) throws Exception {
-		Process process = new ProcessBuilder(command).directory(this.directory.toFile()).redirectErrorStream(true).start();
+		Process process = new ProcessBuilder(command).directory(this.directory.toFile())
+			.redirectErrorStream(true)
+			.start();
 		try (OutputStream in = process.getOutputStream()) {
 			if (stdin != null) {
 				in.write(stdin.getBytes(StandardCharsets.UTF_8));

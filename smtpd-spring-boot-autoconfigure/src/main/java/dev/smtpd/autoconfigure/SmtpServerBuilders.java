@@ -19,9 +19,10 @@ import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * Applies the {@code smtpd.*} properties and the beans of the context to a {@link SmtpServer.Builder}.
- * The server checks the values and names a rejected one by its key relative to {@code smtpd.}; a bad
- * value fails with Spring Boot's {@link InvalidConfigurationPropertyValueException} for that property.
+ * Applies the {@code smtpd.*} properties and the beans of the context to a
+ * {@link SmtpServer.Builder}. The server checks the values and names a rejected one by
+ * its key relative to {@code smtpd.}; a bad value fails with Spring Boot's
+ * {@link InvalidConfigurationPropertyValueException} for that property.
  */
 final class SmtpServerBuilders {
 
@@ -38,7 +39,8 @@ final class SmtpServerBuilders {
 	 * @param properties the properties
 	 * @param beans the beans of the context
 	 * @return the builder
-	 * @throws InvalidConfigurationPropertyValueException if a property has a value the server cannot use
+	 * @throws InvalidConfigurationPropertyValueException if a property has a value the
+	 * server cannot use
 	 */
 	static SmtpServer.Builder create(SmtpdProperties properties, Collaborators beans) {
 		checkWiring(properties, beans);
@@ -46,7 +48,8 @@ final class SmtpServerBuilders {
 		String hostname = hostname(properties);
 		try {
 			applyProperties(properties, beans, hostname, builder);
-			builder.config(); // values that depend on each other, before customizers add theirs
+			builder.config(); // values that depend on each other, before customizers add
+								// theirs
 		}
 		catch (InvalidSettingException ex) {
 			throw invalidProperty(ex);
@@ -61,7 +64,8 @@ final class SmtpServerBuilders {
 	}
 
 	/**
-	 * One line per property; the server checks the values, once, in {@link SmtpServerConfig}.
+	 * One line per property; the server checks the values, once, in
+	 * {@link SmtpServerConfig}.
 	 */
 	private static void applyProperties(SmtpdProperties properties, Collaborators beans, String hostname,
 			SmtpServer.Builder builder) {
@@ -125,8 +129,9 @@ final class SmtpServerBuilders {
 	}
 
 	/**
-	 * Maps a property that is left unset for "no limit" (or a default) to the server's {@code 0}. A
-	 * set {@code 0} is refused rather than read as "no limit"; other values are the server's to check.
+	 * Maps a property that is left unset for "no limit" (or a default) to the server's
+	 * {@code 0}. A set {@code 0} is refused rather than read as "no limit"; other values
+	 * are the server's to check.
 	 */
 	private static int zeroWhenUnset(String key, @Nullable Integer value, String unset) {
 		if (value == null) {
@@ -139,8 +144,8 @@ final class SmtpServerBuilders {
 	}
 
 	/**
-	 * Checks what the server cannot know: which beans and SSL bundle the context has, and the
-	 * properties of features that are not implemented.
+	 * Checks what the server cannot know: which beans and SSL bundle the context has, and
+	 * the properties of features that are not implemented.
 	 */
 	private static void checkWiring(SmtpdProperties properties, Collaborators beans) {
 		SmtpdProperties.Auth auth = properties.getAuth();

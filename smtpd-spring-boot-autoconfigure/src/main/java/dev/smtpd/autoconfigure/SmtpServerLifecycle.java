@@ -17,10 +17,11 @@ import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
 
 /**
- * Starts the SMTP server with the application context and stops it gracefully: the listener closes,
- * idle sessions are answered {@code 421}, transactions under way may finish within the shutdown phase
- * timeout ({@code spring.lifecycle.timeout-per-shutdown-phase}), then the rest is closed. Publishes
- * {@code local.smtpd.port} and a {@link SmtpServerStartedEvent}.
+ * Starts the SMTP server with the application context and stops it gracefully: the
+ * listener closes, idle sessions are answered {@code 421}, transactions under way may
+ * finish within the shutdown phase timeout
+ * ({@code spring.lifecycle.timeout-per-shutdown-phase}), then the rest is closed.
+ * Publishes {@code local.smtpd.port} and a {@link SmtpServerStartedEvent}.
  */
 public class SmtpServerLifecycle implements SmartLifecycle {
 
@@ -70,8 +71,9 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 	}
 
 	/**
-	 * The server's threads are daemon threads; as Spring Boot's web servers do, one non-daemon thread
-	 * keeps an application without other work (no web server) running until the server stops.
+	 * The server's threads are daemon threads; as Spring Boot's web servers do, one
+	 * non-daemon thread keeps an application without other work (no web server) running
+	 * until the server stops.
 	 */
 	private void keepAlive() {
 		Thread await = new Thread(() -> {

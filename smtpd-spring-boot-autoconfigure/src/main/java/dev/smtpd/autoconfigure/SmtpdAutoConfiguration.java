@@ -38,11 +38,12 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
- * Auto-configuration of the embedded SMTP server: a {@link SmtpServer} built from the {@code smtpd.*}
- * properties and the {@link SmtpHandler}, {@link SmtpCommand}, {@link Authenticator},
- * {@link AuthMechanism}, {@link SmtpServerListener} and {@link SmtpServerCustomizer} beans of the
- * context, started and stopped with it. The handler chain is the application's {@link SmtpHandler}
- * beans in {@link org.springframework.core.annotation.Order order}, then the built-in handlers
+ * Auto-configuration of the embedded SMTP server: a {@link SmtpServer} built from the
+ * {@code smtpd.*} properties and the {@link SmtpHandler}, {@link SmtpCommand},
+ * {@link Authenticator}, {@link AuthMechanism}, {@link SmtpServerListener} and
+ * {@link SmtpServerCustomizer} beans of the context, started and stopped with it. The
+ * handler chain is the application's {@link SmtpHandler} beans in
+ * {@link org.springframework.core.annotation.Order order}, then the built-in handlers
  * {@code smtpd.handler} lists ({@link SmtpdBuiltInHandlers}).
  */
 @AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
@@ -72,7 +73,8 @@ public final class SmtpdAutoConfiguration {
 		}
 		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(chain,
 				commands.orderedStream().toList(), authenticator.getIfUnique(), mechanisms.orderedStream().toList(),
-				listeners.orderedStream().toList(), hookExecutor.getIfAvailable(), (ssl != null) ? ssl.contexts() : null);
+				listeners.orderedStream().toList(), hookExecutor.getIfAvailable(),
+				(ssl != null) ? ssl.contexts() : null);
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		SmtpServer server = builder.build();
@@ -81,8 +83,9 @@ public final class SmtpdAutoConfiguration {
 	}
 
 	/**
-	 * Users or an authenticator, with AUTH allowed only over TLS and no TLS: no client will ever see
-	 * AUTH offered, which looks like a broken authenticator rather than a missing certificate.
+	 * Users or an authenticator, with AUTH allowed only over TLS and no TLS: no client
+	 * will ever see AUTH offered, which looks like a broken authenticator rather than a
+	 * missing certificate.
 	 */
 	private static void warnIfAuthCannotBeOffered(SmtpServer server, @Nullable Authenticator authenticator) {
 		SmtpServerConfig config = server.config();
@@ -106,7 +109,8 @@ public final class SmtpdAutoConfiguration {
 	}
 
 	/**
-	 * The built-in handlers {@code smtpd.handler} names, as beans appended to the application's.
+	 * The built-in handlers {@code smtpd.handler} names, as beans appended to the
+	 * application's.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnMissingBean(SmtpServer.class)
@@ -116,8 +120,9 @@ public final class SmtpdAutoConfiguration {
 	}
 
 	/**
-	 * Runs handler hooks on virtual threads when {@code spring.threads.virtual.enabled=true} on Java 21+.
-	 * Without it the server uses its own bounded pool.
+	 * Runs handler hooks on virtual threads when
+	 * {@code spring.threads.virtual.enabled=true} on Java 21+. Without it the server uses
+	 * its own bounded pool.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnThreading(Threading.VIRTUAL)
@@ -172,7 +177,8 @@ public final class SmtpdAutoConfiguration {
 	}
 
 	/**
-	 * The server's TLS contexts, as a bean so health and tests can see the certificate in use.
+	 * The server's TLS contexts, as a bean so health and tests can see the certificate in
+	 * use.
 	 *
 	 * @param contexts the contexts
 	 */

@@ -18,11 +18,12 @@ import dev.smtpd.core.handler.SmtpHandler;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * The built-in handlers {@code smtpd.handler} names, in the order listed. Each is also a bean of the
- * context (named {@code smtpd} + name + {@code Handler}, such as {@code smtpdMaildirHandler}); the
- * auto-configuration appends them to the chain after the application's own {@link SmtpHandler} beans.
- * When {@code smtpd.handler} is not set, the chain has the {@code debugging} handler if the
- * application declares no handler bean, and no built-in handler otherwise.
+ * The built-in handlers {@code smtpd.handler} names, in the order listed. Each is also a
+ * bean of the context (named {@code smtpd} + name + {@code Handler}, such as
+ * {@code smtpdMaildirHandler}); the auto-configuration appends them to the chain after
+ * the application's own {@link SmtpHandler} beans. When {@code smtpd.handler} is not set,
+ * the chain has the {@code debugging} handler if the application declares no handler
+ * bean, and no built-in handler otherwise.
  */
 public final class SmtpdBuiltInHandlers {
 
@@ -55,7 +56,8 @@ public final class SmtpdBuiltInHandlers {
 	}
 
 	/**
-	 * Returns the given handlers without the built-in ones, followed by the built-in ones.
+	 * Returns the given handlers without the built-in ones, followed by the built-in
+	 * ones.
 	 * @param handlers the context's handlers in order, the built-in ones among them
 	 * @return the chain
 	 */
@@ -98,7 +100,8 @@ public final class SmtpdBuiltInHandlers {
 	 * @param name a name of {@link #NAMES}
 	 * @param properties the properties
 	 * @return the handler
-	 * @throws InvalidConfigurationPropertyValueException for a handler that cannot be set up
+	 * @throws InvalidConfigurationPropertyValueException for a handler that cannot be set
+	 * up
 	 */
 	static SmtpHandler create(String name, SmtpdProperties properties) {
 		String hostname = SmtpServerBuilders.hostname(properties);

@@ -23,10 +23,11 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
 
 /**
- * Registers a bean for each built-in handler {@code smtpd.handler} names, in the order listed, and the
- * {@link SmtpdBuiltInHandlers} bean that lists them. Without {@code smtpd.handler} it registers the
- * {@code debugging} handler when no other {@link SmtpHandler} bean is defined, and nothing otherwise; an
- * empty {@code smtpd.handler} registers nothing. An unknown or repeated name fails startup.
+ * Registers a bean for each built-in handler {@code smtpd.handler} names, in the order
+ * listed, and the {@link SmtpdBuiltInHandlers} bean that lists them. Without
+ * {@code smtpd.handler} it registers the {@code debugging} handler when no other
+ * {@link SmtpHandler} bean is defined, and nothing otherwise; an empty
+ * {@code smtpd.handler} registers nothing. An unknown or repeated name fails startup.
  */
 class SmtpdBuiltInHandlersRegistrar implements ImportBeanDefinitionRegistrar, EnvironmentAware, BeanFactoryAware {
 
@@ -61,7 +62,8 @@ class SmtpdBuiltInHandlersRegistrar implements ImportBeanDefinitionRegistrar, En
 			}
 			RootBeanDefinition definition = new RootBeanDefinition(SmtpdBuiltInHandlers.type(name));
 			definition.setInstanceSupplier(() -> SmtpdBuiltInHandlers.create(name, properties()));
-			// after the application's handlers for anyone else who collects SmtpHandler beans in order
+			// after the application's handlers for anyone else who collects SmtpHandler
+			// beans in order
 			definition.setAttribute(AbstractBeanDefinition.ORDER_ATTRIBUTE, Ordered.LOWEST_PRECEDENCE);
 			registry.registerBeanDefinition(beanName, definition);
 			beanNames.add(beanName);

@@ -52,7 +52,8 @@ public class SmtpdProperties {
 	private @Nullable String ident;
 
 	/**
-	 * Idle time between commands, or while a reply cannot be written, before 421 and close.
+	 * Idle time between commands, or while a reply cannot be written, before 421 and
+	 * close.
 	 */
 	private Duration timeout = Duration.ofMinutes(5);
 
@@ -67,12 +68,14 @@ public class SmtpdProperties {
 	private DataSize dataSizeLimit = DataSize.ofMegabytes(32);
 
 	/**
-	 * Octets of a command line including CRLF, before the extension allowances; longer lines get 500.
+	 * Octets of a command line including CRLF, before the extension allowances; longer
+	 * lines get 500.
 	 */
 	private int commandSizeLimit = 512;
 
 	/**
-	 * Octets of a text line in DATA including CRLF; longer lines get 500 after the final dot.
+	 * Octets of a text line in DATA including CRLF; longer lines get 500 after the final
+	 * dot.
 	 */
 	private int lineLengthLimit = 1001;
 
@@ -107,7 +110,8 @@ public class SmtpdProperties {
 	private @Nullable Integer maxConnections;
 
 	/**
-	 * Connections at once from one client address; over it, 421 and close. Unlimited when unset.
+	 * Connections at once from one client address; over it, 421 and close. Unlimited when
+	 * unset.
 	 */
 	private @Nullable Integer maxConnectionsPerAddress;
 
@@ -117,7 +121,8 @@ public class SmtpdProperties {
 	private DataSize memoryThreshold = DataSize.ofMegabytes(1);
 
 	/**
-	 * Directory for messages larger than the memory threshold; the system's temporary directory when unset.
+	 * Directory for messages larger than the memory threshold; the system's temporary
+	 * directory when unset.
 	 */
 	private @Nullable Path tempDirectory;
 
@@ -127,14 +132,15 @@ public class SmtpdProperties {
 	private @Nullable Integer ioThreads;
 
 	/**
-	 * Whether Netty's native epoll transport is used when netty-transport-native-epoll is on the class
-	 * path (Linux); NIO otherwise.
+	 * Whether Netty's native epoll transport is used when netty-transport-native-epoll is
+	 * on the class path (Linux); NIO otherwise.
 	 */
 	private boolean nativeTransport = true;
 
 	/**
-	 * Built-in handlers appended, in order, after the application's SmtpHandler beans: sink, debugging,
-	 * maildir, mbox, relay. When not set, debugging if the application declares no SmtpHandler bean.
+	 * Built-in handlers appended, in order, after the application's SmtpHandler beans:
+	 * sink, debugging, maildir, mbox, relay. When not set, debugging if the application
+	 * declares no SmtpHandler bean.
 	 */
 	private List<String> handler = new ArrayList<>();
 
@@ -370,7 +376,8 @@ public class SmtpdProperties {
 	public static class CommandCallLimit {
 
 		/**
-		 * Calls allowed per command per session, then 421 and close; unlimited when unset.
+		 * Calls allowed per command per session, then 421 and close; unlimited when
+		 * unset.
 		 */
 		private @Nullable Integer defaultLimit;
 
@@ -418,8 +425,9 @@ public class SmtpdProperties {
 		private List<String> excludeMechanisms = new ArrayList<>();
 
 		/**
-		 * Users and their encoded passwords ({bcrypt}..., {argon2}..., {pbkdf2}...), by login. Logins with
-		 * '@' or '.' need brackets: smtpd.auth.users.[alice@example.com].
+		 * Users and their encoded passwords ({bcrypt}..., {argon2}..., {pbkdf2}...), by
+		 * login. Logins with '@' or '.' need brackets:
+		 * smtpd.auth.users.[alice@example.com].
 		 */
 		private Map<String, String> users = new LinkedHashMap<>();
 
@@ -429,12 +437,14 @@ public class SmtpdProperties {
 		private @Nullable Path usersFile;
 
 		/**
-		 * Failed AUTH attempts one client address may make before 421 and close; 0 for no limit.
+		 * Failed AUTH attempts one client address may make before 421 and close; 0 for no
+		 * limit.
 		 */
 		private int maxFailures = 10;
 
 		/**
-		 * Delay before answering a failed AUTH; it doubles with each further failure from the address.
+		 * Delay before answering a failed AUTH; it doubles with each further failure from
+		 * the address.
 		 */
 		private Duration failureDelay = Duration.ofMillis(500);
 
@@ -512,7 +522,8 @@ public class SmtpdProperties {
 		private TlsMode mode = TlsMode.STARTTLS;
 
 		/**
-		 * Whether clients must use STARTTLS before anything but EHLO, HELO, NOOP, RSET and QUIT.
+		 * Whether clients must use STARTTLS before anything but EHLO, HELO, NOOP, RSET
+		 * and QUIT.
 		 */
 		private boolean requireStarttls = false;
 
@@ -527,8 +538,8 @@ public class SmtpdProperties {
 		private Duration handshakeTimeout = Duration.ofSeconds(30);
 
 		/**
-		 * TLS implementation: auto for OpenSSL when netty-tcnative is on the class path and the JDK's
-		 * otherwise, or jdk.
+		 * TLS implementation: auto for OpenSSL when netty-tcnative is on the class path
+		 * and the JDK's otherwise, or jdk.
 		 */
 		private Provider provider = Provider.AUTO;
 

@@ -1,6 +1,6 @@
 /**
- * Auto-configuration of the embedded SMTP server: the {@code smtpd.*} properties, the server, its
- * lifecycle and its customizers.
+ * Auto-configuration of the embedded SMTP server: the {@code smtpd.*} properties, the
+ * server, its lifecycle and its customizers.
  */
 @NullMarked
 package dev.smtpd.autoconfigure;

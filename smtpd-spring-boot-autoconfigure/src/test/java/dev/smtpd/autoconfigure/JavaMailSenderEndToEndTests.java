@@ -27,8 +27,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A Spring Boot application sends with spring-boot-starter-mail's {@link JavaMailSender}; its own
- * {@code @Bean SmtpHandler} receives the message from the auto-configured server.
+ * A Spring Boot application sends with spring-boot-starter-mail's {@link JavaMailSender};
+ * its own {@code @Bean SmtpHandler} receives the message from the auto-configured server.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "smtpd.decode-data=true")
 class JavaMailSenderEndToEndTests {
@@ -78,7 +78,8 @@ class JavaMailSenderEndToEndTests {
 			return new SmtpHandler() {
 
 				@Override
-				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content)
+						throws Exception {
 					// read the content now: it is released when the hook returns
 					envelope.decodedContent();
 					received.add(envelope);

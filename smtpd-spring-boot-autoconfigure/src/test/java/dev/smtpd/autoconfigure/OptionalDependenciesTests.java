@@ -26,8 +26,8 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The add-on auto-configurations appear when their libraries and beans are there, and the server
- * still starts when they are not.
+ * The add-on auto-configurations appear when their libraries and beans are there, and the
+ * server still starts when they are not.
  */
 class OptionalDependenciesTests {
 
@@ -37,8 +37,8 @@ class OptionalDependenciesTests {
 				SmtpdHealthAutoConfiguration.class, SmtpdAuthAutoConfiguration.class))
 		.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 		.withBean(ObservationRegistry.class, ObservationRegistry::create)
-		.withPropertyValues("smtpd.port=0", "smtpd.address=127.0.0.1", "management.endpoints.web.exposure.include=smtpd",
-				"smtpd.auth.users.alice={noop}x");
+		.withPropertyValues("smtpd.port=0", "smtpd.address=127.0.0.1",
+				"management.endpoints.web.exposure.include=smtpd", "smtpd.auth.users.alice={noop}x");
 
 	@Test
 	void withEverythingPresentEveryAddOnIsThere() {
@@ -80,7 +80,9 @@ class OptionalDependenciesTests {
 	@Test
 	void withoutActuatorThereIsNoEndpointAndNoHealth() {
 		this.runner.withClassLoader(new FilteredClassLoader(Endpoint.class, HealthIndicator.class)).run((context) -> {
-			assertThat(context).hasNotFailed().doesNotHaveBean(SmtpdEndpoint.class).doesNotHaveBean(SmtpdHealthIndicator.class);
+			assertThat(context).hasNotFailed()
+				.doesNotHaveBean(SmtpdEndpoint.class)
+				.doesNotHaveBean(SmtpdHealthIndicator.class);
 			assertThat(context.getBean(SmtpServer.class).isRunning()).isTrue();
 		});
 	}
@@ -107,12 +109,13 @@ class OptionalDependenciesTests {
 
 	@Test
 	void whenDisabledNoAddOnIsCreated() {
-		this.runner.withPropertyValues("smtpd.enabled=false").run((context) -> assertThat(context).hasNotFailed()
-			.doesNotHaveBean(SmtpServer.class)
-			.doesNotHaveBean(SmtpdMetrics.class)
-			.doesNotHaveBean(SmtpdEndpoint.class)
-			.doesNotHaveBean(SmtpdHealthIndicator.class)
-			.doesNotHaveBean(PasswordAuthenticator.class));
+		this.runner.withPropertyValues("smtpd.enabled=false")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(SmtpServer.class)
+				.doesNotHaveBean(SmtpdMetrics.class)
+				.doesNotHaveBean(SmtpdEndpoint.class)
+				.doesNotHaveBean(SmtpdHealthIndicator.class)
+				.doesNotHaveBean(PasswordAuthenticator.class));
 	}
 
 }

@@ -40,7 +40,8 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every default, override, condition and startup failure of {@link SmtpdAutoConfiguration}.
+ * Every default, override, condition and startup failure of
+ * {@link SmtpdAutoConfiguration}.
  */
 class SmtpdAutoConfigurationTests {
 
@@ -75,7 +76,8 @@ class SmtpdAutoConfigurationTests {
 			assertThat(config.tls().mode()).isNull();
 			assertThat(config.network().ioThreads()).isZero();
 			assertThat(config.ident()).startsWith("smtpd-spring-boot");
-			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(DebuggingHandler.class);
+			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement()
+				.isInstanceOf(DebuggingHandler.class);
 		});
 	}
 
@@ -124,7 +126,8 @@ class SmtpdAutoConfigurationTests {
 				assertThat(config.auth().maxFailures()).isEqualTo(4);
 				assertThat(config.auth().failureDelay()).isEqualTo(Duration.ofSeconds(1));
 				assertThat(config.network().ioThreads()).isEqualTo(3);
-				assertThat(context.getBean(SmtpServer.class).handlers()).singleElement().isInstanceOf(SinkHandler.class);
+				assertThat(context.getBean(SmtpServer.class).handlers()).singleElement()
+					.isInstanceOf(SinkHandler.class);
 			});
 	}
 
@@ -148,7 +151,8 @@ class SmtpdAutoConfigurationTests {
 		this.runner.withUserConfiguration(TwoHandlers.class).withPropertyValues("smtpd.handler=sink").run((context) -> {
 			List<SmtpHandler> handlers = context.getBean(SmtpServer.class).handlers();
 			assertThat(handlers).containsExactly(context.getBean("first", SmtpHandler.class),
-					context.getBean("second", SmtpHandler.class), context.getBean("smtpdSinkHandler", SmtpHandler.class));
+					context.getBean("second", SmtpHandler.class),
+					context.getBean("smtpdSinkHandler", SmtpHandler.class));
 		});
 	}
 
@@ -160,8 +164,9 @@ class SmtpdAutoConfigurationTests {
 					"smtpd.mbox.path=" + this.directory.resolve("mail.mbox"), "smtpd.relay.host=127.0.0.1",
 					"smtpd.relay.port=2525")
 			.run((context) -> {
-				assertThat(context.getBean(SmtpServer.class).handlers()).hasExactlyElementsOfTypes(DebuggingHandler.class,
-						MaildirHandler.class, MboxHandler.class, RelayHandler.class, SinkHandler.class);
+				assertThat(context.getBean(SmtpServer.class).handlers()).hasExactlyElementsOfTypes(
+						DebuggingHandler.class, MaildirHandler.class, MboxHandler.class, RelayHandler.class,
+						SinkHandler.class);
 				assertThat(this.directory.resolve("Maildir/new")).isDirectory();
 				assertThat(this.directory.resolve("Maildir/cur")).isDirectory();
 			});
@@ -189,7 +194,8 @@ class SmtpdAutoConfigurationTests {
 			assertThat(context.getBean(StartedListener.class).port).isEqualTo(port);
 			try (Socket socket = new Socket("127.0.0.1", port)) {
 				socket.setSoTimeout(5000);
-				assertThat(new String(socket.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("220 ");
+				assertThat(new String(socket.getInputStream().readNBytes(4), StandardCharsets.US_ASCII))
+					.isEqualTo("220 ");
 			}
 		});
 	}
@@ -228,7 +234,8 @@ class SmtpdAutoConfigurationTests {
 				readLine(in);
 				Thread closer = new Thread(context::close);
 				closer.start();
-				// the session has a sender: it is not closed at once, the message still gets through
+				// the session has a sender: it is not closed at once, the message still
+				// gets through
 				out.write("RCPT TO:<b@example.com>\r\nDATA\r\n".getBytes(StandardCharsets.US_ASCII));
 				assertThat(readLine(in)).startsWith("250");
 				assertThat(readLine(in)).startsWith("354");
@@ -263,7 +270,8 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void withoutVirtualThreadsTheServerUsesItsBoundedPool() {
-		this.runner.run((context) -> assertThat(context).doesNotHaveBean(SmtpdAutoConfiguration.HOOK_EXECUTOR_BEAN_NAME));
+		this.runner
+			.run((context) -> assertThat(context).doesNotHaveBean(SmtpdAutoConfiguration.HOOK_EXECUTOR_BEAN_NAME));
 	}
 
 	@Test
@@ -275,7 +283,8 @@ class SmtpdAutoConfigurationTests {
 	@Test
 	void maildirThatCannotBeCreatedFailsStartup() throws Exception {
 		Path file = Files.writeString(this.directory.resolve("file"), "x");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.handler=maildir", "smtpd.maildir.path=" + file.resolve("sub")),
+		assertStartupFails(
+				this.runner.withPropertyValues("smtpd.handler=maildir", "smtpd.maildir.path=" + file.resolve("sub")),
 				"smtpd.maildir.path", "cannot be created");
 	}
 
@@ -286,16 +295,22 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void badValuesFailStartupNamingTheProperty() {
-		assertStartupFails(this.runner.withPropertyValues("smtpd.data-size-limit=-1MB"), "smtpd.data-size-limit", "negative");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.data-size-limit=-1MB"), "smtpd.data-size-limit",
+				"negative");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.port=70000"), "smtpd.port", "65535");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.command-size-limit=100"), "smtpd.command-size-limit", "512");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.line-length-limit=80"), "smtpd.line-length-limit", "1001");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.max-recipients=0"), "smtpd.max-recipients", "at least 1");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.max-connections=0"), "smtpd.max-connections", "at least 1");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.command-size-limit=100"), "smtpd.command-size-limit",
+				"512");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.line-length-limit=80"), "smtpd.line-length-limit",
+				"1001");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.max-recipients=0"), "smtpd.max-recipients",
+				"at least 1");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.max-connections=0"), "smtpd.max-connections",
+				"at least 1");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.timeout=0s"), "smtpd.timeout", "positive");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.command-call-limit.commands.NOOP=0"),
 				"smtpd.command-call-limit.commands.NOOP", "at least 1");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.protocol=lmtp"), "smtpd.protocol", "not supported yet");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.protocol=lmtp"), "smtpd.protocol",
+				"not supported yet");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true"),
 				"smtpd.proxy-protocol.enabled", "not supported yet");
 		assertBindingFails(this.runner.withPropertyValues("smtpd.ssl.mode=sometimes"), "smtpd.ssl.mode", "sometimes");
@@ -305,8 +320,8 @@ class SmtpdAutoConfigurationTests {
 	void valuesTheServerRejectsFailStartupNamingTheProperty() {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.io-threads=5000"), "smtpd.io-threads",
 				"Must be between 0 and 1024");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.command-size-limit=2000000"), "smtpd.command-size-limit",
-				"Must be between 512 and 1048576");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.command-size-limit=2000000"),
+				"smtpd.command-size-limit", "Must be between 512 and 1048576");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.auth.max-failures=-1"), "smtpd.auth.max-failures",
 				"negative");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.memory-threshold=3GB"), "smtpd.memory-threshold",
@@ -320,8 +335,9 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void enumPropertiesBindInAnyCaseAndRefuseOtherValues() {
-		this.runner.withPropertyValues("smtpd.protocol=SMTP", "smtpd.ssl.mode=Implicit", "smtpd.ssl.client-auth=want",
-				"smtpd.ssl.provider=JDK")
+		this.runner
+			.withPropertyValues("smtpd.protocol=SMTP", "smtpd.ssl.mode=Implicit", "smtpd.ssl.client-auth=want",
+					"smtpd.ssl.provider=JDK")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				SmtpdProperties.Ssl ssl = context.getBean(SmtpdProperties.class).getSsl();
@@ -352,7 +368,8 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void authRequiredWithRequireTlsAndNoSslBundleFailsStartup() {
-		assertStartupFails(this.runner.withUserConfiguration(AnAuthenticator.class).withPropertyValues("smtpd.auth.required=true"),
+		assertStartupFails(
+				this.runner.withUserConfiguration(AnAuthenticator.class).withPropertyValues("smtpd.auth.required=true"),
 				"smtpd.auth.required", "smtpd.ssl.bundle");
 	}
 
@@ -369,8 +386,8 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void requireStarttlsWithoutTlsFailsStartup() {
-		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.require-starttls=true"), "smtpd.ssl.require-starttls",
-				"smtpd.ssl.bundle");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.require-starttls=true"),
+				"smtpd.ssl.require-starttls", "smtpd.ssl.bundle");
 	}
 
 	@Test

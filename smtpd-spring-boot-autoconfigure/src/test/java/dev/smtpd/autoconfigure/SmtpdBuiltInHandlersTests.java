@@ -35,8 +35,9 @@ import org.springframework.core.annotation.Order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The handler chain: the application's {@link SmtpHandler} beans in order, then the built-in handlers
- * {@code smtpd.handler} lists, each a bean; a real client delivers through it.
+ * The handler chain: the application's {@link SmtpHandler} beans in order, then the
+ * built-in handlers {@code smtpd.handler} lists, each a bean; a real client delivers
+ * through it.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class SmtpdBuiltInHandlersTests {
@@ -69,8 +70,7 @@ class SmtpdBuiltInHandlersTests {
 	}
 
 	@Test
-	void whenNothingIsConfiguredAndNoHandlerBeanExistsThenTheDebuggingHandlerPrintsEachMessage(
-			CapturedOutput output) {
+	void whenNothingIsConfiguredAndNoHandlerBeanExistsThenTheDebuggingHandlerPrintsEachMessage(CapturedOutput output) {
 		this.runner.run((context) -> {
 			SmtpServer server = context.getBean(SmtpServer.class);
 			assertThat(server.handlers()).singleElement().isInstanceOf(DebuggingHandler.class);

@@ -26,8 +26,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the server says when it starts: one line with the address, protocol, TLS, transport and
- * handlers, and a warning when configured AUTH can never be offered.
+ * What the server says when it starts: one line with the address, protocol, TLS,
+ * transport and handlers, and a warning when configured AUTH can never be offered.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class SmtpdStartupLoggingTests {
@@ -56,12 +56,14 @@ class SmtpdStartupLoggingTests {
 
 	@Test
 	void startupLineNamesTheTlsModeAndPutsIpv6AddressesInBrackets(CapturedOutput output) throws Exception {
-		this.runner.withPropertyValues(tls()).withPropertyValues("smtpd.address=::1", "smtpd.ssl.mode=implicit").run((context) -> {
-			assertThat(context).hasNotFailed();
-			int port = context.getBean(SmtpServer.class).port();
-			assertThat(output).contains("SMTP server listening on [0:0:0:0:0:0:0:1]:" + port + " (smtp, implicit, ")
-				.contains("; handlers: DebuggingHandler)");
-		});
+		this.runner.withPropertyValues(tls())
+			.withPropertyValues("smtpd.address=::1", "smtpd.ssl.mode=implicit")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				int port = context.getBean(SmtpServer.class).port();
+				assertThat(output).contains("SMTP server listening on [0:0:0:0:0:0:0:1]:" + port + " (smtp, implicit, ")
+					.contains("; handlers: DebuggingHandler)");
+			});
 	}
 
 	@Test
@@ -98,16 +100,18 @@ class SmtpdStartupLoggingTests {
 
 	@Test
 	void usersWithTlsAreNotWarnedAbout(CapturedOutput output) throws Exception {
-		this.runner.withPropertyValues(tls()).withPropertyValues("smtpd.auth.users[alice]={noop}secret").run((context) -> {
-			assertThat(context).hasNotFailed();
-			assertThat(output).contains("SMTP server listening on").doesNotContain(AUTH_WARNING);
-		});
+		this.runner.withPropertyValues(tls())
+			.withPropertyValues("smtpd.auth.users[alice]={noop}secret")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(output).contains("SMTP server listening on").doesNotContain(AUTH_WARNING);
+			});
 	}
 
 	@Test
 	void withoutUsersOrAuthenticatorNothingIsWarnedAbout(CapturedOutput output) {
-		this.runner.run((context) -> assertThat(output).contains("SMTP server listening on")
-			.doesNotContain(AUTH_WARNING));
+		this.runner
+			.run((context) -> assertThat(output).contains("SMTP server listening on").doesNotContain(AUTH_WARNING));
 	}
 
 	private String[] tls() throws Exception {

@@ -13,8 +13,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Parsing the arguments of MAIL and RCPT, once per transaction and once per recipient. It lives in
- * the package of {@link ArgumentParser}, which is package-private.
+ * Parsing the arguments of MAIL and RCPT, once per transaction and once per recipient. It
+ * lives in the package of {@link ArgumentParser}, which is package-private.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -23,11 +23,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * DATA decoding: a 1 MiB message of 78-character lines, every tenth one dot-stuffed, fed through
- * {@link SmtpFrameDecoder} on an {@link EmbeddedChannel} in reads of {@code readSize} bytes, as a
- * socket would deliver it. The decoder finds the end of the message, removes the stuffed dots and
- * copies the text into a {@link MessageBuffer} held in memory. Throughput is reported per
- * kibibyte, so {@code ops/ms} reads as roughly MB/s.
+ * DATA decoding: a 1 MiB message of 78-character lines, every tenth one dot-stuffed, fed
+ * through {@link SmtpFrameDecoder} on an {@link EmbeddedChannel} in reads of
+ * {@code readSize} bytes, as a socket would deliver it. The decoder finds the end of the
+ * message, removes the stuffed dots and copies the text into a {@link MessageBuffer} held
+ * in memory. Throughput is reported per kibibyte, so {@code ops/ms} reads as roughly
+ * MB/s.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -77,8 +78,8 @@ public class DataDecoderBenchmark {
 	}
 
 	/**
-	 * Returns {@code DATA}, then a message of about {@code size} bytes as sent on the wire, then the
-	 * final dot.
+	 * Returns {@code DATA}, then a message of about {@code size} bytes as sent on the
+	 * wire, then the final dot.
 	 */
 	private static byte[] wire(int size) {
 		StringBuilder text = new StringBuilder(size + size / 500 + 64);
@@ -98,7 +99,10 @@ public class DataDecoderBenchmark {
 		return text.toString().getBytes(StandardCharsets.US_ASCII);
 	}
 
-	/** Plays the session: starts DATA on the command, drops the message, asks for the next frame. */
+	/**
+	 * Plays the session: starts DATA on the command, drops the message, asks for the next
+	 * frame.
+	 */
 	private static final class MessageSink extends ChannelInboundHandlerAdapter {
 
 		private final SmtpFrameDecoder decoder;
@@ -114,7 +118,8 @@ public class DataDecoderBenchmark {
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof Frame.Command command && command.line().equals("DATA")) {
-				this.decoder.startData(0, new MessageBuffer(ctx.alloc(), 4 * 1024 * 1024, null, Runnable::run, ctx.executor()));
+				this.decoder.startData(0,
+						new MessageBuffer(ctx.alloc(), 4 * 1024 * 1024, null, Runnable::run, ctx.executor()));
 			}
 			else if (msg instanceof Frame.DataEnd end) {
 				this.bytes = end.message().size();

@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Encoding replies into a reused direct buffer: the one-line {@code 250} that every command of a
- * transaction gets, and a nine-line EHLO reply.
+ * Encoding replies into a reused direct buffer: the one-line {@code 250} that every
+ * command of a transaction gets, and a nine-line EHLO reply.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -30,9 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 2)
 public class ReplyEncoderBenchmark {
 
-	private final Reply ehlo = new Reply(250, null, List.of("mail.example.com Hello client.example.org",
-			"PIPELINING", "SIZE 33554432", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING", "STARTTLS",
-			"AUTH PLAIN LOGIN", "SMTPUTF8"));
+	private final Reply ehlo = new Reply(250, null,
+			List.of("mail.example.com Hello client.example.org", "PIPELINING", "SIZE 33554432", "8BITMIME",
+					"ENHANCEDSTATUSCODES", "CHUNKING", "STARTTLS", "AUTH PLAIN LOGIN", "SMTPUTF8"));
 
 	private ByteBuf out;
 

@@ -7,10 +7,12 @@ import org.jspecify.annotations.Nullable;
  * What an {@link Authenticator} decided, as aiosmtpd's {@code AuthResult}.
  *
  * @param success whether the client is now authenticated
- * @param identity the identity recorded in the session on success (usually the login), else {@code null}
- * @param reply the reply to send instead of the default {@code 235 2.7.0} / {@code 535 5.7.8}, or {@code null}
- * @param authData what to keep in {@link dev.smtpd.core.handler.Session#authData()}, never shown by
- * {@link #toString()}
+ * @param identity the identity recorded in the session on success (usually the login),
+ * else {@code null}
+ * @param reply the reply to send instead of the default {@code 235 2.7.0} /
+ * {@code 535 5.7.8}, or {@code null}
+ * @param authData what to keep in {@link dev.smtpd.core.handler.Session#authData()},
+ * never shown by {@link #toString()}
  */
 public record AuthResult(boolean success, @Nullable String identity, @Nullable Reply reply, @Nullable Object authData) {
 
@@ -32,7 +34,8 @@ public record AuthResult(boolean success, @Nullable String identity, @Nullable R
 	}
 
 	/**
-	 * A failure with a reply of your own, such as {@code 454 4.7.0} for a temporary failure.
+	 * A failure with a reply of your own, such as {@code 454 4.7.0} for a temporary
+	 * failure.
 	 * @param reply the reply
 	 * @return the result
 	 */

@@ -5,13 +5,14 @@ import dev.smtpd.core.handler.Reply;
 /**
  * What an {@link AuthConversation} wants next: one of four steps.
  * <ul>
- * <li>{@link Challenge}: send these bytes, base64-encoded, in a {@code 334}, and pass the client's
- * answer to {@link AuthConversation#next};
- * <li>{@link Authenticate}: have the {@link Authenticator} check these credentials (on the hook
- * executor) and pass its decision to {@link AuthConversation#checked};
- * <li>{@link Done}: the exchange ends with this result, as if the authenticator had decided it;
- * <li>{@link Abort}: the exchange ends with this reply and no decision, such as {@code 501} for a
- * malformed response; it does not count as a failed attempt.
+ * <li>{@link Challenge}: send these bytes, base64-encoded, in a {@code 334}, and pass the
+ * client's answer to {@link AuthConversation#next};
+ * <li>{@link Authenticate}: have the {@link Authenticator} check these credentials (on
+ * the hook executor) and pass its decision to {@link AuthConversation#checked};
+ * <li>{@link Done}: the exchange ends with this result, as if the authenticator had
+ * decided it;
+ * <li>{@link Abort}: the exchange ends with this reply and no decision, such as
+ * {@code 501} for a malformed response; it does not count as a failed attempt.
  * </ul>
  */
 public sealed interface AuthStep {

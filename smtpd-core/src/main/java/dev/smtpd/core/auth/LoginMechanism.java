@@ -6,8 +6,8 @@ import dev.smtpd.core.handler.Session;
 import org.jspecify.annotations.Nullable;
 
 /**
- * LOGIN (draft-murchison-sasl-login): the server asks {@code Username:} then {@code Password:}; a
- * login given as the initial response skips the first question.
+ * LOGIN (draft-murchison-sasl-login): the server asks {@code Username:} then
+ * {@code Password:}; a login given as the initial response skips the first question.
  */
 public final class LoginMechanism implements AuthMechanism {
 

@@ -8,9 +8,9 @@ import dev.smtpd.core.handler.Session;
 import org.jspecify.annotations.Nullable;
 
 /**
- * PLAIN (RFC 4616): {@code [authzid] NUL authcid NUL passwd}, in the initial response or after an
- * empty challenge. An authorization identity other than the login is refused, since nothing here can
- * let one user act as another.
+ * PLAIN (RFC 4616): {@code [authzid] NUL authcid NUL passwd}, in the initial response or
+ * after an empty challenge. An authorization identity other than the login is refused,
+ * since nothing here can let one user act as another.
  */
 public final class PlainMechanism implements AuthMechanism {
 

@@ -1,5 +1,6 @@
 /**
- * AUTH (RFC 4954): authenticators, results, credentials, and SASL mechanisms (PLAIN and LOGIN built in).
+ * AUTH (RFC 4954): authenticators, results, credentials, and SASL mechanisms (PLAIN and
+ * LOGIN built in).
  */
 @NullMarked
 package dev.smtpd.core.auth;

@@ -13,9 +13,9 @@ import dev.smtpd.core.handler.SmtpHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Prints each envelope and message, as aiosmtpd's {@code Debugging} handler: the peer, the MAIL and
- * RCPT parameters, and the message text between marker lines. Messages from concurrent sessions are
- * printed whole, one after the other. Accepts every message.
+ * Prints each envelope and message, as aiosmtpd's {@code Debugging} handler: the peer,
+ * the MAIL and RCPT parameters, and the message text between marker lines. Messages from
+ * concurrent sessions are printed whole, one after the other. Accepts every message.
  */
 public class DebuggingHandler implements SmtpHandler {
 
@@ -47,8 +47,11 @@ public class DebuggingHandler implements SmtpHandler {
 		}
 		for (Recipient recipient : envelope.recipients()) {
 			if (!recipient.options().parameters().isEmpty()) {
-				block.append("rcpt options (").append(recipient.address()).append("): ")
-					.append(format(recipient.options().parameters())).append('\n');
+				block.append("rcpt options (")
+					.append(recipient.address())
+					.append("): ")
+					.append(format(recipient.options().parameters()))
+					.append('\n');
 			}
 		}
 		block.append('\n');

@@ -24,13 +24,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers each accepted message once (not once per recipient) into a Maildir: written to
- * {@code tmp/<unique>}, forced to disk, renamed into {@code new/<unique>}, and the directory forced
- * too, all before the DATA hook returns, so a {@code 250} means the message is on disk. The bytes are
- * exactly those received after dot-unstuffing, unless a {@code Received:} header is asked for.
- * {@code cur/} is created for mail readers. A failure to write answers {@code 451 4.3.0} and leaves
- * no file behind.
+ * {@code tmp/<unique>}, forced to disk, renamed into {@code new/<unique>}, and the
+ * directory forced too, all before the DATA hook returns, so a {@code 250} means the
+ * message is on disk. The bytes are exactly those received after dot-unstuffing, unless a
+ * {@code Received:} header is asked for. {@code cur/} is created for mail readers. A
+ * failure to write answers {@code 451 4.3.0} and leaves no file behind.
  * <p>
- * Unique names follow the Maildir convention: {@code <seconds>.M<micros>P<pid>Q<counter>.<host>}.
+ * Unique names follow the Maildir convention:
+ * {@code <seconds>.M<micros>P<pid>Q<counter>.<host>}.
  */
 public class MaildirHandler implements SmtpHandler {
 
@@ -56,7 +57,8 @@ public class MaildirHandler implements SmtpHandler {
 
 	/**
 	 * Delivers into a Maildir, exactly as received.
-	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are created if needed
+	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are
+	 * created if needed
 	 * @throws UncheckedIOException if the directories cannot be created
 	 */
 	public MaildirHandler(Path root) {
@@ -65,8 +67,10 @@ public class MaildirHandler implements SmtpHandler {
 
 	/**
 	 * Delivers into a Maildir.
-	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are created if needed
-	 * @param addReceivedHeader whether to put a {@code Received:} header in front of each message
+	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are
+	 * created if needed
+	 * @param addReceivedHeader whether to put a {@code Received:} header in front of each
+	 * message
 	 * @param hostname the name this server gives itself in that header and in file names
 	 * @throws UncheckedIOException if the directories cannot be created
 	 */
@@ -158,7 +162,8 @@ public class MaildirHandler implements SmtpHandler {
 			channel.force(true);
 		}
 		catch (IOException ex) {
-			// some platforms cannot open or force a directory; the rename is as durable as they allow
+			// some platforms cannot open or force a directory; the rename is as durable
+			// as they allow
 		}
 	}
 

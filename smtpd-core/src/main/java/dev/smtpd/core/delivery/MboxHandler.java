@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends each accepted message to an mbox file in the {@code mboxrd} format: a
- * {@code From sender date} line, LF line endings, every line that matches {@code >*From } given one
- * more {@code >}, and a blank line after the message. Writers in this JVM take turns; other processes
- * are kept out with a file lock. The file is forced to disk before the DATA hook returns; a failure
- * answers {@code 451 4.3.0} and cuts the file back to where it was.
+ * {@code From sender date} line, LF line endings, every line that matches {@code >*From }
+ * given one more {@code >}, and a blank line after the message. Writers in this JVM take
+ * turns; other processes are kept out with a file lock. The file is forced to disk before
+ * the DATA hook returns; a failure answers {@code 451 4.3.0} and cuts the file back to
+ * where it was.
  */
 public class MboxHandler implements SmtpHandler {
 
@@ -110,7 +111,8 @@ public class MboxHandler implements SmtpHandler {
 		String sender = envelope.mailFrom();
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		out.writeBytes(("From " + ((sender == null || sender.isEmpty()) ? "MAILER-DAEMON" : sender) + " "
-				+ ASCTIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\n").getBytes(StandardCharsets.UTF_8));
+				+ ASCTIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\n")
+			.getBytes(StandardCharsets.UTF_8));
 		try (InputStream in = content.openStream()) {
 			BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
 			String line;

@@ -14,9 +14,10 @@ import jakarta.mail.internet.MimeMessage;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Hands each message to {@link #handleMessage} as a parsed Jakarta Mail {@link MimeMessage}, with
- * {@code X-Peer}, {@code X-MailFrom} and {@code X-RcptTo} headers added, as aiosmtpd's {@code Message}
- * handler does. Needs {@code jakarta.mail-api} and an implementation (Angus Mail) on the class path.
+ * Hands each message to {@link #handleMessage} as a parsed Jakarta Mail
+ * {@link MimeMessage}, with {@code X-Peer}, {@code X-MailFrom} and {@code X-RcptTo}
+ * headers added, as aiosmtpd's {@code Message} handler does. Needs
+ * {@code jakarta.mail-api} and an implementation (Angus Mail) on the class path.
  */
 public abstract class MimeMessageHandler implements SmtpHandler {
 
@@ -43,7 +44,8 @@ public abstract class MimeMessageHandler implements SmtpHandler {
 	 * @param envelope the envelope
 	 * @param message the parsed message with the {@code X-} headers added
 	 * @return the reply, or {@code null} for {@code 250}
-	 * @throws Exception to answer {@code 451 4.3.0} (or the reply of an {@code SmtpException})
+	 * @throws Exception to answer {@code 451 4.3.0} (or the reply of an
+	 * {@code SmtpException})
 	 */
 	protected abstract @Nullable Reply handleMessage(Session session, Envelope envelope, MimeMessage message)
 			throws Exception;

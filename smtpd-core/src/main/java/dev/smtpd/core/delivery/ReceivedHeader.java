@@ -8,7 +8,8 @@ import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.Session;
 
 /**
- * Writes a {@code Received:} trace header (RFC 5321 §4.4), with the protocol names of RFC 3848.
+ * Writes a {@code Received:} trace header (RFC 5321 §4.4), with the protocol names of RFC
+ * 3848.
  */
 final class ReceivedHeader {
 
@@ -20,13 +21,21 @@ final class ReceivedHeader {
 		String protocol = (session.isExtended() ? "ESMTP" : "SMTP") + ((session.tls() != null) ? "S" : "")
 				+ (session.isAuthenticated() ? "A" : "");
 		StringBuilder header = new StringBuilder(160);
-		header.append("Received: from ").append(helo).append(" ([")
-			.append(session.peerAddress().getAddress().getHostAddress()).append("])\r\n\tby ")
-			.append(hostname).append(" with ").append(protocol).append(" id ").append(session.id());
+		header.append("Received: from ")
+			.append(helo)
+			.append(" ([")
+			.append(session.peerAddress().getAddress().getHostAddress())
+			.append("])\r\n\tby ")
+			.append(hostname)
+			.append(" with ")
+			.append(protocol)
+			.append(" id ")
+			.append(session.id());
 		if (envelope.recipients().size() == 1) {
 			header.append("\r\n\tfor <").append(clean(envelope.recipients().get(0).address())).append('>');
 		}
-		header.append(";\r\n\t").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()))
+		header.append(";\r\n\t")
+			.append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()))
 			.append("\r\n");
 		return header.toString().getBytes(StandardCharsets.UTF_8);
 	}

@@ -31,12 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forwards each accepted message to an upstream SMTP server, as aiosmtpd's {@code Proxy} handler, with
- * a small blocking client of its own (one connection per message). The client sees the upstream's
- * answer: a refused MAIL or DATA is answered with the upstream's reply; when some recipients are
- * refused and others accepted, the message goes to the accepted ones and the client gets {@code 250}
- * (per-recipient status needs LMTP). An upstream that cannot be reached gives {@code 451 4.4.1}.
- * Message content is never logged.
+ * Forwards each accepted message to an upstream SMTP server, as aiosmtpd's {@code Proxy}
+ * handler, with a small blocking client of its own (one connection per message). The
+ * client sees the upstream's answer: a refused MAIL or DATA is answered with the
+ * upstream's reply; when some recipients are refused and others accepted, the message
+ * goes to the accepted ones and the client gets {@code 250} (per-recipient status needs
+ * LMTP). An upstream that cannot be reached gives {@code 451 4.4.1}. Message content is
+ * never logged.
  */
 public class RelayHandler implements SmtpHandler {
 
@@ -44,14 +45,16 @@ public class RelayHandler implements SmtpHandler {
 
 	private static final Reply UNREACHABLE = Reply.of(451, "4.4.1", "Upstream server not reachable, try again later");
 
-	private static final Reply UPSTREAM_BROKE = Reply.of(451, "4.4.2", "Upstream server connection lost, try again later");
+	private static final Reply UPSTREAM_BROKE = Reply.of(451, "4.4.2",
+			"Upstream server connection lost, try again later");
 
 	private static final Reply NO_SMTPUTF8 = Reply.of(554, "5.6.7",
 			"Upstream server does not support SMTPUTF8; message not relayed");
 
 	/**
-	 * Closes the upstream socket when a write does not finish in time: a blocking socket has a read
-	 * timeout but no write timeout, and an upstream that stops reading would hold the hook thread.
+	 * Closes the upstream socket when a write does not finish in time: a blocking socket
+	 * has a read timeout but no write timeout, and an upstream that stops reading would
+	 * hold the hook thread.
 	 */
 	private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor((task) -> {
 		Thread thread = new Thread(task, "smtpd-relay-watchdog");
@@ -138,7 +141,8 @@ public class RelayHandler implements SmtpHandler {
 			mail.append(" BODY=8BITMIME");
 		}
 		if (envelope.isSmtputf8()) {
-			if (!keywords.contains("SMTPUTF8")) { // RFC 6531 §3.2: no downgrade is defined
+			if (!keywords.contains("SMTPUTF8")) { // RFC 6531 §3.2: no downgrade is
+													// defined
 				upstream.command("QUIT");
 				logger.info("Session {}: upstream does not offer SMTPUTF8", session.id());
 				return NO_SMTPUTF8;
@@ -256,7 +260,10 @@ public class RelayHandler implements SmtpHandler {
 			}
 		}
 
-		/** Sends the message with a dot doubled at the start of each line (RFC 5321 §4.5.2). */
+		/**
+		 * Sends the message with a dot doubled at the start of each line (RFC 5321
+		 * §4.5.2).
+		 */
 		void sendStuffed(InputStream content) throws IOException {
 			boolean lineStart = true;
 			int previous = -1;
@@ -281,7 +288,10 @@ public class RelayHandler implements SmtpHandler {
 
 	}
 
-	/** The socket's output, closed by the watchdog if one write takes longer than the timeout. */
+	/**
+	 * The socket's output, closed by the watchdog if one write takes longer than the
+	 * timeout.
+	 */
 	private static final class DeadlineOutputStream extends FilterOutputStream {
 
 		private final Socket socket;

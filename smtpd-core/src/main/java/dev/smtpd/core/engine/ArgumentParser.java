@@ -12,22 +12,28 @@ import dev.smtpd.core.handler.SmtpException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Parses the arguments of MAIL and RCPT: the path (RFC 5321 §4.1.2) and the ESMTP parameters
- * ({@code SIZE}, RFC 1870; {@code BODY}, RFC 6152; {@code SMTPUTF8}, RFC 6531).
+ * Parses the arguments of MAIL and RCPT: the path (RFC 5321 §4.1.2) and the ESMTP
+ * parameters ({@code SIZE}, RFC 1870; {@code BODY}, RFC 6152; {@code SMTPUTF8}, RFC
+ * 6531).
  *
- * <p>The parser is a small index-based scanner: no regular expressions, and no allocation beyond the
- * strings and the parameter map it returns. Source routes are accepted and dropped, {@code <>} is
- * accepted as a reverse path and {@code <postmaster>} as a forward path. A single space after the
- * colon ({@code MAIL FROM: <a@example.com>}) is tolerated.
+ * <p>
+ * The parser is a small index-based scanner: no regular expressions, and no allocation
+ * beyond the strings and the parameter map it returns. Source routes are accepted and
+ * dropped, {@code <>} is accepted as a reverse path and {@code <postmaster>} as a forward
+ * path. A single space after the colon ({@code MAIL FROM: <a@example.com>}) is tolerated.
  *
- * <p>Failures are thrown as {@link SmtpException}; reply texts never echo client input. The scheme:
+ * <p>
+ * Failures are thrown as {@link SmtpException}; reply texts never echo client input. The
+ * scheme:
  * <ul>
- * <li>{@code 501 5.5.4} the command is malformed: no {@code FROM:}/{@code TO:}, no angle brackets,
- * text after the path, a malformed or repeated parameter, or a bad {@code SIZE}/{@code BODY} value;</li>
- * <li>{@code 501 5.1.7} (MAIL) or {@code 501 5.1.3} (RCPT) the address is malformed, including
- * {@code <>} as a recipient and a path over 256 octets (§4.5.3.1.3);</li>
+ * <li>{@code 501 5.5.4} the command is malformed: no {@code FROM:}/{@code TO:}, no angle
+ * brackets, text after the path, a malformed or repeated parameter, or a bad
+ * {@code SIZE}/{@code BODY} value;</li>
+ * <li>{@code 501 5.1.7} (MAIL) or {@code 501 5.1.3} (RCPT) the address is malformed,
+ * including {@code <>} as a recipient and a path over 256 octets (§4.5.3.1.3);</li>
  * <li>{@code 553 5.6.7} a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4);</li>
- * <li>{@code 553 5.1.7} (MAIL) or {@code 553 5.1.1} (RCPT) a local part over the configured limit;</li>
+ * <li>{@code 553 5.1.7} (MAIL) or {@code 553 5.1.1} (RCPT) a local part over the
+ * configured limit;</li>
  * <li>{@code 552 5.3.4} a declared {@code SIZE} over the data size limit;</li>
  * <li>{@code 555 5.5.4} a parameter the server does not implement.</li>
  * </ul>
@@ -86,10 +92,12 @@ final class ArgumentParser {
 
 	/**
 	 * Creates a parser.
-	 * @param smtputf8Enabled whether SMTPUTF8 is offered, so that the parameter and non-ASCII
-	 * addresses are accepted
-	 * @param dataSizeLimit the largest message accepted, in octets, or {@code 0} for no limit
-	 * @param localPartLimit the longest local part accepted, in octets, or {@code 0} for no limit
+	 * @param smtputf8Enabled whether SMTPUTF8 is offered, so that the parameter and
+	 * non-ASCII addresses are accepted
+	 * @param dataSizeLimit the largest message accepted, in octets, or {@code 0} for no
+	 * limit
+	 * @param localPartLimit the longest local part accepted, in octets, or {@code 0} for
+	 * no limit
 	 */
 	ArgumentParser(boolean smtputf8Enabled, long dataSizeLimit, int localPartLimit) {
 		this.smtputf8Enabled = smtputf8Enabled;
@@ -98,7 +106,8 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Parses the argument of MAIL, such as {@code FROM:<a@example.com> SIZE=100 BODY=8BITMIME}.
+	 * Parses the argument of MAIL, such as
+	 * {@code FROM:<a@example.com> SIZE=100 BODY=8BITMIME}.
 	 * @param argument the text after the verb
 	 * @return the reverse path ({@code ""} for the null path) and the parameters
 	 * @throws SmtpException if the argument is refused
@@ -144,7 +153,8 @@ final class ArgumentParser {
 	/**
 	 * Parses the argument of RCPT, such as {@code TO:<b@example.com>}.
 	 * @param argument the text after the verb
-	 * @param smtputf8Transaction whether the MAIL of this transaction carried {@code SMTPUTF8}
+	 * @param smtputf8Transaction whether the MAIL of this transaction carried
+	 * {@code SMTPUTF8}
 	 * @return the forward path and the parameters
 	 * @throws SmtpException if the argument is refused
 	 */
@@ -168,9 +178,10 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Returns whether the text is a domain as RFC 5321 §4.1.2 defines it: ASCII hostname labels
-	 * (letters, digits and inner hyphens, at most 63 each and 255 in all) separated by single dots,
-	 * or an address literal ({@code [192.0.2.1]}, {@code [IPv6:2001:db8::1]}, {@code [tag:content]}).
+	 * Returns whether the text is a domain as RFC 5321 §4.1.2 defines it: ASCII hostname
+	 * labels (letters, digits and inner hyphens, at most 63 each and 255 in all)
+	 * separated by single dots, or an address literal ({@code [192.0.2.1]},
+	 * {@code [IPv6:2001:db8::1]}, {@code [tag:content]}).
 	 * @param s the text
 	 * @return whether it is a valid domain
 	 */
@@ -179,7 +190,8 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Returns the index of the {@code <} that follows the prefix and at most one space, or -1.
+	 * Returns the index of the {@code <} that follows the prefix and at most one space,
+	 * or -1.
 	 */
 	private static int skipPrefix(String argument, String prefix) {
 		if (!argument.regionMatches(true, 0, prefix, 0, prefix.length())) {
@@ -193,10 +205,10 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Returns the index of the {@code >} that closes the path opened at {@code open}, and checks that
-	 * the path is followed by the end of the text or a space. A quoted local part, which may hold
-	 * {@code >}, is skipped: a quote opens one only where a mailbox can start, after the {@code <}
-	 * or after the {@code :} that ends a source route.
+	 * Returns the index of the {@code >} that closes the path opened at {@code open}, and
+	 * checks that the path is followed by the end of the text or a space. A quoted local
+	 * part, which may hold {@code >}, is skipped: a quote opens one only where a mailbox
+	 * can start, after the {@code <} or after the {@code :} that ends a source route.
 	 */
 	private static int findPathEnd(String argument, int open, Reply syntax) {
 		boolean quoted = false;
@@ -225,8 +237,8 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Checks the length of the path between {@code open} and {@code close} and skips its source
-	 * route, if any.
+	 * Checks the length of the path between {@code open} and {@code close} and skips its
+	 * source route, if any.
 	 * @return the index where the mailbox starts, {@code close} for an empty path
 	 */
 	private static int scanPath(String argument, int open, int close, Reply invalid, Reply tooLong) {
@@ -254,8 +266,8 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Checks the mailbox between {@code start} and {@code close}: {@code local-part "@" domain}, or
-	 * {@code postmaster} alone when allowed.
+	 * Checks the mailbox between {@code start} and {@code close}:
+	 * {@code local-part "@" domain}, or {@code postmaster} alone when allowed.
 	 * @return the index of the {@code @}, or {@code close} for {@code postmaster}
 	 */
 	private static int scanMailbox(String argument, int start, int close, boolean postmasterAllowed, Reply invalid) {
@@ -264,15 +276,15 @@ final class ArgumentParser {
 			return close;
 		}
 		int at = scanLocalPart(argument, start, close);
-		if (at < 0 || at == close || argument.charAt(at) != '@'
-				|| scanDomain(argument, at + 1, close, true) != close) {
+		if (at < 0 || at == close || argument.charAt(at) != '@' || scanDomain(argument, at + 1, close, true) != close) {
 			throw new SmtpException(invalid);
 		}
 		return at;
 	}
 
 	/**
-	 * Refuses a non-ASCII address outside an SMTPUTF8 transaction and a local part over the limit.
+	 * Refuses a non-ASCII address outside an SMTPUTF8 transaction and a local part over
+	 * the limit.
 	 */
 	private void checkAddress(String argument, int start, int at, int close, boolean smtputf8, Reply tooLong) {
 		if (!(this.smtputf8Enabled && smtputf8)) {
@@ -375,8 +387,9 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Returns whether the text between the brackets of an address literal is an IPv4 address, an
-	 * {@code IPv6:} address, or a general address literal ({@code tag:content}).
+	 * Returns whether the text between the brackets of an address literal is an IPv4
+	 * address, an {@code IPv6:} address, or a general address literal
+	 * ({@code tag:content}).
 	 */
 	private static boolean isAddressLiteral(String s, int start, int end) {
 		int colon = -1;
@@ -437,9 +450,9 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Returns whether the text is an IPv6 address (RFC 4291 §2.2): eight groups of one to four hex
-	 * digits, a single {@code ::} standing for one or more zero groups, and optionally a dotted
-	 * quad in place of the last two groups.
+	 * Returns whether the text is an IPv6 address (RFC 4291 §2.2): eight groups of one to
+	 * four hex digits, a single {@code ::} standing for one or more zero groups, and
+	 * optionally a dotted quad in place of the last two groups.
 	 */
 	private static boolean isIpv6(String s, int start, int end) {
 		int i = start;
@@ -493,10 +506,11 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Parses the parameters that follow the path, {@code keyword[=value]} separated by spaces.
-	 * Checks their syntax only; non-ASCII values are checked later by
+	 * Parses the parameters that follow the path, {@code keyword[=value]} separated by
+	 * spaces. Checks their syntax only; non-ASCII values are checked later by
 	 * {@link #checkParameterValues}.
-	 * @return the parameters in order, keywords upper-cased, or {@code null} if there are none
+	 * @return the parameters in order, keywords upper-cased, or {@code null} if there are
+	 * none
 	 */
 	private static @Nullable Map<String, @Nullable String> parseParameters(String s, int from) {
 		@Nullable Map<String, @Nullable String> parameters = null;
@@ -562,8 +576,8 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Parses a {@code SIZE} value (RFC 1870) and checks it against the limit. A value too large
-	 * for a {@code long} is taken as {@link Long#MAX_VALUE}.
+	 * Parses a {@code SIZE} value (RFC 1870) and checks it against the limit. A value too
+	 * large for a {@code long} is taken as {@link Long#MAX_VALUE}.
 	 */
 	private Long parseSize(@Nullable String value) {
 		if (value == null || value.length() > MAX_SIZE_DIGITS) {
@@ -585,7 +599,8 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Parses a {@code BODY} value (RFC 6152). {@code BINARYMIME} (RFC 3030) is not offered.
+	 * Parses a {@code BODY} value (RFC 6152). {@code BINARYMIME} (RFC 3030) is not
+	 * offered.
 	 */
 	private static BodyType parseBody(@Nullable String value) {
 		if ("7BIT".equalsIgnoreCase(value)) {

@@ -11,8 +11,9 @@ import dev.smtpd.core.handler.Reply;
 import org.jspecify.annotations.Nullable;
 
 /**
- * AUTH (RFC 4954): checks that AUTH may start now and with what, then hands the exchange to a
- * {@link SaslDriver}. An address that used up its failed attempts is answered {@code 421} and closed.
+ * AUTH (RFC 4954): checks that AUTH may start now and with what, then hands the exchange
+ * to a {@link SaslDriver}. An address that used up its failed attempts is answered
+ * {@code 421} and closed.
  */
 final class AuthCommand {
 
@@ -20,9 +21,11 @@ final class AuthCommand {
 
 	private static final Reply ALREADY = Reply.of(503, "5.5.1", "Already authenticated");
 
-	private static final Reply IN_TRANSACTION = Reply.of(503, "5.5.1", "Error: AUTH not allowed during a mail transaction");
+	private static final Reply IN_TRANSACTION = Reply.of(503, "5.5.1",
+			"Error: AUTH not allowed during a mail transaction");
 
-	private static final Reply NEED_TLS = Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism");
+	private static final Reply NEED_TLS = Reply.of(538, "5.7.11",
+			"Encryption required for requested authentication mechanism");
 
 	private static final Reply UNKNOWN_MECHANISM = Reply.of(504, "5.5.4", "Unrecognized authentication type");
 
@@ -34,7 +37,8 @@ final class AuthCommand {
 	}
 
 	/**
-	 * Returns the EHLO keyword for AUTH, or {@code null} when AUTH is not offered to this session now.
+	 * Returns the EHLO keyword for AUTH, or {@code null} when AUTH is not offered to this
+	 * session now.
 	 */
 	static String keyword(ServerContext server, SessionState session) {
 		if (!isOffered(server, session) || server.authMechanisms().isEmpty()) {
@@ -102,8 +106,9 @@ final class AuthCommand {
 	}
 
 	/**
-	 * Decodes base64 strictly: padding included, nothing outside the alphabet (RFC 4954 §4 wants
-	 * {@code 501} for anything else; the JDK's decoder alone accepts missing padding).
+	 * Decodes base64 strictly: padding included, nothing outside the alphabet (RFC 4954
+	 * §4 wants {@code 501} for anything else; the JDK's decoder alone accepts missing
+	 * padding).
 	 * @param text the text
 	 * @return the bytes, or {@code null} if the text is not base64
 	 */

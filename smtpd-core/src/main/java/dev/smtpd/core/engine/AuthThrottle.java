@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts failed AUTH attempts per client address, so brute force gets slower with every failure and
- * then is cut off. A failure is forgotten an hour after the last one; a success from the address
- * clears its count.
+ * Counts failed AUTH attempts per client address, so brute force gets slower with every
+ * failure and then is cut off. A failure is forgotten an hour after the last one; a
+ * success from the address clears its count.
  */
 final class AuthThrottle {
 

@@ -64,9 +64,10 @@ final class BasicCommands {
 			return;
 		}
 		SessionState state = session.session();
-		session.runHook(Hook.QUIT, (handler) -> handler.quit(state), (reply) -> session
-			.replyAndClose((reply != null) ? reply : Reply.of(221, "2.0.0", session.config().hostname() + " Bye"),
-					SessionEnd.QUIT));
+		session.runHook(Hook.QUIT, (handler) -> handler.quit(state),
+				(reply) -> session.replyAndClose(
+						(reply != null) ? reply : Reply.of(221, "2.0.0", session.config().hostname() + " Bye"),
+						SessionEnd.QUIT));
 	}
 
 	static void custom(CommandContext session, SmtpCommand command, String argument) {

@@ -10,10 +10,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a command family ({@link GreetingCommands}, {@link TransactionCommands},
- * {@link BasicCommands}, {@link StarttlsCommand}, {@link AuthCommand}) may do to its session: read
- * the state, answer, run hooks, and the few transitions a command starts. The families know nothing
- * else of the session; {@link SmtpSessionHandler} implements this. All methods are called on the
- * event loop.
+ * {@link BasicCommands}, {@link StarttlsCommand}, {@link AuthCommand}) may do to its
+ * session: read the state, answer, run hooks, and the few transitions a command starts.
+ * The families know nothing else of the session; {@link SmtpSessionHandler} implements
+ * this. All methods are called on the event loop.
  */
 interface CommandContext {
 
@@ -34,8 +34,8 @@ interface CommandContext {
 	void reply(Reply reply);
 
 	/**
-	 * Writes a reply that answers the current command without letting the next one through; for a
-	 * reply followed by another (a refusal, then a {@code 421}).
+	 * Writes a reply that answers the current command without letting the next one
+	 * through; for a reply followed by another (a refusal, then a {@code 421}).
 	 * @param reply the reply
 	 */
 	void write(Reply reply);
@@ -53,16 +53,19 @@ interface CommandContext {
 	void unrecognized();
 
 	/**
-	 * Sets the verb the next reply answers, for a reply that ends a multi-step command (DATA, AUTH).
+	 * Sets the verb the next reply answers, for a reply that ends a multi-step command
+	 * (DATA, AUTH).
 	 * @param verb the verb
 	 */
 	void answering(String verb);
 
 	/**
-	 * Runs a hook: at once on the event loop when no handler overrides it, else on the hook executor.
+	 * Runs a hook: at once on the event loop when no handler overrides it, else on the
+	 * hook executor.
 	 * @param hook the hook
 	 * @param call the call of one handler's hook
-	 * @param then what to do with the deciding reply ({@code null} for the default), on the event loop
+	 * @param then what to do with the deciding reply ({@code null} for the default), on
+	 * the event loop
 	 */
 	void runHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then);
 
@@ -88,8 +91,8 @@ interface CommandContext {
 	void resetTransaction();
 
 	/**
-	 * Switches the connection to DATA: the bytes that follow are the message, up to CRLF "." CRLF,
-	 * under the DATA deadline.
+	 * Switches the connection to DATA: the bytes that follow are the message, up to CRLF
+	 * "." CRLF, under the DATA deadline.
 	 */
 	void startData();
 
@@ -107,12 +110,14 @@ interface CommandContext {
 	boolean startTls(Reply ready);
 
 	/**
-	 * Sends an intermediate reply (such as a {@code 334} challenge) and gives the next frame the
-	 * client sends to {@code consumer} instead of the command dispatcher. For a SASL exchange.
+	 * Sends an intermediate reply (such as a {@code 334} challenge) and gives the next
+	 * frame the client sends to {@code consumer} instead of the command dispatcher. For a
+	 * SASL exchange.
 	 * @param prompt the intermediate reply; it does not complete the command
 	 * @param consumer what takes the frame, on the event loop
-	 * @param abandoned what to run, on the event loop, if the session ends first, with the reason
-	 * ({@link SessionEnd#TIMEOUT} when the client stayed silent for the idle timeout)
+	 * @param abandoned what to run, on the event loop, if the session ends first, with
+	 * the reason ({@link SessionEnd#TIMEOUT} when the client stayed silent for the idle
+	 * timeout)
 	 */
 	void awaitLine(Reply prompt, Consumer<Frame> consumer, Consumer<SessionEnd> abandoned);
 

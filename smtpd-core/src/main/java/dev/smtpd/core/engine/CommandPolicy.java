@@ -8,9 +8,9 @@ import dev.smtpd.core.handler.Reply;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a session allows before a command runs: its length, how often it may be called, whether it
- * needs TLS or AUTH first, and how many unrecognized commands a client may send. One per session; it
- * decides and the session carries the decision out.
+ * What a session allows before a command runs: its length, how often it may be called,
+ * whether it needs TLS or AUTH first, and how many unrecognized commands a client may
+ * send. One per session; it decides and the session carries the decision out.
  */
 final class CommandPolicy {
 
@@ -25,7 +25,9 @@ final class CommandPolicy {
 
 	private final SmtpServerConfig config;
 
-	/** Verbs counted for the call limits, and their counts (a map costs more per session). */
+	/**
+	 * Verbs counted for the call limits, and their counts (a map costs more per session).
+	 */
 	private @Nullable String[] countedVerbs = new String[0];
 
 	private int[] callCounts = new int[0];
@@ -51,8 +53,9 @@ final class CommandPolicy {
 		String counted = known ? verb : "*";
 		int limit = this.config.limits().commandCallLimit(counted);
 		if (limit > 0 && countCall(counted) > limit) {
-			return new Refusal(Reply.of(421, "4.7.0", this.config.hostname() + " Error: too many " + counted
-					+ " commands"), true, true);
+			return new Refusal(
+					Reply.of(421, "4.7.0", this.config.hostname() + " Error: too many " + counted + " commands"), true,
+					true);
 		}
 		if (this.config.tls().requireStarttls() && session.tls() == null && needsTls(verb)) {
 			return new Refusal(StarttlsCommand.TLS_REQUIRED, false, true);
@@ -65,7 +68,8 @@ final class CommandPolicy {
 
 	/**
 	 * Counts an unrecognized command.
-	 * @return the reply: {@code 500}, or {@code 502} when the client sent too many and must be closed
+	 * @return the reply: {@code 500}, or {@code 502} when the client sent too many and
+	 * must be closed
 	 */
 	Refusal unrecognized(Reply reply) {
 		if (++this.unrecognized > this.config.limits().maxUnrecognizedCommands()) {

@@ -16,8 +16,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Counts open connections, globally and per client address, and answers a connection over either
- * limit with {@code 421} and a close before any other handler sees it.
+ * Counts open connections, globally and per client address, and answers a connection over
+ * either limit with {@code 421} and a close before any other handler sees it.
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -53,8 +53,10 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
 		}
 		InetAddress counted = address;
-		// A listener rather than channelInactive, so that this handler can leave the pipeline: an
-		// idle connection then costs one listener here instead of a handler context and an attribute.
+		// A listener rather than channelInactive, so that this handler can leave the
+		// pipeline: an
+		// idle connection then costs one listener here instead of a handler context and
+		// an attribute.
 		ctx.channel().closeFuture().addListener((future) -> release(counted));
 		if (this.maxConnections > 0 && count > this.maxConnections) {
 			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS);

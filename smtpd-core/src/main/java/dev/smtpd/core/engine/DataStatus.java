@@ -1,2 +1,7 @@
 package dev.smtpd.core.engine;
-enum DataStatus { OK, TOO_BIG, LINE_TOO_LONG, IO_ERROR }
+
+enum DataStatus {
+
+	OK, TOO_BIG, LINE_TOO_LONG, IO_ERROR
+
+}

@@ -7,8 +7,8 @@ import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.handler.Reply;
 
 /**
- * HELO and EHLO (RFC 5321 §4.1.1.1). A greeting resets the transaction; the name is recorded only
- * when the greeting is accepted.
+ * HELO and EHLO (RFC 5321 §4.1.1.1). A greeting resets the transaction; the name is
+ * recorded only when the greeting is accepted.
  */
 final class GreetingCommands {
 

@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ordered handlers of a server, with, for each hook, only the handlers that override it. A hook
- * nobody overrides is {@linkplain #isEmpty(Hook) empty}: the engine then answers on the event loop
- * without a thread hop.
+ * The ordered handlers of a server, with, for each hook, only the handlers that override
+ * it. A hook nobody overrides is {@linkplain #isEmpty(Hook) empty}: the engine then
+ * answers on the event loop without a thread hop.
  */
 final class HandlerChain {
 
@@ -44,9 +44,10 @@ final class HandlerChain {
 	}
 
 	/**
-	 * Calls a hook on each handler that overrides it, in order, until one returns a reply. Never
-	 * throws: an {@link SmtpException} becomes its reply, anything else goes to the handlers'
-	 * exception hooks and, failing them, becomes {@link Reply#LOCAL_ERROR}.
+	 * Calls a hook on each handler that overrides it, in order, until one returns a
+	 * reply. Never throws: an {@link SmtpException} becomes its reply, anything else goes
+	 * to the handlers' exception hooks and, failing them, becomes
+	 * {@link Reply#LOCAL_ERROR}.
 	 * @param hook the hook
 	 * @param session the session
 	 * @param call how to call the hook on one handler

@@ -6,12 +6,13 @@ import java.util.Arrays;
 import dev.smtpd.core.handler.SmtpHandler;
 
 /**
- * The hooks of {@link SmtpHandler}, each with the method a handler overrides to take part.
+ * The hooks of {@link SmtpHandler}, each with the method a handler overrides to take
+ * part.
  */
 enum Hook {
 
-	CONNECT("connect"), STARTTLS("starttls"), AUTH("auth"), HELO("helo"), EHLO("ehlo"), MAIL("mail"), RCPT("rcpt"), DATA("data"), RSET("rset"), NOOP("noop"),
-	VRFY("vrfy"), QUIT("quit"), DISCONNECTED("disconnected");
+	CONNECT("connect"), STARTTLS("starttls"), AUTH("auth"), HELO("helo"), EHLO("ehlo"), MAIL("mail"), RCPT("rcpt"),
+	DATA("data"), RSET("rset"), NOOP("noop"), VRFY("vrfy"), QUIT("quit"), DISCONNECTED("disconnected");
 
 	private final Method method;
 
@@ -29,7 +30,8 @@ enum Hook {
 	 */
 	boolean isOverriddenBy(SmtpHandler handler) {
 		try {
-			Method implementation = handler.getClass().getMethod(this.method.getName(), this.method.getParameterTypes());
+			Method implementation = handler.getClass()
+				.getMethod(this.method.getName(), this.method.getParameterTypes());
 			return implementation.getDeclaringClass() != SmtpHandler.class;
 		}
 		catch (NoSuchMethodException ex) {

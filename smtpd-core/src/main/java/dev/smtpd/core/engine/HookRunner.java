@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a session's user code on the hook executor and brings the reply back to its event loop. While
- * work runs the session reads nothing (the framer stays paused until the reply is written), so
- * pipelined commands wait and replies stay in order. Hooks that no handler overrides never get here.
+ * Runs a session's user code on the hook executor and brings the reply back to its event
+ * loop. While work runs the session reads nothing (the framer stays paused until the
+ * reply is written), so pipelined commands wait and replies stay in order. Hooks that no
+ * handler overrides never get here.
  */
 final class HookRunner {
 
@@ -47,8 +48,8 @@ final class HookRunner {
 	 * @param ctx the session's channel context
 	 * @param work the work; what it throws becomes {@link Reply#LOCAL_ERROR}
 	 * @param open whether the session still wants the reply, checked on the event loop
-	 * @param then what to do with the reply, on the event loop, while {@code open}; the channel is
-	 * flushed afterwards
+	 * @param then what to do with the reply, on the event loop, while {@code open}; the
+	 * channel is flushed afterwards
 	 * @return {@code false} if the executor refused the work (nothing ran)
 	 */
 	boolean run(ChannelHandlerContext ctx, Callable<@Nullable Reply> work, BooleanSupplier open,

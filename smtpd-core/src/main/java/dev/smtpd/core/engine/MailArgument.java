@@ -1,4 +1,6 @@
 package dev.smtpd.core.engine;
+
 import dev.smtpd.core.handler.MailOptions;
 
-record MailArgument(String address, MailOptions options) {}
+record MailArgument(String address, MailOptions options) {
+}

@@ -21,14 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The body of one message as it arrives: in a pooled buffer up to a threshold, then in a temporary
- * file, so that many large messages at once cannot exhaust memory. Bytes are appended on the event
- * loop by the {@link SmtpFrameDecoder}; past the threshold they are collected into chunks that a file
- * executor writes, one write at a time, so the event loop never touches the disk. While more than
- * {@link #MAX_QUEUED} bytes wait for the disk the buffer is {@linkplain #isBackedUp() backed up}
- * and the framer reads no more, so memory per message stays bounded by the threshold plus that
- * queue. At the end of the message {@link #whenWritten} waits for the last write; then the DATA
- * hook reads the content, and the engine releases it once the hook has returned.
+ * The body of one message as it arrives: in a pooled buffer up to a threshold, then in a
+ * temporary file, so that many large messages at once cannot exhaust memory. Bytes are
+ * appended on the event loop by the {@link SmtpFrameDecoder}; past the threshold they are
+ * collected into chunks that a file executor writes, one write at a time, so the event
+ * loop never touches the disk. While more than {@link #MAX_QUEUED} bytes wait for the
+ * disk the buffer is {@linkplain #isBackedUp() backed up} and the framer reads no more,
+ * so memory per message stays bounded by the threshold plus that queue. At the end of the
+ * message {@link #whenWritten} waits for the last write; then the DATA hook reads the
+ * content, and the engine releases it once the hook has returned.
  */
 final class MessageBuffer {
 
@@ -74,7 +75,8 @@ final class MessageBuffer {
 
 	private @Nullable Runnable whenWritten;
 
-	// Written by the file executor, one task at a time; read after a hand-off through the event loop.
+	// Written by the file executor, one task at a time; read after a hand-off through the
+	// event loop.
 	private @Nullable Path file;
 
 	private @Nullable FileChannel channel;
@@ -87,7 +89,8 @@ final class MessageBuffer {
 	 * Creates a buffer for one message.
 	 * @param alloc the channel's allocator
 	 * @param memoryThreshold bytes kept in memory before the content goes to a file
-	 * @param tempDirectory where the file goes, {@code null} for the system's temporary directory
+	 * @param tempDirectory where the file goes, {@code null} for the system's temporary
+	 * directory
 	 * @param fileExecutor what writes and deletes the file
 	 * @param eventLoop the session's event loop, where writes are reported back
 	 */
@@ -162,8 +165,9 @@ final class MessageBuffer {
 	}
 
 	/**
-	 * Runs {@code action} on the event loop once every byte is in memory or written to the file: at
-	 * once when the content never left memory. Call on the event loop, once, after the last write.
+	 * Runs {@code action} on the event loop once every byte is in memory or written to
+	 * the file: at once when the content never left memory. Call on the event loop, once,
+	 * after the last write.
 	 * @param action what to do next
 	 */
 	void whenWritten(Runnable action) {
@@ -178,7 +182,8 @@ final class MessageBuffer {
 	}
 
 	/**
-	 * Returns whether the temporary file could not be written; the content is then incomplete.
+	 * Returns whether the temporary file could not be written; the content is then
+	 * incomplete.
 	 * @return whether a write failed
 	 */
 	boolean hasFailed() {
@@ -297,9 +302,9 @@ final class MessageBuffer {
 	}
 
 	/**
-	 * Frees the memory and deletes the temporary file (on the file executor, or after a write under
-	 * way). Safe to call more than once, from the event loop or from the thread that ran the DATA
-	 * hook.
+	 * Frees the memory and deletes the temporary file (on the file executor, or after a
+	 * write under way). Safe to call more than once, from the event loop or from the
+	 * thread that ran the DATA hook.
 	 */
 	void release() {
 		if (this.released) {

@@ -1,4 +1,6 @@
 package dev.smtpd.core.engine;
+
 import dev.smtpd.core.handler.RcptOptions;
 
-record RcptArgument(String address, RcptOptions options) {}
+record RcptArgument(String address, RcptOptions options) {
+}

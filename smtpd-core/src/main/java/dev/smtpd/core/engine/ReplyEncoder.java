@@ -9,9 +9,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
 
 /**
- * Writes a {@link Reply} as {@code code[-| ][status ]text CRLF} lines. Only printable US-ASCII
- * reaches the wire: any other character in the text (control characters, CR, LF, non-ASCII that a
- * client sent and a hook echoed) is written as {@code ?}.
+ * Writes a {@link Reply} as {@code code[-| ][status ]text CRLF} lines. Only printable
+ * US-ASCII reaches the wire: any other character in the text (control characters, CR, LF,
+ * non-ASCII that a client sent and a hook echoed) is written as {@code ?}.
  */
 @Sharable
 final class ReplyEncoder extends MessageToByteEncoder<Reply> {

@@ -20,16 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives one AUTH exchange on the session's event loop: asks the {@link AuthConversation} for each
- * step, sends its challenges and hands it the client's responses, and sends only the
- * {@link Authenticator} call and the {@code auth} hook to the hook executor. No thread waits for the
- * client: while a challenge is out the session is merely idle, and its idle timeout ends it.
+ * Drives one AUTH exchange on the session's event loop: asks the {@link AuthConversation}
+ * for each step, sends its challenges and hands it the client's responses, and sends only
+ * the {@link Authenticator} call and the {@code auth} hook to the hook executor. No
+ * thread waits for the client: while a challenge is out the session is merely idle, and
+ * its idle timeout ends it.
  * <p>
- * The outcome goes to the listeners once. Refused credentials, and an exchange the client left
- * unanswered until the idle timeout closed the session, count as failed attempts of the client's
- * address; a cancel ({@code *}), a malformed response, or a disconnect do not. Failures are answered
- * after the throttle's delay, and the attempt that uses up the address's allowance is followed by
- * {@code 421} and close. Nothing the client sends is ever logged.
+ * The outcome goes to the listeners once. Refused credentials, and an exchange the client
+ * left unanswered until the idle timeout closed the session, count as failed attempts of
+ * the client's address; a cancel ({@code *}), a malformed response, or a disconnect do
+ * not. Failures are answered after the throttle's delay, and the attempt that uses up the
+ * address's allowance is followed by {@code 421} and close. Nothing the client sends is
+ * ever logged.
  */
 final class SaslDriver {
 
@@ -52,7 +54,10 @@ final class SaslDriver {
 
 	private @Nullable AuthConversation conversation;
 
-	/** The authenticator's decision, handed from the hook thread (the event loop hand-over orders it). */
+	/**
+	 * The authenticator's decision, handed from the hook thread (the event loop hand-over
+	 * orders it).
+	 */
 	private volatile @Nullable AuthResult decision;
 
 	private boolean ended;
@@ -147,8 +152,8 @@ final class SaslDriver {
 		end(AuthOutcome.ERROR);
 		if (timedOut) {
 			this.handler.server().authThrottle().failed(this.address);
-			logger.debug("Session {}: AUTH {} left unanswered, counted as a failed attempt", this.handler.session().id(),
-					this.name);
+			logger.debug("Session {}: AUTH {} left unanswered, counted as a failed attempt",
+					this.handler.session().id(), this.name);
 		}
 		else {
 			logger.debug("Session {}: AUTH {} ended by the connection closing", this.handler.session().id(), this.name);
@@ -186,8 +191,8 @@ final class SaslDriver {
 			step(() -> {
 				AuthStep next = conversation().checked(decision);
 				if (next instanceof AuthStep.Authenticate) {
-					logger.warn("Session {}: AUTH {} mechanism asked to authenticate again after checked",
-							session.id(), this.name);
+					logger.warn("Session {}: AUTH {} mechanism asked to authenticate again after checked", session.id(),
+							this.name);
 					return AuthStep.abort(TEMPORARY_FAILURE);
 				}
 				return next;
@@ -195,7 +200,10 @@ final class SaslDriver {
 		}, () -> end(AuthOutcome.ERROR));
 	}
 
-	/** The exchange has a result: the auth hook may see it and override the reply, then it is applied. */
+	/**
+	 * The exchange has a result: the auth hook may see it and override the reply, then it
+	 * is applied.
+	 */
 	private void decided(AuthResult result) {
 		boolean success = result.success() && result.identity() != null;
 		Reply reply = (result.reply() != null) ? result.reply() : (success ? SUCCESS : Reply.AUTH_FAILED);
@@ -216,8 +224,9 @@ final class SaslDriver {
 	}
 
 	/**
-	 * Applies an outcome. The hook's reply replaces a success's reply if it is positive ({@code 2xx})
-	 * and refuses the success if it is negative; it replaces a failure's reply if it is negative.
+	 * Applies an outcome. The hook's reply replaces a success's reply if it is positive
+	 * ({@code 2xx}) and refuses the success if it is negative; it replaces a failure's
+	 * reply if it is negative.
 	 */
 	private void apply(AuthResult result, boolean success, Reply reply, @Nullable Reply hookReply) {
 		if (success && (hookReply == null || !isNegative(hookReply))) {
@@ -248,7 +257,10 @@ final class SaslDriver {
 		return reply.code() >= 400;
 	}
 
-	/** Ends the exchange without a decision: cancelled or malformed ({@code 501}), else an error. */
+	/**
+	 * Ends the exchange without a decision: cancelled or malformed ({@code 501}), else an
+	 * error.
+	 */
 	private void abort(Reply reply) {
 		end((reply.code() == 501) ? AuthOutcome.CANCELLED : AuthOutcome.ERROR);
 		this.handler.reply(reply);

@@ -30,8 +30,8 @@ import io.netty.handler.ssl.SslHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What every session of one server shares: configuration, handlers, the hook executor, and the
- * registry of live sessions.
+ * What every session of one server shares: configuration, handlers, the hook executor,
+ * and the registry of live sessions.
  */
 final class ServerContext {
 
@@ -76,7 +76,8 @@ final class ServerContext {
 		this.config = config;
 		this.chain = new HandlerChain(handlers);
 		this.hookExecutor = hookExecutor;
-		this.argumentParser = new ArgumentParser(config.extensions().smtputf8(), config.limits().dataSizeLimit(), config.limits().localPartLimit());
+		this.argumentParser = new ArgumentParser(config.extensions().smtputf8(), config.limits().dataSizeLimit(),
+				config.limits().localPartLimit());
 		Map<String, SmtpCommand> byVerb = new LinkedHashMap<>();
 		for (SmtpCommand command : commands) {
 			String verb = command.verb().toUpperCase(Locale.ROOT);
@@ -100,8 +101,8 @@ final class ServerContext {
 	}
 
 	/**
-	 * A pool for short file writes, sized like the event loops it serves: threads exist only while
-	 * messages spill, and each message has at most one write under way.
+	 * A pool for short file writes, sized like the event loops it serves: threads exist
+	 * only while messages spill, and each message has at most one write under way.
 	 */
 	private static ExecutorService newFileExecutor() {
 		int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -153,7 +154,8 @@ final class ServerContext {
 	}
 
 	/**
-	 * Returns the mechanisms offered, by upper-case name, in the order they are advertised.
+	 * Returns the mechanisms offered, by upper-case name, in the order they are
+	 * advertised.
 	 * @return the mechanisms
 	 */
 	Map<String, AuthMechanism> authMechanisms() {

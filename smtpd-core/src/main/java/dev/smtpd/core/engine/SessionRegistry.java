@@ -14,9 +14,9 @@ import dev.smtpd.core.event.SessionSnapshot;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The live sessions of a server, for its admin operations: list, describe, close, shut down, count.
- * Each operation runs on the session's own event loop. Public for {@link dev.smtpd.core.SmtpServer};
- * not an API.
+ * The live sessions of a server, for its admin operations: list, describe, close, shut
+ * down, count. Each operation runs on the session's own event loop. Public for
+ * {@link dev.smtpd.core.SmtpServer}; not an API.
  */
 public final class SessionRegistry {
 
@@ -46,8 +46,8 @@ public final class SessionRegistry {
 	}
 
 	/**
-	 * Asks every session to end: idle ones get {@code 421} now, others once their transaction is
-	 * over. Returns at once.
+	 * Asks every session to end: idle ones get {@code 421} now, others once their
+	 * transaction is over. Returns at once.
 	 */
 	public void shutdownSessions() {
 		for (SmtpSessionHandler session : this.server.sessions()) {

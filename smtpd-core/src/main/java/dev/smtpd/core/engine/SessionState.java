@@ -10,8 +10,8 @@ import dev.smtpd.core.handler.TlsInfo;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The engine's view of a session. Written by the event loop and, while a hook runs, read by the hook
- * thread; the hand-over through the executor orders the two.
+ * The engine's view of a session. Written by the event loop and, while a hook runs, read
+ * by the hook thread; the hand-over through the executor orders the two.
  */
 final class SessionState implements Session {
 

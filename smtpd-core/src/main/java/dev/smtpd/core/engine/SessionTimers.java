@@ -10,13 +10,17 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The timers of one session, all on its event loop: the idle timeout, the DATA deadline and the
- * forced close after a final reply. Each is one scheduled task at most; the idle timer is re-armed
- * for what is left of the timeout instead of being rescheduled on every read.
+ * The timers of one session, all on its event loop: the idle timeout, the DATA deadline
+ * and the forced close after a final reply. Each is one scheduled task at most; the idle
+ * timer is re-armed for what is left of the timeout instead of being rescheduled on every
+ * read.
  */
 final class SessionTimers {
 
-	/** How long a final reply may take to be written before the connection is closed anyway. */
+	/**
+	 * How long a final reply may take to be written before the connection is closed
+	 * anyway.
+	 */
 	private static final long CLOSE_GRACE_SECONDS = 5;
 
 	private final EventExecutor executor;
@@ -46,7 +50,10 @@ final class SessionTimers {
 		this.lastReadNanos = lastReadNanos;
 	}
 
-	/** Notes that the server finished something the client waited for (a hook, a handshake). */
+	/**
+	 * Notes that the server finished something the client waited for (a hook, a
+	 * handshake).
+	 */
 	void activity() {
 		this.activityNanos = System.nanoTime();
 	}
@@ -64,9 +71,9 @@ final class SessionTimers {
 	}
 
 	/**
-	 * Starts the idle timeout. Idle means no bytes read and nothing finished for the timeout; while
-	 * {@code waiting} is true (a hook or a handshake under way) the client waits for us, so the
-	 * timer waits too.
+	 * Starts the idle timeout. Idle means no bytes read and nothing finished for the
+	 * timeout; while {@code waiting} is true (a hook or a handshake under way) the client
+	 * waits for us, so the timer waits too.
 	 * @param waiting whether the server is the one being waited for
 	 * @param onTimeout what to do when the session was idle too long
 	 */
@@ -105,10 +112,10 @@ final class SessionTimers {
 	}
 
 	/**
-	 * Closes the connection after a grace period, for a final reply a client that does not read
-	 * could keep from ever being written. Cancelled by {@link #cancelAll()} once the channel closes,
-	 * so that a server closing thousands of connections a second keeps no timers (and channels) for
-	 * seconds.
+	 * Closes the connection after a grace period, for a final reply a client that does
+	 * not read could keep from ever being written. Cancelled by {@link #cancelAll()} once
+	 * the channel closes, so that a server closing thousands of connections a second
+	 * keeps no timers (and channels) for seconds.
 	 * @param close what closes the connection
 	 */
 	void forceCloseLater(Runnable close) {

@@ -18,8 +18,8 @@ import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds the pipeline of every accepted connection, in the order of {@link PipelineNames}. Public
- * for {@link dev.smtpd.core.SmtpServer}; not an API.
+ * Builds the pipeline of every accepted connection, in the order of
+ * {@link PipelineNames}. Public for {@link dev.smtpd.core.SmtpServer}; not an API.
  */
 public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -40,8 +40,8 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 		}
 		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms,
 				sslContext, listeners);
-		this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
-				config.hostname(), this.server.listeners());
+		this.limiter = new ConnectionLimiter(config.limits().maxConnections(),
+				config.limits().maxConnectionsPerAddress(), config.hostname(), this.server.listeners());
 		this.registry = new SessionRegistry(this.server, this.limiter);
 	}
 
@@ -69,8 +69,8 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 	}
 
 	/**
-	 * Releases what the engine owns beyond the event loops (the file executor). Call after the
-	 * event loops stopped.
+	 * Releases what the engine owns beyond the event loops (the file executor). Call
+	 * after the event loops stopped.
 	 */
 	public void close() {
 		this.server.close();

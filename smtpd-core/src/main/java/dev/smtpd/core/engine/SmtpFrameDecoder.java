@@ -17,17 +17,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the bytes of a connection into {@link Frame frames}: one command line at a time, or a whole
- * message after DATA. The channel does not read on its own ({@code AUTO_READ} is off): this decoder
- * asks for more bytes only when it has none left to decode, and after each frame it stays paused
- * until the session calls {@link #resume()}. So a client cannot make it hold more than one read's
- * worth of bytes, and pipelined commands are answered strictly in order.
+ * Turns the bytes of a connection into {@link Frame frames}: one command line at a time,
+ * or a whole message after DATA. The channel does not read on its own ({@code AUTO_READ}
+ * is off): this decoder asks for more bytes only when it has none left to decode, and
+ * after each frame it stays paused until the session calls {@link #resume()}. So a client
+ * cannot make it hold more than one read's worth of bytes, and pipelined commands are
+ * answered strictly in order.
  * <p>
- * Command lines end with CRLF only; a line that holds NUL, a bare CR or a bare LF is refused, and one
- * longer than the command limit is discarded as it arrives and refused at its CRLF. In DATA, only
- * CRLF "." CRLF ends the message: a bare LF or bare CR never starts a line, so no combination of them
- * can end the message early (SMTP smuggling). Leading dots are removed (RFC 5321 §4.5.2), the size is
- * counted as bytes arrive, and bytes over the size limit are drained rather than stored.
+ * Command lines end with CRLF only; a line that holds NUL, a bare CR or a bare LF is
+ * refused, and one longer than the command limit is discarded as it arrives and refused
+ * at its CRLF. In DATA, only CRLF "." CRLF ends the message: a bare LF or bare CR never
+ * starts a line, so no combination of them can end the message early (SMTP smuggling).
+ * Leading dots are removed (RFC 5321 §4.5.2), the size is counted as bytes arrive, and
+ * bytes over the size limit are drained rather than stored.
  */
 final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
@@ -44,7 +46,9 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
 	private static final Reply BAD_UTF8 = Reply.of(501, "5.5.2", "Syntax error: command is not valid UTF-8");
 
-	/** Finds a byte that a command line must not hold, or one that needs UTF-8 decoding. */
+	/**
+	 * Finds a byte that a command line must not hold, or one that needs UTF-8 decoding.
+	 */
 	private static final ByteProcessor PLAIN_ASCII = (value) -> value > 0 && value != CR && value != LF;
 
 	private final int maxCommandLength;
@@ -223,7 +227,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Lets the next frame through: decodes what is buffered, or reads more. Call on the event loop.
+	 * Lets the next frame through: decodes what is buffered, or reads more. Call on the
+	 * event loop.
 	 */
 	void resume() {
 		this.paused = false;
@@ -234,8 +239,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Drops whatever the client sent beyond the frame just delivered (text pipelined after a refused
-	 * DATA, or after STARTTLS).
+	 * Drops whatever the client sent beyond the frame just delivered (text pipelined
+	 * after a refused DATA, or after STARTTLS).
 	 * @return the number of bytes dropped
 	 */
 	int discardBuffered() {
@@ -278,7 +283,10 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		}
 	}
 
-	/** The message buffer caught up with the disk: read again if nothing else holds reading back. */
+	/**
+	 * The message buffer caught up with the disk: read again if nothing else holds
+	 * reading back.
+	 */
 	private void resumeReading() {
 		ChannelHandlerContext ctx = this.ctx;
 		if (!this.decoding && !this.closed && !this.paused && ctx != null) {
@@ -345,8 +353,9 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Moves the message bytes in {@code in} to the message buffer, up to the end of the message.
-	 * Runs of bytes are copied in one go; the copy is split only where a stuffed dot is dropped.
+	 * Moves the message bytes in {@code in} to the message buffer, up to the end of the
+	 * message. Runs of bytes are copied in one go; the copy is split only where a stuffed
+	 * dot is dropped.
 	 * @return the frame that ends the message, or {@code null} if more bytes are needed
 	 */
 	private @Nullable Frame decodeData(ByteBuf in) {
@@ -359,7 +368,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 					int available = end - r;
 					if (available < 3) {
 						if (available == 1 || in.getByte(r + 1) == CR) {
-							// could still be the end of the message: wait for the next bytes
+							// could still be the end of the message: wait for the next
+							// bytes
 							break;
 						}
 					}
@@ -431,8 +441,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		if (this.sizeLimit > 0 && this.messageSize > this.sizeLimit) {
 			this.tooBig = true;
 		}
-		DataStatus status = this.tooBig ? DataStatus.TOO_BIG : this.lineTooLong ? DataStatus.LINE_TOO_LONG
-				: this.ioError ? DataStatus.IO_ERROR : DataStatus.OK;
+		DataStatus status = this.tooBig ? DataStatus.TOO_BIG
+				: this.lineTooLong ? DataStatus.LINE_TOO_LONG : this.ioError ? DataStatus.IO_ERROR : DataStatus.OK;
 		return new Frame.DataEnd(status, message);
 	}
 

@@ -27,12 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SMTP session on its channel: turns Netty's events into the session's steps and carries out
- * what the command families and the {@link CommandPolicy} decide. Receives {@link Frame frames} one
- * at a time from the {@link SmtpFrameDecoder}, which stays paused until this handler has answered
- * and calls {@link #next()}; replies therefore leave in command order (RFC 2920), and while a hook
- * runs nothing more is read. Timers are in {@link SessionTimers}, the hook executor hop in
- * {@link HookRunner}; the command families see this handler only as a {@link CommandContext}.
+ * One SMTP session on its channel: turns Netty's events into the session's steps and
+ * carries out what the command families and the {@link CommandPolicy} decide. Receives
+ * {@link Frame frames} one at a time from the {@link SmtpFrameDecoder}, which stays
+ * paused until this handler has answered and calls {@link #next()}; replies therefore
+ * leave in command order (RFC 2920), and while a hook runs nothing more is read. Timers
+ * are in {@link SessionTimers}, the hook executor hop in {@link HookRunner}; the command
+ * families see this handler only as a {@link CommandContext}.
  */
 final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements CommandContext {
 
@@ -54,7 +55,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 
 	private TransactionState transaction = new TransactionState();
 
-	/** Takes the next frame instead of the command dispatcher: a SASL exchange waits for it. */
+	/**
+	 * Takes the next frame instead of the command dispatcher: a SASL exchange waits for
+	 * it.
+	 */
 	private @Nullable Consumer<Frame> lineConsumer;
 
 	/** Told if the session ends while {@link #lineConsumer} waits. */
@@ -128,7 +132,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 
 	private void awaitHandshake() {
 		this.handshaking = true;
-		// AUTO_READ is off: the TLS handler reads on its own only once something asked for a read
+		// AUTO_READ is off: the TLS handler reads on its own only once something asked
+		// for a read
 		ctx().read();
 	}
 
@@ -239,7 +244,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 		else if (frame instanceof Frame.DataEnd end) {
 			timers().cancelDataDeadline();
 			MessageBuffer message = end.message();
-			// a spilled message is complete once its last chunk is on disk (written off the event loop)
+			// a spilled message is complete once its last chunk is on disk (written off
+			// the event loop)
 			message.whenWritten(() -> {
 				if (this.closing) {
 					message.release();
@@ -432,13 +438,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 	@Override
 	public void startData() {
 		SmtpServerConfig config = config();
-		MessageBuffer buffer = new MessageBuffer(ctx().alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
-				this.server.fileExecutor(), ctx().executor());
+		MessageBuffer buffer = new MessageBuffer(ctx().alloc(), config.content().memoryThreshold(),
+				config.content().tempDirectory(), this.server.fileExecutor(), ctx().executor());
 		this.framer.startData(config.limits().dataSizeLimit(), buffer);
 		timers().startDataDeadline(config.timeouts().dataTimeout(), () -> {
 			logger.debug("Session {}: DATA took longer than {}", sessionId(), config.timeouts().dataTimeout());
-			replyAndClose(Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long"),
-					SessionEnd.TIMEOUT);
+			replyAndClose(Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long"), SessionEnd.TIMEOUT);
 		});
 	}
 
@@ -464,7 +469,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 		}
 		write(ready);
 		ctx.flush();
-		// The 220 is already below this point of the pipeline: only what follows is encrypted.
+		// The 220 is already below this point of the pipeline: only what follows is
+		// encrypted.
 		ctx.pipeline().addBefore(PipelineNames.FRAMER, PipelineNames.TLS, tls);
 		awaitHandshake();
 		return true;
@@ -501,8 +507,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter implements C
 	}
 
 	/**
-	 * Asks the session to end: at once if no transaction is under way, else once it is over. Call
-	 * on the event loop.
+	 * Asks the session to end: at once if no transaction is under way, else once it is
+	 * over. Call on the event loop.
 	 */
 	void shutdown() {
 		this.shutdownRequested = true;

@@ -13,10 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * STARTTLS (RFC 3207). The {@code 220} goes out in plaintext, then the TLS handler is put in front of
- * the framer before another byte is read. Whatever the client pipelined behind the command was read
- * as plaintext and is dropped, never decoded after the handshake (the CVE-2011-0411 class of attack).
- * Once the handshake is done the session forgets everything the client said before it (§4.2).
+ * STARTTLS (RFC 3207). The {@code 220} goes out in plaintext, then the TLS handler is put
+ * in front of the framer before another byte is read. Whatever the client pipelined
+ * behind the command was read as plaintext and is dropped, never decoded after the
+ * handshake (the CVE-2011-0411 class of attack). Once the handshake is done the session
+ * forgets everything the client said before it (§4.2).
  */
 final class StarttlsCommand {
 

@@ -19,8 +19,7 @@ final class TransactionCommands {
 
 	private static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Error: need RCPT command");
 
-	private static final Reply LINE_TOO_LONG_IN_DATA = Reply.of(500, "5.5.2",
-			"Line too long (see RFC 5321 4.5.3.1.6)");
+	private static final Reply LINE_TOO_LONG_IN_DATA = Reply.of(500, "5.5.2", "Line too long (see RFC 5321 4.5.3.1.6)");
 
 	private TransactionCommands() {
 	}
@@ -103,16 +102,18 @@ final class TransactionCommands {
 	}
 
 	/**
-	 * Refuses DATA. A client that sent its message right behind the DATA command, without waiting
-	 * for {@code 354} (RFC 2920 §3.1), must not have that text run as commands: whatever it
-	 * pipelined is dropped and the connection closed.
+	 * Refuses DATA. A client that sent its message right behind the DATA command, without
+	 * waiting for {@code 354} (RFC 2920 §3.1), must not have that text run as commands:
+	 * whatever it pipelined is dropped and the connection closed.
 	 */
 	private static void refuseData(CommandContext session, Reply reply) {
 		int discarded = session.discardPipelined();
 		if (discarded > 0) {
 			session.write(reply);
-			session.replyAndClose(Reply.of(421, "4.5.0",
-					session.config().hostname() + " Error: message text sent before 354, closing"), SessionEnd.ERROR);
+			session.replyAndClose(
+					Reply.of(421, "4.5.0",
+							session.config().hostname() + " Error: message text sent before 354, closing"),
+					SessionEnd.ERROR);
 			return;
 		}
 		session.reply(reply);
@@ -141,7 +142,9 @@ final class TransactionCommands {
 		SessionState state = session.session();
 		session.runOffLoop(() -> {
 			try {
-				return session.server().chain().call(Hook.DATA, state, (handler) -> handler.data(state, transaction, content));
+				return session.server()
+					.chain()
+					.call(Hook.DATA, state, (handler) -> handler.data(state, transaction, content));
 			}
 			finally {
 				buffer.release();

@@ -23,7 +23,10 @@ public enum SessionEnd {
 	/** The server shut down. */
 	SHUTDOWN,
 
-	/** An operator closed it, through {@link dev.smtpd.core.SmtpServer#closeSession(String)}. */
+	/**
+	 * An operator closed it, through
+	 * {@link dev.smtpd.core.SmtpServer#closeSession(String)}.
+	 */
 	ADMIN,
 
 	/** A handler refused it, from its {@code connect} or {@code starttls} hook. */

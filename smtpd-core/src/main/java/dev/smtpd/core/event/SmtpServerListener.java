@@ -8,10 +8,11 @@ import dev.smtpd.core.handler.Session;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Receives what happens in a server, for metrics, tracing or audit logs. Every method runs on an
- * event loop: it must be quick and must not block (update a counter, start or stop a span). An
- * exception thrown here is logged and otherwise ignored. Arguments carry no secrets; a verb is one of
- * the built-in or custom verbs, or {@code UNKNOWN}, never raw client text.
+ * Receives what happens in a server, for metrics, tracing or audit logs. Every method
+ * runs on an event loop: it must be quick and must not block (update a counter, start or
+ * stop a span). An exception thrown here is logged and otherwise ignored. Arguments carry
+ * no secrets; a verb is one of the built-in or custom verbs, or {@code UNKNOWN}, never
+ * raw client text.
  */
 public interface SmtpServerListener {
 

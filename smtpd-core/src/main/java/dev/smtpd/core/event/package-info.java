@@ -1,6 +1,6 @@
 /**
- * What a running server tells the outside: events for metrics and tracing, and snapshots of live
- * sessions for management endpoints.
+ * What a running server tells the outside: events for metrics and tracing, and snapshots
+ * of live sessions for management endpoints.
  */
 @NullMarked
 package dev.smtpd.core.event;

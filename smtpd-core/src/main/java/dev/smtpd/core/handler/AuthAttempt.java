@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param mechanism the SASL mechanism, upper-case, such as {@code PLAIN}
  * @param success whether the authenticator accepted the credentials
- * @param identity the identity the session gets on success (usually the login), else {@code null}
+ * @param identity the identity the session gets on success (usually the login), else
+ * {@code null}
  * @param reply the reply the client gets unless the hook returns another
  */
 public record AuthAttempt(String mechanism, boolean success, @Nullable String identity, Reply reply) {

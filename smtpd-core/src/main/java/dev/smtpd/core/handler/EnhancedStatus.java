@@ -1,9 +1,11 @@
 package dev.smtpd.core.handler;
 
 /**
- * An enhanced mail system status code (RFC 3463), {@code class.subject.detail}, such as {@code 2.1.0}.
+ * An enhanced mail system status code (RFC 3463), {@code class.subject.detail}, such as
+ * {@code 2.1.0}.
  *
- * @param statusClass 2 (success), 4 (persistent transient failure) or 5 (permanent failure)
+ * @param statusClass 2 (success), 4 (persistent transient failure) or 5 (permanent
+ * failure)
  * @param subject the subject, 0 to 999
  * @param detail the detail, 0 to 999
  */

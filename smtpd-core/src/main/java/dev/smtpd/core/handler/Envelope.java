@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 public interface Envelope {
 
 	/**
-	 * Returns the reverse path without angle brackets: empty for the null sender {@code <>},
-	 * {@code null} before MAIL.
+	 * Returns the reverse path without angle brackets: empty for the null sender
+	 * {@code <>}, {@code null} before MAIL.
 	 * @return the sender
 	 */
 	@Nullable String mailFrom();
@@ -46,8 +46,8 @@ public interface Envelope {
 	}
 
 	/**
-	 * Returns the content decoded as UTF-8 (or Latin-1 where it is not valid UTF-8) when the server
-	 * decodes data, in the DATA hook; else {@code null}.
+	 * Returns the content decoded as UTF-8 (or Latin-1 where it is not valid UTF-8) when
+	 * the server decodes data, in the DATA hook; else {@code null}.
 	 * @return the decoded content
 	 */
 	@Nullable String decodedContent();

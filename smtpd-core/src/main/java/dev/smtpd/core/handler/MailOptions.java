@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * @param size the declared message size ({@code SIZE=}, RFC 1870), or {@code null}
  * @param body the body type ({@code BODY=}, RFC 6152)
  * @param smtputf8 whether {@code SMTPUTF8} was given (RFC 6531)
- * @param parameters every parameter as given, keyword upper-cased, value {@code null} for a bare keyword
+ * @param parameters every parameter as given, keyword upper-cased, value {@code null} for
+ * a bare keyword
  */
 public record MailOptions(@Nullable Long size, BodyType body, boolean smtputf8,
 		Map<String, @Nullable String> parameters) {

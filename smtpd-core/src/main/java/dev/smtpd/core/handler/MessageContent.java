@@ -10,9 +10,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The bytes of a received message, after dot-unstuffing, with CRLF line endings as sent. Small
- * messages live in memory, large ones in a temporary file that is deleted when the transaction ends;
- * read the content in the DATA hook, not later.
+ * The bytes of a received message, after dot-unstuffing, with CRLF line endings as sent.
+ * Small messages live in memory, large ones in a temporary file that is deleted when the
+ * transaction ends; read the content in the DATA hook, not later.
  */
 public interface MessageContent {
 
@@ -59,8 +59,8 @@ public interface MessageContent {
 	}
 
 	/**
-	 * Returns the content as text: UTF-8 when it is valid UTF-8, else ISO-8859-1 (every byte a
-	 * character), so no byte is lost or replaced.
+	 * Returns the content as text: UTF-8 when it is valid UTF-8, else ISO-8859-1 (every
+	 * byte a character), so no byte is lost or replaced.
 	 * @return the text
 	 * @throws IOException if a spilled file cannot be read
 	 */

@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The parameters of an RCPT command.
  *
- * @param parameters every parameter as given, keyword upper-cased, value {@code null} for a bare keyword
+ * @param parameters every parameter as given, keyword upper-cased, value {@code null} for
+ * a bare keyword
  */
 public record RcptOptions(Map<String, @Nullable String> parameters) {
 

@@ -6,9 +6,9 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An SMTP reply: a three-digit code, an optional enhanced status code (RFC 3463) and one or more
- * lines of text. Only the reply encoder turns a reply into bytes on the wire; the text is sanitized
- * there, so a reply never carries raw control characters to the client.
+ * An SMTP reply: a three-digit code, an optional enhanced status code (RFC 3463) and one
+ * or more lines of text. Only the reply encoder turns a reply into bytes on the wire; the
+ * text is sanitized there, so a reply never carries raw control characters to the client.
  *
  * @param code the reply code, 200 to 599
  * @param status the enhanced status code written before each line's text, or {@code null}
@@ -64,7 +64,9 @@ public record Reply(int code, @Nullable EnhancedStatus status, List<String> line
 	/** {@code 554 5.0.0 Transaction failed}. */
 	public static final Reply TRANSACTION_FAILED = of(554, "5.0.0", "Transaction failed");
 
-	/** {@code 555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented}. */
+	/**
+	 * {@code 555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented}.
+	 */
 	public static final Reply PARAMETERS_NOT_RECOGNIZED = of(555, "5.5.4",
 			"MAIL FROM/RCPT TO parameters not recognized or not implemented");
 
@@ -93,8 +95,9 @@ public record Reply(int code, @Nullable EnhancedStatus status, List<String> line
 	}
 
 	/**
-	 * Parses a reply written the usual way, such as {@code "250 2.0.0 OK"} or {@code "550 No such user"}.
-	 * Lines of a multi-line reply are separated by {@code \n} (or CRLF) and may repeat the code.
+	 * Parses a reply written the usual way, such as {@code "250 2.0.0 OK"} or
+	 * {@code "550 No such user"}. Lines of a multi-line reply are separated by {@code \n}
+	 * (or CRLF) and may repeat the code.
 	 * @param text the reply text
 	 * @return the reply
 	 * @throws IllegalArgumentException if the text does not start with a reply code

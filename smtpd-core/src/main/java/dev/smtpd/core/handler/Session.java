@@ -7,8 +7,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the server knows of one client connection. Read it in hooks; store per-session data of your
- * own in {@link #attributes()}.
+ * What the server knows of one client connection. Read it in hooks; store per-session
+ * data of your own in {@link #attributes()}.
  */
 public interface Session {
 
@@ -19,7 +19,8 @@ public interface Session {
 	String id();
 
 	/**
-	 * Returns the client's address: the real peer, or the source a trusted PROXY header gave.
+	 * Returns the client's address: the real peer, or the source a trusted PROXY header
+	 * gave.
 	 * @return the client address
 	 */
 	InetSocketAddress peerAddress();
@@ -75,7 +76,8 @@ public interface Session {
 	@Nullable Object authData();
 
 	/**
-	 * Returns the mutable attributes of this session, for hooks to share per-session state.
+	 * Returns the mutable attributes of this session, for hooks to share per-session
+	 * state.
 	 * @return the attributes
 	 */
 	Map<String, Object> attributes();

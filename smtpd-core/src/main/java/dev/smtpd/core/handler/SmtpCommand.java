@@ -3,8 +3,8 @@ package dev.smtpd.core.handler;
 import dev.smtpd.core.handler.Reply;
 
 /**
- * A command of your own, such as aiosmtpd's {@code smtp_PING} example. It is listed by HELP and runs
- * on the hook executor. Built-in verbs cannot be replaced.
+ * A command of your own, such as aiosmtpd's {@code smtp_PING} example. It is listed by
+ * HELP and runs on the hook executor. Built-in verbs cannot be replaced.
  */
 public interface SmtpCommand {
 

@@ -1,8 +1,8 @@
 package dev.smtpd.core.handler;
 
 /**
- * Thrown by a hook to answer the current command with a reply, usually a rejection. Carries no stack
- * trace: it is flow control, not an error.
+ * Thrown by a hook to answer the current command with a reply, usually a rejection.
+ * Carries no stack trace: it is flow control, not an error.
  */
 public class SmtpException extends RuntimeException {
 

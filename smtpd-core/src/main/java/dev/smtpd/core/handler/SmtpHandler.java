@@ -10,26 +10,29 @@ import org.jspecify.annotations.Nullable;
 /**
  * Hooks into an SMTP session, one per command, as aiosmtpd's {@code handle_XXX} methods.
  * <p>
- * Every hook returns either a {@link Reply} that answers the command, or {@code null} to use the
- * default behaviour. A hook may also throw {@link dev.smtpd.core.handler.SmtpException} to answer
- * with its reply; any other exception goes to {@link #exception} and, if nothing handles it there,
- * the client gets {@code 451 4.3.0} and the session goes on.
+ * Every hook returns either a {@link Reply} that answers the command, or {@code null} to
+ * use the default behaviour. A hook may also throw
+ * {@link dev.smtpd.core.handler.SmtpException} to answer with its reply; any other
+ * exception goes to {@link #exception} and, if nothing handles it there, the client gets
+ * {@code 451 4.3.0} and the session goes on.
  * <p>
- * Several handlers form a chain: for each hook, the first handler whose hook returns a reply
- * decides, and the rest are not asked. Hooks run on the server's hook executor, never on a network
- * thread, so they may block; hooks that no handler overrides are not called at all.
+ * Several handlers form a chain: for each hook, the first handler whose hook returns a
+ * reply decides, and the rest are not asked. Hooks run on the server's hook executor,
+ * never on a network thread, so they may block; hooks that no handler overrides are not
+ * called at all.
  * <p>
- * When MAIL or RCPT is answered with a positive reply (by a hook or by default), the sender or
- * recipient is recorded in the {@link Envelope}; a negative reply leaves the envelope unchanged.
+ * When MAIL or RCPT is answered with a positive reply (by a hook or by default), the
+ * sender or recipient is recorded in the {@link Envelope}; a negative reply leaves the
+ * envelope unchanged.
  * <p>
  * See {@code docs/handlers.md} for when each hook runs, on which thread, and examples.
  */
 public interface SmtpHandler {
 
 	/**
-	 * Called when a client connects, before the greeting. A reply refuses the connection: it is sent
-	 * instead of the greeting and the connection is closed (use a {@code 554} reply, such as
-	 * {@code 554 5.7.1}, as RFC 5321 §3.1 asks).
+	 * Called when a client connects, before the greeting. A reply refuses the connection:
+	 * it is sent instead of the greeting and the connection is closed (use a {@code 554}
+	 * reply, such as {@code 554 5.7.1}, as RFC 5321 §3.1 asks).
 	 * @param session the session, with its peer address
 	 * @return the refusal, or {@code null} to greet the client
 	 */
@@ -51,8 +54,8 @@ public interface SmtpHandler {
 	 * Called for EHLO, after the name was checked.
 	 * @param session the session
 	 * @param hostname the name the client gave
-	 * @param keywords the extension keywords to advertise, such as {@code "SIZE 33554432"}; the hook
-	 * may add, remove and change entries
+	 * @param keywords the extension keywords to advertise, such as
+	 * {@code "SIZE 33554432"}; the hook may add, remove and change entries
 	 * @return the reply, or {@code null} to advertise {@code keywords}
 	 */
 	default @Nullable Reply ehlo(Session session, String hostname, List<String> keywords) throws Exception {
@@ -60,9 +63,10 @@ public interface SmtpHandler {
 	}
 
 	/**
-	 * Called after a TLS handshake completed, with STARTTLS or on an implicit TLS connection, before
-	 * anything more is read. {@link Session#tls()} tells the protocol, cipher suite and the client's
-	 * certificates. A reply refuses the session: it is sent and the connection closed.
+	 * Called after a TLS handshake completed, with STARTTLS or on an implicit TLS
+	 * connection, before anything more is read. {@link Session#tls()} tells the protocol,
+	 * cipher suite and the client's certificates. A reply refuses the session: it is sent
+	 * and the connection closed.
 	 * @param session the session
 	 * @param tls the negotiated protocol, cipher suite and peer certificates
 	 * @return the refusal, or {@code null} to go on
@@ -72,13 +76,13 @@ public interface SmtpHandler {
 	}
 
 	/**
-	 * Called when an AUTH exchange has an outcome, before its reply is sent: to see each attempt, or to
-	 * override it. Only decided attempts come here (the authenticator's or the mechanism's result), not
-	 * a cancelled, malformed or abandoned exchange. A reply replaces the default one
-	 * ({@code 235 2.7.0}, replaced only by another {@code 2xx}, or the failure's); a negative
-	 * reply to a successful attempt refuses it, so the session stays unauthenticated and the attempt
-	 * counts as a failure. A failed attempt cannot be turned into a success: a positive reply to it is
-	 * ignored.
+	 * Called when an AUTH exchange has an outcome, before its reply is sent: to see each
+	 * attempt, or to override it. Only decided attempts come here (the authenticator's or
+	 * the mechanism's result), not a cancelled, malformed or abandoned exchange. A reply
+	 * replaces the default one ({@code 235 2.7.0}, replaced only by another {@code 2xx},
+	 * or the failure's); a negative reply to a successful attempt refuses it, so the
+	 * session stays unauthenticated and the attempt counts as a failure. A failed attempt
+	 * cannot be turned into a success: a positive reply to it is ignored.
 	 * @param session the session, not yet authenticated
 	 * @param attempt the mechanism, the outcome and the identity
 	 * @return the reply, or {@code null} for the default
@@ -114,11 +118,12 @@ public interface SmtpHandler {
 	}
 
 	/**
-	 * Called once the whole message was received. The {@code 250} is sent only after this hook
-	 * returns, so a handler that stores the message should do so durably here.
+	 * Called once the whole message was received. The {@code 250} is sent only after this
+	 * hook returns, so a handler that stores the message should do so durably here.
 	 * <p>
-	 * The content is valid until this hook returns (it may sit in pooled memory or in a temporary
-	 * file that is then deleted): read it, stream it or copy it here, and keep no reference to it.
+	 * The content is valid until this hook returns (it may sit in pooled memory or in a
+	 * temporary file that is then deleted): read it, stream it or copy it here, and keep
+	 * no reference to it.
 	 * @param session the session
 	 * @param envelope the envelope: sender, recipients and their options
 	 * @param content the message exactly as received after dot-unstuffing
@@ -152,7 +157,8 @@ public interface SmtpHandler {
 	 * Called for VRFY.
 	 * @param session the session
 	 * @param argument the argument
-	 * @return the reply, or {@code null} for {@code 252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery}
+	 * @return the reply, or {@code null} for
+	 * {@code 252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery}
 	 */
 	default @Nullable Reply vrfy(Session session, String argument) throws Exception {
 		return null;
@@ -179,8 +185,8 @@ public interface SmtpHandler {
 	}
 
 	/**
-	 * Called when a client disconnects or is disconnected, for cleaning up per-session resources.
-	 * Runs on the hook executor; what it throws is logged.
+	 * Called when a client disconnects or is disconnected, for cleaning up per-session
+	 * resources. Runs on the hook executor; what it throws is logged.
 	 * @param session the session
 	 */
 	default void disconnected(Session session) throws Exception {

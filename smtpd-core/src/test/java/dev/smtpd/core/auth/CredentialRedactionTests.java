@@ -16,7 +16,8 @@ class CredentialRedactionTests {
 
 	@Test
 	void loginPasswordHidesThePassword() {
-		LoginPassword credentials = new LoginPassword("alice@example.com", "hunter2-secret".getBytes(StandardCharsets.UTF_8));
+		LoginPassword credentials = new LoginPassword("alice@example.com",
+				"hunter2-secret".getBytes(StandardCharsets.UTF_8));
 		assertThat(credentials.toString()).contains("alice@example.com").doesNotContain("hunter2").contains("******");
 		assertThat(credentials.passwordAsString()).isEqualTo("hunter2-secret");
 	}

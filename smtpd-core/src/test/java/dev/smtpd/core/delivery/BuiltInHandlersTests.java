@@ -127,7 +127,8 @@ class BuiltInHandlersTests {
 			for (int i = 0; i < 200; i++) {
 				int n = i;
 				results.add(clients.submit(() -> send(server, "a@example.com", List.of("b@example.com"),
-						"Subject: " + n + "\r\n\r\nbody " + n + "\r\n").code()));
+						"Subject: " + n + "\r\n\r\nbody " + n + "\r\n")
+					.code()));
 			}
 			for (Future<Integer> result : results) {
 				assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo(250);
@@ -151,7 +152,8 @@ class BuiltInHandlersTests {
 		TestServer server = start(new MaildirHandler(maildir, true, "mx.example.net"));
 		send(server, "a@example.com", List.of("b@example.com"), STUFFED);
 		String stored = Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.ISO_8859_1);
-		assertThat(stored).startsWith("Received: from client.example ([127.0.0.1])\r\n\tby mx.example.net with ESMTP id ")
+		assertThat(stored)
+			.startsWith("Received: from client.example ([127.0.0.1])\r\n\tby mx.example.net with ESMTP id ")
 			.contains("\r\n\tfor <b@example.com>;\r\n\t")
 			.endsWith("\r\n" + MESSAGE);
 	}
@@ -254,8 +256,8 @@ class BuiltInHandlersTests {
 	void relayRefusesAnSmtputf8MessageWhenTheUpstreamCannotTakeIt() throws Exception {
 		RecordingHandler upstreamHandler = new RecordingHandler();
 		TestServer upstream = start(upstreamHandler); // SMTPUTF8 not enabled
-		TestServer server = TestServer.start((builder) -> builder.smtputf8(true)
-			.handler(new RelayHandler("127.0.0.1", upstream.port())));
+		TestServer server = TestServer
+			.start((builder) -> builder.smtputf8(true).handler(new RelayHandler("127.0.0.1", upstream.port())));
 		this.servers.add(server);
 		try (SmtpTestClient client = server.connect()) {
 			client.command("EHLO client.example", 250);
@@ -284,7 +286,8 @@ class BuiltInHandlersTests {
 					while ((line = in.readLine()) != null) {
 						if (line.equals("DATA")) {
 							out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
-							// and never read again: the relay's writes fill the socket buffers
+							// and never read again: the relay's writes fill the socket
+							// buffers
 							Thread.sleep(60_000);
 							return null;
 						}
@@ -296,7 +299,10 @@ class BuiltInHandlersTests {
 			try {
 				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
 						Duration.ofSeconds(1), "relay.test"));
-				String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, far beyond any socket buffer
+				String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, far
+																			// beyond any
+																			// socket
+																			// buffer
 				long start = System.nanoTime();
 				SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), big);
 				assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");

@@ -26,15 +26,17 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The session state machine on an {@link EmbeddedChannel} with the real pipeline, and a hook
- * executor the test runs by hand: the order of pipelined replies around a hook, shutdown while a
- * hook runs, and the pipeline before and after STARTTLS.
+ * The session state machine on an {@link EmbeddedChannel} with the real pipeline, and a
+ * hook executor the test runs by hand: the order of pipelined replies around a hook,
+ * shutdown while a hook runs, and the pipeline before and after STARTTLS.
  */
+@Tag("transport-independent")
 class SessionStateMachineTests {
 
 	private final Queue<Runnable> hookTasks = new ArrayDeque<>();
@@ -75,7 +77,9 @@ class SessionStateMachineTests {
 		channel().runPendingTasks();
 	}
 
-	/** Runs the hooks waiting on the executor, and what they hand back to the event loop. */
+	/**
+	 * Runs the hooks waiting on the executor, and what they hand back to the event loop.
+	 */
 	private void runHooks() {
 		while (!this.hookTasks.isEmpty()) {
 			this.hookTasks.remove().run();
@@ -139,7 +143,8 @@ class SessionStateMachineTests {
 		assertThat(channel().isOpen()).isTrue();
 		assertThat(replies()).isEmpty();
 		runHooks();
-		assertThat(replies()).containsExactly("250 2.0.0 Hook says OK", "421 4.3.2 mx.test.example Service shutting down");
+		assertThat(replies()).containsExactly("250 2.0.0 Hook says OK",
+				"421 4.3.2 mx.test.example Service shutting down");
 		assertThat(channel().isOpen()).isFalse();
 	}
 
@@ -207,10 +212,17 @@ class SessionStateMachineTests {
 	}
 
 	private List<String> names() {
-		return channel().pipeline().names().stream().filter((name) -> !name.startsWith("DefaultChannelPipeline")).toList();
+		return channel().pipeline()
+			.names()
+			.stream()
+			.filter((name) -> !name.startsWith("DefaultChannelPipeline"))
+			.toList();
 	}
 
-	/** An embedded channel with loopback addresses, as the engine expects of a TCP connection. */
+	/**
+	 * An embedded channel with loopback addresses, as the engine expects of a TCP
+	 * connection.
+	 */
 	private static final class LoopbackChannel extends EmbeddedChannel {
 
 		private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 25);

@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Protocol units for {@link SmtpFrameDecoder} on an {@link EmbeddedChannel}: framing of command
- * lines, the end of DATA (SMTP smuggling), dot-unstuffing and the limits.
+ * Protocol units for {@link SmtpFrameDecoder} on an {@link EmbeddedChannel}: framing of
+ * command lines, the end of DATA (SMTP smuggling), dot-unstuffing and the limits.
  */
 @Tag("transport-independent")
 class SmtpFrameDecoderTests {
@@ -78,8 +78,9 @@ class SmtpFrameDecoderTests {
 					if (command.line().equals("DATA")) {
 						framer.startData(SmtpFrameDecoderTests.this.sizeLimit,
 								new MessageBuffer(ByteBufAllocator.DEFAULT, SmtpFrameDecoderTests.this.memoryThreshold,
-										SmtpFrameDecoderTests.this.tempDir, (task) -> SmtpFrameDecoderTests.this.fileExecutor
-											.execute(task), Runnable::run));
+										SmtpFrameDecoderTests.this.tempDir,
+										(task) -> SmtpFrameDecoderTests.this.fileExecutor.execute(task),
+										Runnable::run));
 					}
 				}
 				else if (frame instanceof Frame.BadCommand bad) {
@@ -94,8 +95,8 @@ class SmtpFrameDecoderTests {
 			private void received(Frame.DataEnd end) {
 				{
 					try {
-						SmtpFrameDecoderTests.this.frames
-							.add("MSG " + end.status() + " " + end.message().content().asString(StandardCharsets.ISO_8859_1));
+						SmtpFrameDecoderTests.this.frames.add("MSG " + end.status() + " "
+								+ end.message().content().asString(StandardCharsets.ISO_8859_1));
 						if (end.message().isSpilled()) {
 							SmtpFrameDecoderTests.this.spilled.add(end.message());
 						}
@@ -154,8 +155,8 @@ class SmtpFrameDecoderTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource(delimiter = '|', value = { "NOOP\\nRSET\\r\\n|BAD 501", "NO\\rOP\\r\\n|BAD 501", "NO\\u0000OP\\r\\n|BAD 501",
-			"\\nNOOP\\r\\n|BAD 501" })
+	@CsvSource(delimiter = '|', value = { "NOOP\\nRSET\\r\\n|BAD 501", "NO\\rOP\\r\\n|BAD 501",
+			"NO\\u0000OP\\r\\n|BAD 501", "\\nNOOP\\r\\n|BAD 501" })
 	void nulBareCrOrBareLfInCommandIsRefused(String input, String expected) {
 		send(unescape(input));
 		send("NOOP\r\n");
@@ -164,7 +165,8 @@ class SmtpFrameDecoderTests {
 
 	@Test
 	void utf8CommandIsDecodedAndInvalidUtf8Refused() {
-		this.channel.writeInbound(Unpooled.wrappedBuffer("RCPT TO:<jøran@example.com>\r\n".getBytes(StandardCharsets.UTF_8)));
+		this.channel
+			.writeInbound(Unpooled.wrappedBuffer("RCPT TO:<jøran@example.com>\r\n".getBytes(StandardCharsets.UTF_8)));
 		this.channel.writeInbound(Unpooled.wrappedBuffer(new byte[] { 'N', (byte) 0xC3, 'X', '\r', '\n' }));
 		assertThat(this.frames).containsExactly("CMD RCPT TO:<jøran@example.com>", "BAD 501");
 	}
@@ -208,8 +210,9 @@ class SmtpFrameDecoderTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource(delimiter = '|', value = { "..leading\\r\\n|.leading\\r\\n", "..\\r\\n|.\\r\\n", "a\\r\\n...\\r\\n|a\\r\\n..\\r\\n",
-			".x\\r\\n|x\\r\\n", "a.\\r\\n.b\\r\\n|a.\\r\\nb\\r\\n", ".\\rx\\r\\n|\\rx\\r\\n" })
+	@CsvSource(delimiter = '|',
+			value = { "..leading\\r\\n|.leading\\r\\n", "..\\r\\n|.\\r\\n", "a\\r\\n...\\r\\n|a\\r\\n..\\r\\n",
+					".x\\r\\n|x\\r\\n", "a.\\r\\n.b\\r\\n|a.\\r\\nb\\r\\n", ".\\rx\\r\\n|\\rx\\r\\n" })
 	void leadingDotsAreRemoved(String body, String expected) {
 		for (boolean bytewise : new boolean[] { false, true }) {
 			this.frames.clear();
@@ -219,14 +222,15 @@ class SmtpFrameDecoderTests {
 	}
 
 	/**
-	 * Each input holds a fake end of message made of bare LF or bare CR; only the final CRLF.CRLF
-	 * may end it, so the "smuggled" MAIL command stays message text.
+	 * Each input holds a fake end of message made of bare LF or bare CR; only the final
+	 * CRLF.CRLF may end it, so the "smuggled" MAIL command stays message text.
 	 */
 	@ParameterizedTest
-	@CsvSource(delimiter = '|', value = { "a\\n.\\nMAIL FROM:<evil>\\r\\n", "a\\n.\\r\\nMAIL FROM:<evil>\\r\\n",
-			"a\\r\\n.\\nMAIL FROM:<evil>\\r\\n", "a\\r.\\rMAIL FROM:<evil>\\r\\n", "a\\r.\\r\\nMAIL FROM:<evil>\\r\\n",
-			"a\\n\\n.\\n\\nMAIL FROM:<evil>\\r\\n", "a\\r\\n\\n.\\r\\nMAIL FROM:<evil>\\r\\n",
-			"a\\r\\r\\n.\\n\\r\\nMAIL FROM:<evil>\\r\\n" })
+	@CsvSource(delimiter = '|',
+			value = { "a\\n.\\nMAIL FROM:<evil>\\r\\n", "a\\n.\\r\\nMAIL FROM:<evil>\\r\\n",
+					"a\\r\\n.\\nMAIL FROM:<evil>\\r\\n", "a\\r.\\rMAIL FROM:<evil>\\r\\n",
+					"a\\r.\\r\\nMAIL FROM:<evil>\\r\\n", "a\\n\\n.\\n\\nMAIL FROM:<evil>\\r\\n",
+					"a\\r\\n\\n.\\r\\nMAIL FROM:<evil>\\r\\n", "a\\r\\r\\n.\\n\\r\\nMAIL FROM:<evil>\\r\\n" })
 	void onlyCrlfDotCrlfEndsTheMessage(String body) {
 		String input = "DATA\r\n" + unescape(body) + ".\r\nNOOP\r\n";
 		// whole, byte by byte, and split in two reads at every offset
@@ -348,7 +352,8 @@ class SmtpFrameDecoderTests {
 
 		});
 		framer.resume();
-		channel.writeInbound(Unpooled.copiedBuffer("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n", StandardCharsets.US_ASCII));
+		channel.writeInbound(
+				Unpooled.copiedBuffer("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n", StandardCharsets.US_ASCII));
 		assertThat(seen).containsExactly("MAIL FROM:<a@b>");
 		framer.resume();
 		assertThat(seen).containsExactly("MAIL FROM:<a@b>", "RCPT TO:<c@d>");

@@ -14,11 +14,12 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test when Netty's leak detector, at {@code PARANOID}, reports a buffer that was never
- * released. Registered for every test through JUnit's extension auto-detection; it installs its
- * detector factory before any buffer class is loaded. The collections that make the detector see
- * unreleased buffers are slow, so a test that tracked no Netty resource (a parser test on strings)
- * skips them; any test that allocated a buffer, on a socket or an {@code EmbeddedChannel}, gets them.
+ * Fails a test when Netty's leak detector, at {@code PARANOID}, reports a buffer that was
+ * never released. Registered for every test through JUnit's extension auto-detection; it
+ * installs its detector factory before any buffer class is loaded. The collections that
+ * make the detector see unreleased buffers are slow, so a test that tracked no Netty
+ * resource (a parser test on strings) skips them; any test that allocated a buffer, on a
+ * socket or an {@code EmbeddedChannel}, gets them.
  */
 public class NettyLeakDetectionExtension implements AfterEachCallback {
 

@@ -14,8 +14,8 @@ import dev.smtpd.core.handler.SmtpHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Records each delivered message (a copy of envelope and bytes, since the content lives only as long
- * as the DATA hook) and the thread the hook ran on.
+ * Records each delivered message (a copy of envelope and bytes, since the content lives
+ * only as long as the DATA hook) and the thread the hook ran on.
  */
 public class RecordingHandler implements SmtpHandler {
 

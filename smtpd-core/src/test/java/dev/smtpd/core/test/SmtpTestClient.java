@@ -14,8 +14,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A raw SMTP client over a socket for tests: sends exactly the bytes it is given and reads replies
- * line by line, so tests see what a client sees on the wire.
+ * A raw SMTP client over a socket for tests: sends exactly the bytes it is given and
+ * reads replies line by line, so tests see what a client sees on the wire.
  */
 public final class SmtpTestClient implements AutoCloseable {
 
@@ -42,7 +42,9 @@ public final class SmtpTestClient implements AutoCloseable {
 		return socket;
 	}
 
-	/** Connects with TLS from the first byte and reads the greeting, which must be 220. */
+	/**
+	 * Connects with TLS from the first byte and reads the greeting, which must be 220.
+	 */
 	public static SmtpTestClient connectTls(int port, javax.net.ssl.SSLContext context) throws IOException {
 		javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
 			.createSocket(plainSocket(port), "localhost", port, true);
@@ -52,7 +54,10 @@ public final class SmtpTestClient implements AutoCloseable {
 		return client;
 	}
 
-	/** Runs a TLS handshake over the connection, as a client does after {@code 220} to STARTTLS. */
+	/**
+	 * Runs a TLS handshake over the connection, as a client does after {@code 220} to
+	 * STARTTLS.
+	 */
 	public javax.net.ssl.SSLSession startTls(javax.net.ssl.SSLContext context) throws IOException {
 		javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
 			.createSocket(this.socket, "localhost", this.socket.getPort(), true);
@@ -125,7 +130,10 @@ public final class SmtpTestClient implements AutoCloseable {
 		}
 	}
 
-	/** Returns whether the server closed the connection (reads EOF within the socket timeout). */
+	/**
+	 * Returns whether the server closed the connection (reads EOF within the socket
+	 * timeout).
+	 */
 	public boolean isClosedByServer() throws IOException {
 		try {
 			return this.in.read() == -1;
@@ -143,7 +151,9 @@ public final class SmtpTestClient implements AutoCloseable {
 		return command("EHLO client.example", 250);
 	}
 
-	/** Sends a whole message (already dot-stuffed, ending with CRLF) and the final dot. */
+	/**
+	 * Sends a whole message (already dot-stuffed, ending with CRLF) and the final dot.
+	 */
 	public TestReply data(String stuffedContent) throws IOException {
 		command("DATA", 354);
 		sendRaw(stuffedContent + ".\r\n");

@@ -12,8 +12,8 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 
 /**
- * A throw-away self-signed certificate for {@code localhost}, made when the tests run; no key is
- * ever committed.
+ * A throw-away self-signed certificate for {@code localhost}, made when the tests run; no
+ * key is ever committed.
  */
 public final class TestCertificates {
 

@@ -1,6 +1,6 @@
 /**
- * Test support: a server on a free loopback port, a raw SMTP client, certificates and the leak
- * check.
+ * Test support: a server on a free loopback port, a raw SMTP client, certificates and the
+ * leak check.
  */
 @NullMarked
 package dev.smtpd.core.test;

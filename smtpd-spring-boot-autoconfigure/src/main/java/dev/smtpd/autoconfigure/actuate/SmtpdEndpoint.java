@@ -20,9 +20,10 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 /**
- * The {@code smtpd} actuator endpoint: the server and its live sessions ({@code GET /actuator/smtpd}),
- * one session ({@code GET /actuator/smtpd/{id}}), and closing a session with {@code 421}
- * ({@code DELETE /actuator/smtpd/{id}}). Never shows a secret.
+ * The {@code smtpd} actuator endpoint: the server and its live sessions
+ * ({@code GET /actuator/smtpd}), one session ({@code GET /actuator/smtpd/{id}}), and
+ * closing a session with {@code 421} ({@code DELETE /actuator/smtpd/{id}}). Never shows a
+ * secret.
  */
 @Endpoint(id = "smtpd")
 public class SmtpdEndpoint {
@@ -66,8 +67,7 @@ public class SmtpdEndpoint {
 				statistics.messagesRejected(), statistics.connectionsRefused()) : null;
 		return new ServerDescriptor(running ? this.server.address().getAddress().getHostAddress() : null,
 				running ? this.server.port() : null, config.protocol().name().toLowerCase(java.util.Locale.ROOT),
-				this.tlsMode, config.hostname(), running,
-				(statistics != null) ? statistics.startedAt() : null,
+				this.tlsMode, config.hostname(), running, (statistics != null) ? statistics.startedAt() : null,
 				(statistics != null) ? Duration.between(statistics.startedAt(), Instant.now()).toSeconds() : null,
 				limits, totals, this.server.sessions().stream().map(SessionDescriptor::of).toList());
 	}
@@ -107,10 +107,10 @@ public class SmtpdEndpoint {
 	 * @param totals totals since the start
 	 * @param sessions the live sessions
 	 */
-	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, String protocol, @Nullable String tls,
-			String hostname, boolean running, @Nullable Instant startedAt, @Nullable Long uptimeSeconds,
-			Map<String, Object> limits, @Nullable Totals totals, List<SessionDescriptor> sessions)
-			implements OperationResponseBody {
+	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, String protocol,
+			@Nullable String tls, String hostname, boolean running, @Nullable Instant startedAt,
+			@Nullable Long uptimeSeconds, Map<String, Object> limits, @Nullable Totals totals,
+			List<SessionDescriptor> sessions) implements OperationResponseBody {
 	}
 
 	/**
@@ -140,8 +140,8 @@ public class SmtpdEndpoint {
 	 * @param idleSeconds seconds since the last command
 	 */
 	public record SessionDescriptor(String id, String peer, @Nullable String proxySource, String state,
-			@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands, long bytesIn,
-			Instant startedAt, double idleSeconds) implements OperationResponseBody {
+			@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands,
+			long bytesIn, Instant startedAt, double idleSeconds) implements OperationResponseBody {
 
 		static SessionDescriptor of(SessionSnapshot session) {
 			return new SessionDescriptor(session.id(),

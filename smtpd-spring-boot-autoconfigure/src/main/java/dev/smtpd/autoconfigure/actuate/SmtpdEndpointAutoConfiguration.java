@@ -12,7 +12,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code smtpd} actuator endpoint, when actuator is present and the endpoint is exposed.
+ * The {@code smtpd} actuator endpoint, when actuator is present and the endpoint is
+ * exposed.
  */
 @AutoConfiguration(after = SmtpdAutoConfiguration.class)
 @ConditionalOnClass({ SmtpServer.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })

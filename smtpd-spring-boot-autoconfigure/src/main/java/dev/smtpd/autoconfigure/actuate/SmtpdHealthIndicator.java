@@ -12,9 +12,9 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * Health of the SMTP server: {@code UP} while it accepts connections, {@code DOWN} when it could not
- * bind or was shut down. With TLS, the server certificate's expiry is shown, and a warning detail
- * appears when fewer than 14 days remain.
+ * Health of the SMTP server: {@code UP} while it accepts connections, {@code DOWN} when
+ * it could not bind or was shut down. With TLS, the server certificate's expiry is shown,
+ * and a warning detail appears when fewer than 14 days remain.
  */
 public class SmtpdHealthIndicator extends AbstractHealthIndicator {
 

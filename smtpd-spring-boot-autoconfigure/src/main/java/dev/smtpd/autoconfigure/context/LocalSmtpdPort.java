@@ -9,10 +9,10 @@ import java.lang.annotation.Target;
 import org.springframework.beans.factory.annotation.Value;
 
 /**
- * Annotation at the field or method/constructor parameter level that injects the port the SMTP server
- * listens on, once it started. A convenient alternative to {@code @Value("${local.smtpd.port}")}, as
- * Spring Boot's {@code @LocalServerPort} is for the web server; with {@code smtpd.port=0} a test gets
- * the free port the server picked:
+ * Annotation at the field or method/constructor parameter level that injects the port the
+ * SMTP server listens on, once it started. A convenient alternative to
+ * {@code @Value("${local.smtpd.port}")}, as Spring Boot's {@code @LocalServerPort} is for
+ * the web server; with {@code smtpd.port=0} a test gets the free port the server picked:
  * <pre class="code">
  * &#64;SpringBootTest(properties = "smtpd.port=0")
  * class InboxTests {
@@ -21,10 +21,9 @@ import org.springframework.beans.factory.annotation.Value;
  *     int port;
  *
  * }
- * </pre>
- * The port is published by {@link dev.smtpd.autoconfigure.SmtpServerLifecycle} when the server starts,
- * so inject it into tests and into beans created after the context was refreshed, not into the beans
- * the server is built from.
+ * </pre> The port is published by {@link dev.smtpd.autoconfigure.SmtpServerLifecycle}
+ * when the server starts, so inject it into tests and into beans created after the
+ * context was refreshed, not into the beans the server is built from.
  */
 @Target({ ElementType.FIELD, ElementType.METHOD, ElementType.PARAMETER, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)

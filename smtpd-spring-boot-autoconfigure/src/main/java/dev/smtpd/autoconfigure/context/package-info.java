@@ -1,5 +1,6 @@
 /**
- * The SMTP server in the application context: {@link dev.smtpd.autoconfigure.context.LocalSmtpdPort}.
+ * The SMTP server in the application context:
+ * {@link dev.smtpd.autoconfigure.context.LocalSmtpdPort}.
  */
 @NullMarked
 package dev.smtpd.autoconfigure.context;

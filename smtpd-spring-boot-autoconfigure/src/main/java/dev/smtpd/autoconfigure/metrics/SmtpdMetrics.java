@@ -23,22 +23,60 @@ import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Micrometer meters for an SMTP server, fed by its events. Tags are low-cardinality only: never an
- * address, a login or a host name.
+ * Micrometer meters for an SMTP server, fed by its events. Tags are low-cardinality only:
+ * never an address, a login or a host name.
  * <table>
  * <caption>Meters</caption>
- * <tr><th>name</th><th>type</th><th>tags</th></tr>
- * <tr><td>{@code smtpd.sessions.active}</td><td>gauge</td><td>-</td></tr>
- * <tr><td>{@code smtpd.sessions}</td><td>timer</td><td>{@code end}: quit, disconnect, timeout, limit,
- * error, shutdown, admin</td></tr>
- * <tr><td>{@code smtpd.commands}</td><td>counter</td><td>{@code verb}, {@code reply}: 2xx, 3xx, 4xx,
- * 5xx</td></tr>
- * <tr><td>{@code smtpd.messages}</td><td>counter</td><td>{@code result}: accepted, rejected</td></tr>
- * <tr><td>{@code smtpd.messages.size}</td><td>distribution summary (bytes)</td><td>{@code result}</td></tr>
- * <tr><td>{@code smtpd.messages.recipients}</td><td>distribution summary</td><td>{@code result}</td></tr>
- * <tr><td>{@code smtpd.auth.attempts}</td><td>counter</td><td>{@code mechanism}, {@code outcome}</td></tr>
- * <tr><td>{@code smtpd.tls.handshakes}</td><td>counter</td><td>{@code protocol}, {@code outcome}</td></tr>
- * <tr><td>{@code smtpd.connections.refused}</td><td>counter</td><td>{@code reason}</td></tr>
+ * <tr>
+ * <th>name</th>
+ * <th>type</th>
+ * <th>tags</th>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.sessions.active}</td>
+ * <td>gauge</td>
+ * <td>-</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.sessions}</td>
+ * <td>timer</td>
+ * <td>{@code end}: quit, disconnect, timeout, limit, error, shutdown, admin</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.commands}</td>
+ * <td>counter</td>
+ * <td>{@code verb}, {@code reply}: 2xx, 3xx, 4xx, 5xx</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.messages}</td>
+ * <td>counter</td>
+ * <td>{@code result}: accepted, rejected</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.messages.size}</td>
+ * <td>distribution summary (bytes)</td>
+ * <td>{@code result}</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.messages.recipients}</td>
+ * <td>distribution summary</td>
+ * <td>{@code result}</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.auth.attempts}</td>
+ * <td>counter</td>
+ * <td>{@code mechanism}, {@code outcome}</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.tls.handshakes}</td>
+ * <td>counter</td>
+ * <td>{@code protocol}, {@code outcome}</td>
+ * </tr>
+ * <tr>
+ * <td>{@code smtpd.connections.refused}</td>
+ * <td>counter</td>
+ * <td>{@code reason}</td>
+ * </tr>
  * </table>
  */
 public class SmtpdMetrics implements SmtpServerListener {
@@ -62,9 +100,10 @@ public class SmtpdMetrics implements SmtpServerListener {
 	private final MeterProvider<Counter> refused;
 
 	/**
-	 * Meters used on every command and message, looked up once per tag combination: a lookup builds
-	 * tags and hashes the meter id, several times the cost of the increment. Verbs are the built-in
-	 * and configured commands and {@code UNKNOWN}, so these maps stay small.
+	 * Meters used on every command and message, looked up once per tag combination: a
+	 * lookup builds tags and hashes the meter id, several times the cost of the
+	 * increment. Verbs are the built-in and configured commands and {@code UNKNOWN}, so
+	 * these maps stay small.
 	 */
 	private final Map<String, AtomicReferenceArray<Counter>> commandCounters = new ConcurrentHashMap<>();
 

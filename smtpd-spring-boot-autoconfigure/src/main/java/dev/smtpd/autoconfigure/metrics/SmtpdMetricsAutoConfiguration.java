@@ -11,7 +11,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Micrometer meters for the SMTP server, when the application has a {@link MeterRegistry}.
+ * Micrometer meters for the SMTP server, when the application has a
+ * {@link MeterRegistry}.
  */
 @AutoConfiguration(afterName = {
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",

@@ -6,8 +6,9 @@ import dev.smtpd.core.event.SessionEnd;
 import io.micrometer.common.KeyValues;
 
 /**
- * The default convention: name {@code smtpd.session}, low-cardinality keys {@code smtpd.end} and
- * {@code smtpd.tls}, high-cardinality keys {@code smtpd.session.id} and {@code smtpd.helo}.
+ * The default convention: name {@code smtpd.session}, low-cardinality keys
+ * {@code smtpd.end} and {@code smtpd.tls}, high-cardinality keys {@code smtpd.session.id}
+ * and {@code smtpd.helo}.
  */
 public class DefaultSmtpSessionObservationConvention implements SmtpSessionObservationConvention {
 

@@ -3,9 +3,10 @@ package dev.smtpd.autoconfigure.observation;
 import io.micrometer.common.KeyValues;
 
 /**
- * The default convention: name {@code smtpd.transaction}, low-cardinality key {@code smtpd.result}
- * ({@code accepted}, {@code rejected} or {@code abandoned}), high-cardinality keys
- * {@code smtpd.session.id}, {@code smtpd.recipients} and {@code smtpd.size}.
+ * The default convention: name {@code smtpd.transaction}, low-cardinality key
+ * {@code smtpd.result} ({@code accepted}, {@code rejected} or {@code abandoned}),
+ * high-cardinality keys {@code smtpd.session.id}, {@code smtpd.recipients} and
+ * {@code smtpd.size}.
  */
 public class DefaultSmtpTransactionObservationConvention implements SmtpTransactionObservationConvention {
 

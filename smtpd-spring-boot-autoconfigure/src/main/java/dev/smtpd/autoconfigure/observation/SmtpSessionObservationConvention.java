@@ -4,7 +4,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationConvention;
 
 /**
- * Names and tags the observation of an SMTP session; declare a bean to replace the default.
+ * Names and tags the observation of an SMTP session; declare a bean to replace the
+ * default.
  */
 public interface SmtpSessionObservationConvention extends ObservationConvention<SmtpSessionContext> {
 

@@ -53,7 +53,8 @@ public class SmtpTransactionContext extends Observation.Context {
 	}
 
 	/**
-	 * Returns the reply to the end of DATA, or {@code 0} if the transaction was abandoned.
+	 * Returns the reply to the end of DATA, or {@code 0} if the transaction was
+	 * abandoned.
 	 * @return the reply code
 	 */
 	public int getReplyCode() {

@@ -4,7 +4,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationConvention;
 
 /**
- * Names and tags the observation of a mail transaction; declare a bean to replace the default.
+ * Names and tags the observation of a mail transaction; declare a bean to replace the
+ * default.
  */
 public interface SmtpTransactionObservationConvention extends ObservationConvention<SmtpTransactionContext> {
 

@@ -15,9 +15,9 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Observations of SMTP sessions and mail transactions, when the application has an
- * {@link ObservationRegistry}; conventions can be replaced by beans. Every answered command is an
- * event when the context has a Micrometer Tracing {@code Tracer} (so spans show them), only refused
- * ones otherwise.
+ * {@link ObservationRegistry}; conventions can be replaced by beans. Every answered
+ * command is an event when the context has a Micrometer Tracing {@code Tracer} (so spans
+ * show them), only refused ones otherwise.
  */
 @AutoConfiguration(
 		afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
@@ -32,7 +32,8 @@ public final class SmtpdObservationAutoConfiguration {
 	@ConditionalOnMissingBean
 	SmtpdObservations smtpdObservations(ObservationRegistry registry,
 			ObjectProvider<SmtpSessionObservationConvention> sessionConvention,
-			ObjectProvider<SmtpTransactionObservationConvention> transactionConvention, ListableBeanFactory beanFactory) {
+			ObjectProvider<SmtpTransactionObservationConvention> transactionConvention,
+			ListableBeanFactory beanFactory) {
 		return new SmtpdObservations(registry, sessionConvention.getIfUnique(), transactionConvention.getIfUnique(),
 				hasTracer(beanFactory));
 	}
@@ -42,7 +43,8 @@ public final class SmtpdObservationAutoConfiguration {
 		if (!ClassUtils.isPresent(TRACER, classLoader)) {
 			return false;
 		}
-		return beanFactory.getBeanNamesForType(ClassUtils.resolveClassName(TRACER, classLoader), true, false).length > 0;
+		return beanFactory.getBeanNamesForType(ClassUtils.resolveClassName(TRACER, classLoader), true,
+				false).length > 0;
 	}
 
 }

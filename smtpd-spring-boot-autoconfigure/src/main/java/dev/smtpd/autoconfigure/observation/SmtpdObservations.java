@@ -13,13 +13,14 @@ import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns server events into Micrometer observations: one per session, and one per mail transaction
- * (from an accepted MAIL to the end of DATA, RSET, a new greeting or the end of the session) as its
- * child. Answered commands become events ({@code "MAIL 250"}) on the innermost observation, so with
- * a tracer each message is a span with its commands as events. Without a tracer only refused
- * commands (a {@code 4xx} or {@code 5xx} reply) are events: {@code smtpd.commands} counts them all
- * already, and an event per command, which Spring Boot's meter handler turns into a counter lookup,
- * cost more CPU than the rest of a pipelined message.
+ * Turns server events into Micrometer observations: one per session, and one per mail
+ * transaction (from an accepted MAIL to the end of DATA, RSET, a new greeting or the end
+ * of the session) as its child. Answered commands become events ({@code "MAIL 250"}) on
+ * the innermost observation, so with a tracer each message is a span with its commands as
+ * events. Without a tracer only refused commands (a {@code 4xx} or {@code 5xx} reply) are
+ * events: {@code smtpd.commands} counts them all already, and an event per command, which
+ * Spring Boot's meter handler turns into a counter lookup, cost more CPU than the rest of
+ * a pipelined message.
  */
 public class SmtpdObservations implements SmtpServerListener {
 
@@ -40,8 +41,10 @@ public class SmtpdObservations implements SmtpServerListener {
 	/**
 	 * Creates the observations, with every answered command as an event.
 	 * @param registry the registry
-	 * @param sessionConvention a custom session convention, or {@code null} for the default
-	 * @param transactionConvention a custom transaction convention, or {@code null} for the default
+	 * @param sessionConvention a custom session convention, or {@code null} for the
+	 * default
+	 * @param transactionConvention a custom transaction convention, or {@code null} for
+	 * the default
 	 */
 	public SmtpdObservations(ObservationRegistry registry, @Nullable SmtpSessionObservationConvention sessionConvention,
 			@Nullable SmtpTransactionObservationConvention transactionConvention) {
@@ -51,10 +54,12 @@ public class SmtpdObservations implements SmtpServerListener {
 	/**
 	 * Creates the observations.
 	 * @param registry the registry
-	 * @param sessionConvention a custom session convention, or {@code null} for the default
-	 * @param transactionConvention a custom transaction convention, or {@code null} for the default
-	 * @param allCommandEvents whether every answered command is an event ({@code true}, for tracing),
-	 * or only refused ones
+	 * @param sessionConvention a custom session convention, or {@code null} for the
+	 * default
+	 * @param transactionConvention a custom transaction convention, or {@code null} for
+	 * the default
+	 * @param allCommandEvents whether every answered command is an event ({@code true},
+	 * for tracing), or only refused ones
 	 */
 	public SmtpdObservations(ObservationRegistry registry, @Nullable SmtpSessionObservationConvention sessionConvention,
 			@Nullable SmtpTransactionObservationConvention transactionConvention, boolean allCommandEvents) {
@@ -66,7 +71,8 @@ public class SmtpdObservations implements SmtpServerListener {
 
 	@Override
 	public void sessionStarted(Session session) {
-		// The context is made only for the observation to keep: one that is turned off drops it
+		// The context is made only for the observation to keep: one that is turned off
+		// drops it
 		// (its concurrent maps are much of what an observed idle session costs).
 		Observation observation = Observation
 			.createNotStarted(this.sessionConvention, DEFAULT_SESSION, () -> new SmtpSessionContext(session),
@@ -96,7 +102,8 @@ public class SmtpdObservations implements SmtpServerListener {
 			}
 		}
 		if (this.allCommandEvents || !positive) {
-			// the innermost observation that records anything: the session's if transactions are off
+			// the innermost observation that records anything: the session's if
+			// transactions are off
 			Observation current = (observed.transaction != null && !observed.transaction.isNoop())
 					? observed.transaction : observed.session;
 			current.event(Observation.Event.of(verb, verb + " " + replyCode));
@@ -136,8 +143,9 @@ public class SmtpdObservations implements SmtpServerListener {
 	}
 
 	/**
-	 * The observations of one session; used from that session's event loop only. Their contexts are
-	 * read from the observations, so one that is turned off (a no-op) holds none.
+	 * The observations of one session; used from that session's event loop only. Their
+	 * contexts are read from the observations, so one that is turned off (a no-op) holds
+	 * none.
 	 */
 	private static final class Observed {
 

@@ -12,10 +12,11 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.security.crypto.password.PasswordEncoder;
 
 /**
- * Checks PLAIN and LOGIN credentials against encoded passwords ({@code {bcrypt}}, {@code {argon2}},
- * {@code {pbkdf2}}, ...) from {@code smtpd.auth.users.*} and the users file. Runs on the hook executor,
- * never on an event loop, since a good password hash is slow by design. An unknown login costs the
- * same hash check as a known one, so timing does not tell which logins exist.
+ * Checks PLAIN and LOGIN credentials against encoded passwords ({@code {bcrypt}},
+ * {@code {argon2}}, {@code {pbkdf2}}, ...) from {@code smtpd.auth.users.*} and the users
+ * file. Runs on the hook executor, never on an event loop, since a good password hash is
+ * slow by design. An unknown login costs the same hash check as a known one, so timing
+ * does not tell which logins exist.
  */
 public class PasswordAuthenticator implements Authenticator {
 
@@ -27,7 +28,8 @@ public class PasswordAuthenticator implements Authenticator {
 
 	/**
 	 * Creates an authenticator.
-	 * @param users the users, login to encoded password; asked on every attempt so changes apply at once
+	 * @param users the users, login to encoded password; asked on every attempt so
+	 * changes apply at once
 	 * @param encoder a delegating encoder that understands the {@code {id}} prefixes
 	 */
 	public PasswordAuthenticator(Supplier<Map<String, String>> users, PasswordEncoder encoder) {

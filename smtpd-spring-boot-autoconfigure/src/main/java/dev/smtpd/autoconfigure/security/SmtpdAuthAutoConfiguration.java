@@ -28,9 +28,10 @@ import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 
 /**
- * A password {@link Authenticator} over {@code smtpd.auth.users.*} and {@code smtpd.auth.users-file},
- * when the application declares no {@link Authenticator} of its own and spring-security-crypto is
- * present. Users of the file win over users of the properties with the same login.
+ * A password {@link Authenticator} over {@code smtpd.auth.users.*} and
+ * {@code smtpd.auth.users-file}, when the application declares no {@link Authenticator}
+ * of its own and spring-security-crypto is present. Users of the file win over users of
+ * the properties with the same login.
  */
 @AutoConfiguration(before = SmtpdAutoConfiguration.class)
 @ConditionalOnClass({ SmtpServer.class, PasswordEncoder.class })
@@ -65,7 +66,10 @@ public final class SmtpdAuthAutoConfiguration {
 		return new PasswordAuthenticator(users, encoder);
 	}
 
-	/** Matches when {@code smtpd.auth.users} has an entry or {@code smtpd.auth.users-file} is set. */
+	/**
+	 * Matches when {@code smtpd.auth.users} has an entry or {@code smtpd.auth.users-file}
+	 * is set.
+	 */
 	static class UsersConfiguredCondition extends SpringBootCondition {
 
 		@Override

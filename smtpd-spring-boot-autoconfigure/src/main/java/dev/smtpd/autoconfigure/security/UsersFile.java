@@ -21,12 +21,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A file of users, one {@code login:{id}encoded-password} per line; blank lines and lines starting
- * with {@code #} are ignored. Logins may be full addresses, so one file serves many domains. A
- * malformed line is reported with its number and skipped; the rest of the file still works.
+ * A file of users, one {@code login:{id}encoded-password} per line; blank lines and lines
+ * starting with {@code #} are ignored. Logins may be full addresses, so one file serves
+ * many domains. A malformed line is reported with its number and skipped; the rest of the
+ * file still works.
  * <p>
- * {@link #users()} re-reads the file when its modification time or size changed, so edits take effect
- * without a restart. Changes made through this class replace the file atomically and keep comments.
+ * {@link #users()} re-reads the file when its modification time or size changed, so edits
+ * take effect without a restart. Changes made through this class replace the file
+ * atomically and keep comments.
  */
 public class UsersFile {
 

@@ -28,9 +28,9 @@ import org.springframework.boot.ssl.SslOptions;
 
 /**
  * Netty server contexts made from a Spring SSL bundle, renewed when the bundle is updated
- * ({@code spring.ssl.bundle.*.reload-on-update=true}): new connections get the new certificate, open
- * ones keep theirs. Uses OpenSSL (netty-tcnative) when it is on the class path, unless the JDK
- * provider is asked for.
+ * ({@code spring.ssl.bundle.*.reload-on-update=true}): new connections get the new
+ * certificate, open ones keep theirs. Uses OpenSSL (netty-tcnative) when it is on the
+ * class path, unless the JDK provider is asked for.
  */
 public class SslBundleSslContexts implements Supplier<SslContext> {
 
@@ -50,7 +50,8 @@ public class SslBundleSslContexts implements Supplier<SslContext> {
 	 * @param bundleName the bundle to use
 	 * @param clientAuth whether to ask for client certificates
 	 * @param forceJdkProvider whether to use the JDK's TLS even when OpenSSL is available
-	 * @throws org.springframework.boot.ssl.NoSuchSslBundleException if there is no such bundle
+	 * @throws org.springframework.boot.ssl.NoSuchSslBundleException if there is no such
+	 * bundle
 	 * @throws IllegalStateException if the bundle cannot make a server context
 	 */
 	public SslBundleSslContexts(SslBundles bundles, String bundleName, ClientAuth clientAuth,
@@ -113,8 +114,8 @@ public class SslBundleSslContexts implements Supplier<SslContext> {
 			return new Built(builder.build(), chain(bundle));
 		}
 		catch (SSLException | RuntimeException ex) {
-			throw new IllegalStateException("SSL bundle '" + this.bundleName + "' cannot be used for an SMTP server: "
-					+ ex.getMessage(), ex);
+			throw new IllegalStateException(
+					"SSL bundle '" + this.bundleName + "' cannot be used for an SMTP server: " + ex.getMessage(), ex);
 		}
 	}
 

@@ -37,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Sends messages (some rejected) and reads the exact meter values, the {@code smtpd} endpoint and the
- * health through real HTTP calls to the management port.
+ * Sends messages (some rejected) and reads the exact meter values, the {@code smtpd}
+ * endpoint and the health through real HTTP calls to the management port.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "management.endpoints.web.exposure.include=health,metrics,smtpd",
@@ -85,8 +85,8 @@ class ObservabilityEndToEndTests {
 					.isThrownBy(() -> this.mailSender.send(message));
 			}
 		}
-		await().untilAsserted(() -> assertThat(this.registry.get("smtpd.sessions").tag("end", "quit").timer().count())
-			.isEqualTo(5));
+		await().untilAsserted(
+				() -> assertThat(this.registry.get("smtpd.sessions").tag("end", "quit").timer().count()).isEqualTo(5));
 		assertThat(this.registry.get("smtpd.messages").tag("result", "accepted").counter().count()).isEqualTo(3);
 		assertThat(this.registry.get("smtpd.messages").tag("result", "rejected").counter().count()).isEqualTo(2);
 		assertThat(this.registry.get("smtpd.messages.size").tag("result", "accepted").summary().count()).isEqualTo(3);
@@ -133,9 +133,11 @@ class ObservabilityEndToEndTests {
 			assertThat(SmtpWire.readReply(in)).startsWith("421 4.3.2");
 			assertThat(in.read()).isEqualTo(-1);
 		}
-		await().untilAsserted(() -> assertThat(this.registry.get("smtpd.sessions").tag("end", "admin").timer().count())
-			.isEqualTo(1));
-		assertThat(this.registry.get("smtpd.auth.attempts").tags("mechanism", "PLAIN", "outcome", "success").counter()
+		await().untilAsserted(
+				() -> assertThat(this.registry.get("smtpd.sessions").tag("end", "admin").timer().count()).isEqualTo(1));
+		assertThat(this.registry.get("smtpd.auth.attempts")
+			.tags("mechanism", "PLAIN", "outcome", "success")
+			.counter()
 			.count()).isEqualTo(1);
 	}
 
@@ -165,7 +167,8 @@ class ObservabilityEndToEndTests {
 			return new SmtpHandler() {
 
 				@Override
-				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content)
+						throws Exception {
 					return content.asString(StandardCharsets.UTF_8).contains("spam")
 							? Reply.of(554, "5.7.1", "Spam refused") : null;
 				}

@@ -18,8 +18,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One observation per session and per mail transaction; with a tracer every command is an event,
- * without one only refused commands are; conventions that a bean replaces.
+ * One observation per session and per mail transaction; with a tracer every command is an
+ * event, without one only refused commands are; conventions that a bean replaces.
  */
 class SmtpdObservationsTests {
 
@@ -45,8 +45,8 @@ class SmtpdObservationsTests {
 		this.runner.run((context) -> {
 			int port = context.getBean(SmtpServer.class).port();
 			conversation(port, "EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>",
-					"RCPT TO:<c@example.com>", "RCPT TO:<bad", "DATA", "Subject: x", "", "hello", ".", "MAIL FROM:<a@example.com>",
-					"RSET", "QUIT");
+					"RCPT TO:<c@example.com>", "RCPT TO:<bad", "DATA", "Subject: x", "", "hello", ".",
+					"MAIL FROM:<a@example.com>", "RSET", "QUIT");
 			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
 				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1));
 			TestObservationRegistryAssert.assertThat(this.registry)
@@ -132,25 +132,27 @@ class SmtpdObservationsTests {
 
 	@Test
 	void aConventionBeanReplacesTheDefault() {
-		this.runner.withBean(SmtpSessionObservationConvention.class, () -> new DefaultSmtpSessionObservationConvention() {
+		this.runner
+			.withBean(SmtpSessionObservationConvention.class, () -> new DefaultSmtpSessionObservationConvention() {
 
-			@Override
-			public String getName() {
-				return "mail.inbound.session";
-			}
+				@Override
+				public String getName() {
+					return "mail.inbound.session";
+				}
 
-			@Override
-			public KeyValues getLowCardinalityKeyValues(SmtpSessionContext context) {
-				return super.getLowCardinalityKeyValues(context).and("site", "eu-1");
-			}
+				@Override
+				public KeyValues getLowCardinalityKeyValues(SmtpSessionContext context) {
+					return super.getLowCardinalityKeyValues(context).and("site", "eu-1");
+				}
 
-		}).run((context) -> {
-			conversation(context.getBean(SmtpServer.class).port(), "QUIT");
-			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
-				.hasObservationWithNameEqualTo("mail.inbound.session")
-				.that()
-				.hasLowCardinalityKeyValue("site", "eu-1"));
-		});
+			})
+			.run((context) -> {
+				conversation(context.getBean(SmtpServer.class).port(), "QUIT");
+				await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+					.hasObservationWithNameEqualTo("mail.inbound.session")
+					.that()
+					.hasLowCardinalityKeyValue("site", "eu-1"));
+			});
 	}
 
 }

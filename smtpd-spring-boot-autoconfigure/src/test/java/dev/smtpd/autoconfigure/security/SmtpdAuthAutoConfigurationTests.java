@@ -37,8 +37,9 @@ import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The password authenticator auto-configuration: users from properties and from a file, backing off
- * for an application's own authenticator, and slow hashes that never stall other sessions.
+ * The password authenticator auto-configuration: users from properties and from a file,
+ * backing off for an application's own authenticator, and slow hashes that never stall
+ * other sessions.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class SmtpdAuthAutoConfigurationTests {
@@ -64,8 +65,8 @@ class SmtpdAuthAutoConfigurationTests {
 	@Test
 	void usersFromPropertiesAndFromTheFileCanLogIn(CapturedOutput output) throws Exception {
 		Path file = this.directory.resolve("users");
-		Files.writeString(file, "# users\nbob@example.org:" + new BCryptPasswordEncoder(4).encode("bob-pw")
-				.replaceFirst("^", "{bcrypt}") + "\nbroken line\n");
+		Files.writeString(file, "# users\nbob@example.org:"
+				+ new BCryptPasswordEncoder(4).encode("bob-pw").replaceFirst("^", "{bcrypt}") + "\nbroken line\n");
 		this.runner
 			.withPropertyValues("smtpd.auth.users.[alice@example.com]={noop}alice-pw", "smtpd.auth.users-file=" + file)
 			.run((context) -> {
@@ -73,7 +74,8 @@ class SmtpdAuthAutoConfigurationTests {
 				int port = context.getBean(SmtpServer.class).port();
 				try (Client client = new Client(port)) {
 					assertThat(client.command("EHLO c.example")).contains("AUTH PLAIN LOGIN");
-					assertThat(client.command("AUTH PLAIN " + plain("alice@example.com", "alice-pw"))).startsWith("235");
+					assertThat(client.command("AUTH PLAIN " + plain("alice@example.com", "alice-pw")))
+						.startsWith("235");
 				}
 				try (Client client = new Client(port)) {
 					client.command("EHLO c.example");
@@ -100,19 +102,19 @@ class SmtpdAuthAutoConfigurationTests {
 
 	@Test
 	void authRequiredWithUsersIsEnoughToStart() {
-		this.runner.withPropertyValues("smtpd.auth.users.alice={noop}x", "smtpd.auth.required=true")
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				try (Client client = new Client(context.getBean(SmtpServer.class).port())) {
-					client.command("EHLO c.example");
-					assertThat(client.command("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
-				}
-			});
+		this.runner.withPropertyValues("smtpd.auth.users.alice={noop}x", "smtpd.auth.required=true").run((context) -> {
+			assertThat(context).hasNotFailed();
+			try (Client client = new Client(context.getBean(SmtpServer.class).port())) {
+				client.command("EHLO c.example");
+				assertThat(client.command("MAIL FROM:<a@example.com>")).startsWith("530 5.7.0");
+			}
+		});
 	}
 
 	/**
-	 * Many slow password checks at once (bcrypt, cost 12) run on the hook executor: another session's
-	 * commands are answered while they are still running, which shows no event loop waits for them.
+	 * Many slow password checks at once (bcrypt, cost 12) run on the hook executor:
+	 * another session's commands are answered while they are still running, which shows
+	 * no event loop waits for them.
 	 */
 	@Test
 	void slowPasswordChecksNeverStallOtherSessions() throws Exception {
@@ -144,7 +146,8 @@ class SmtpdAuthAutoConfigurationTests {
 						}));
 					}
 					// wait until the checks are under way, then talk on another session
-					org.awaitility.Awaitility.await().until(() -> context.getBean(SmtpServer.class).activeConnections() > attempts / 2);
+					org.awaitility.Awaitility.await()
+						.until(() -> context.getBean(SmtpServer.class).activeConnections() > attempts / 2);
 					for (int i = 0; i < 5; i++) {
 						assertThat(other.command("NOOP")).startsWith("250");
 					}

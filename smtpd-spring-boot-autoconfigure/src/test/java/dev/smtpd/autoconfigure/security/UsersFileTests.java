@@ -86,11 +86,13 @@ class UsersFileTests {
 		Path path = this.directory.resolve("users");
 		UsersFile file = new UsersFile(path);
 		file.put("bcrypt@example.com", this.encoder.encode("pw-bcrypt"));
-		file.put("pbkdf2@example.com", "{pbkdf2@SpringSecurity_v5_8}"
-				+ org.springframework.security.crypto.password.Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_8()
+		file.put("pbkdf2@example.com",
+				"{pbkdf2@SpringSecurity_v5_8}" + org.springframework.security.crypto.password.Pbkdf2PasswordEncoder
+					.defaultsForSpringSecurity_v5_8()
 					.encode("pw-pbkdf2"));
-		file.put("argon2@example.com", "{argon2@SpringSecurity_v5_8}"
-				+ org.springframework.security.crypto.argon2.Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8()
+		file.put("argon2@example.com",
+				"{argon2@SpringSecurity_v5_8}" + org.springframework.security.crypto.argon2.Argon2PasswordEncoder
+					.defaultsForSpringSecurity_v5_8()
 					.encode("pw-argon2"));
 		PasswordAuthenticator authenticator = new PasswordAuthenticator(file::users, this.encoder);
 		assertThat(check(authenticator, "bcrypt@example.com", "pw-bcrypt").success()).isTrue();
@@ -106,8 +108,7 @@ class UsersFileTests {
 
 	@Test
 	void unknownEncodingIsAFailedLoginNotAnError() {
-		PasswordAuthenticator authenticator = new PasswordAuthenticator(() -> Map.of("x", "{rot13}nope"),
-				this.encoder);
+		PasswordAuthenticator authenticator = new PasswordAuthenticator(() -> Map.of("x", "{rot13}nope"), this.encoder);
 		assertThat(check(authenticator, "x", "nope").success()).isFalse();
 	}
 

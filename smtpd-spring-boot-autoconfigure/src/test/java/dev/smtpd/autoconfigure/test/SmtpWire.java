@@ -19,7 +19,8 @@ public final class SmtpWire {
 	}
 
 	/**
-	 * Reads one reply, all its lines, without buffering past it (so a socket can switch to TLS after).
+	 * Reads one reply, all its lines, without buffering past it (so a socket can switch
+	 * to TLS after).
 	 * @param in the stream
 	 * @return the lines, each ending with {@code \n}
 	 * @throws IOException if reading fails
@@ -42,7 +43,8 @@ public final class SmtpWire {
 	}
 
 	/**
-	 * Delivers one message over a plain connection: EHLO, MAIL, one RCPT per recipient, DATA, QUIT.
+	 * Delivers one message over a plain connection: EHLO, MAIL, one RCPT per recipient,
+	 * DATA, QUIT.
 	 * @param port the server's port on 127.0.0.1
 	 * @param from the sender
 	 * @param message the message with CRLF line endings, without the final dot
@@ -82,7 +84,8 @@ public final class SmtpWire {
 	}
 
 	/**
-	 * Returns a port that was free a moment ago, for properties that must be known before startup.
+	 * Returns a port that was free a moment ago, for properties that must be known before
+	 * startup.
 	 * @return the port
 	 */
 	public static int freePort() {

@@ -50,8 +50,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * TLS from Spring SSL bundles: STARTTLS and implicit TLS with real clients, certificate rotation
- * without a restart, client certificates, and the certificate in the health details.
+ * TLS from Spring SSL bundles: STARTTLS and implicit TLS with real clients, certificate
+ * rotation without a restart, client certificates, and the certificate in the health
+ * details.
  */
 class SslBundleTlsTests {
 
@@ -89,7 +90,8 @@ class SslBundleTlsTests {
 			.notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
 			.notAfter(Instant.now().plus(10, ChronoUnit.DAYS))
 			.ecp256();
-		return (issuer != null) ? builder.buildIssuedBy(issuer) : builder.setIsCertificateAuthority(true).buildSelfSigned();
+		return (issuer != null) ? builder.buildIssuedBy(issuer)
+				: builder.setIsCertificateAuthority(true).buildSelfSigned();
 	}
 
 	private void writePem(X509Bundle bundle) throws IOException {
@@ -171,9 +173,12 @@ class SslBundleTlsTests {
 	void clientCertificatesWhenAskedFor() throws Exception {
 		X509Bundle server = certificate(11, null);
 		writePem(server);
-		X509Bundle clientCa = new CertificateBuilder().subject("CN=client CA").setIsCertificateAuthority(true).ecp256()
+		X509Bundle clientCa = new CertificateBuilder().subject("CN=client CA")
+			.setIsCertificateAuthority(true)
+			.ecp256()
 			.buildSelfSigned();
-		X509Bundle clientCertificate = new CertificateBuilder().subject("CN=mta.example").ecp256()
+		X509Bundle clientCertificate = new CertificateBuilder().subject("CN=mta.example")
+			.ecp256()
 			.addExtendedKeyUsageClientAuth()
 			.buildIssuedBy(clientCa);
 		Files.writeString(this.directory.resolve("client-ca.pem"), clientCa.getCertificatePEM());
@@ -193,14 +198,15 @@ class SslBundleTlsTests {
 				TlsInfo tls = this.seen.poll(10, TimeUnit.SECONDS);
 				assertThat(tls).isNotNull();
 				assertThat(tls.peerCertificates()).singleElement()
-					.satisfies((certificate) -> assertThat(((X509Certificate) certificate).getSubjectX500Principal().getName())
+					.satisfies((certificate) -> assertThat(
+							((X509Certificate) certificate).getSubjectX500Principal().getName())
 						.isEqualTo("CN=mta.example"));
 			});
 	}
 
 	/**
-	 * With TLS 1.3 the client may finish its handshake before the server checks for a certificate:
-	 * the refusal shows on the first read or write.
+	 * With TLS 1.3 the client may finish its handshake before the server checks for a
+	 * certificate: the refusal shows on the first read or write.
 	 */
 	private static boolean refusedWithoutClientCertificate(int port, SSLContext context) throws Exception {
 		try (Socket plain = new Socket("127.0.0.1", port)) {
