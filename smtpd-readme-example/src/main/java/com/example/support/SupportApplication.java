@@ -30,10 +30,8 @@ public class SupportApplication {
 
 			@Override
 			public Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-				return address.endsWith("@support.example.com") ? null // null: the
-																		// default, 250
-																		// 2.1.5 OK
-						: Reply.of(550, "5.1.1", "No such mailbox here");
+				// null: the default, 250 2.1.5 OK
+				return address.endsWith("@support.example.com") ? null : Reply.of(550, "5.1.1", "No such mailbox here");
 			}
 
 			@Override
@@ -50,8 +48,8 @@ public class SupportApplication {
 	@Bean
 	Authenticator agents(@Value("${support.agent-password}") String agentPassword) {
 		return (session, mechanism, credentials) -> {
-			LoginPassword given = (LoginPassword) credentials; // what PLAIN and LOGIN
-																// carry
+			// what PLAIN and LOGIN carry
+			LoginPassword given = (LoginPassword) credentials;
 			boolean ok = given.login().equals("agent") && given.passwordAsString().equals(agentPassword);
 			return ok ? AuthResult.success("agent") : AuthResult.failure();
 		};
