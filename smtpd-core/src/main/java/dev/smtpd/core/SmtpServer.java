@@ -350,10 +350,8 @@ public final class SmtpServer {
 		/**
 		 * Half the processors, at least one. An event loop only parses and answers; the
 		 * other cores are left to hook threads, the application, the collector and the
-		 * kernel's network work. Measured on 2 cores shared with the clients, one loop
-		 * took 1.5 times the messages per second of two on reused connections at less CPU
-		 * per message, was level with two within the noise on new connections and
-		 * pipelined ones, and 8 % slower with 1 MiB messages (see docs/performance.md).
+		 * kernel's network work. docs/performance.md ("Latest results", one event loop
+		 * against two) has the measurements behind this choice.
 		 */
 		private static int defaultIoThreads() {
 			return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
