@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * What a command family ({@link GreetingCommands}, {@link TransactionCommands},
  * {@link BasicCommands}, {@link StarttlsCommand}, {@link AuthCommand}) may do to its
  * session: read the state, answer, run hooks, and the few transitions a command starts.
- * The families know nothing else of the session; {@link SmtpSessionHandler} implements
- * this. All methods are called on the event loop.
+ * The families know nothing else of the session; {@link SessionContext} implements this.
+ * All methods are called on the event loop.
  */
 interface CommandContext {
 

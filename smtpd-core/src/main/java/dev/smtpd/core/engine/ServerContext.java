@@ -53,7 +53,7 @@ final class ServerContext {
 
 	private final @Nullable Supplier<SslContext> sslContext;
 
-	private final Map<String, SmtpSessionHandler> sessions = new ConcurrentHashMap<>();
+	private final Map<String, SessionContext> sessions = new ConcurrentHashMap<>();
 
 	private final AtomicLong sessionCounter = new AtomicLong();
 
@@ -190,7 +190,7 @@ final class ServerContext {
 		return this.messagesRejected.sum();
 	}
 
-	@Nullable SmtpSessionHandler session(String id) {
+	@Nullable SessionContext session(String id) {
 		return this.sessions.get(id);
 	}
 
@@ -218,7 +218,7 @@ final class ServerContext {
 		return String.format("%08x", this.sessionCounter.incrementAndGet());
 	}
 
-	void register(String id, SmtpSessionHandler session) {
+	void register(String id, SessionContext session) {
 		this.sessions.put(id, session);
 	}
 
@@ -226,7 +226,7 @@ final class ServerContext {
 		this.sessions.remove(id);
 	}
 
-	Collection<SmtpSessionHandler> sessions() {
+	Collection<SessionContext> sessions() {
 		return this.sessions.values();
 	}
 

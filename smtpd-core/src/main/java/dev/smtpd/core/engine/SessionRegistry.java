@@ -50,7 +50,7 @@ public final class SessionRegistry {
 	 * transaction is over. Returns at once.
 	 */
 	public void shutdownSessions() {
-		for (SmtpSessionHandler session : this.server.sessions()) {
+		for (SessionContext session : this.server.sessions()) {
 			session.ctx().executor().execute(session::shutdown);
 		}
 	}
@@ -59,7 +59,7 @@ public final class SessionRegistry {
 	 * Closes every session at once.
 	 */
 	public void closeSessions() {
-		for (SmtpSessionHandler session : this.server.sessions()) {
+		for (SessionContext session : this.server.sessions()) {
 			session.ctx().executor().execute(session::closeNow);
 		}
 	}
@@ -70,7 +70,7 @@ public final class SessionRegistry {
 	 */
 	public List<SessionSnapshot> sessions() {
 		List<Future<SessionSnapshot>> futures = new ArrayList<>();
-		for (SmtpSessionHandler session : this.server.sessions()) {
+		for (SessionContext session : this.server.sessions()) {
 			futures.add(session.ctx().executor().submit(session::snapshot));
 		}
 		List<SessionSnapshot> snapshots = new ArrayList<>(futures.size());
@@ -90,7 +90,7 @@ public final class SessionRegistry {
 	 * @return the snapshot, or {@code null} if no such session is open
 	 */
 	public @Nullable SessionSnapshot session(String id) {
-		SmtpSessionHandler session = this.server.session(id);
+		SessionContext session = this.server.session(id);
 		return (session != null) ? await(session.ctx().executor().submit(session::snapshot)) : null;
 	}
 
@@ -100,7 +100,7 @@ public final class SessionRegistry {
 	 * @return whether such a session was open
 	 */
 	public boolean closeSession(String id) {
-		SmtpSessionHandler session = this.server.session(id);
+		SessionContext session = this.server.session(id);
 		if (session == null) {
 			return false;
 		}

@@ -1,0 +1,438 @@
+package dev.smtpd.core.engine;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.TlsInfo;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state of one session on the event loop and what can be done to it: answer, run a
+ * hook, start DATA or TLS, wait for one line, shut down. The command families use it as a
+ * {@link CommandContext}; {@link SmtpSessionHandler} feeds it Netty's events; the
+ * {@link SessionRegistry} runs the admin operations on it. Every method runs on the
+ * session's event loop.
+ */
+final class SessionContext implements CommandContext {
+
+	private static final Logger logger = LoggerFactory.getLogger(SessionContext.class);
+
+	private final ServerContext server;
+
+	private final SmtpFrameDecoder framer;
+
+	private final ChannelHandlerContext ctx;
+
+	private final SessionState session;
+
+	private final SessionTimers timers;
+
+	private final HookRunner hooks;
+
+	private final CommandPolicy policy;
+
+	private TransactionState transaction = new TransactionState();
+
+	/** Takes the next frame instead of the commands: a SASL exchange waits for it. */
+	private @Nullable Consumer<Frame> lineConsumer;
+
+	/** Told if the session ends while {@link #lineConsumer} waits. */
+	private @Nullable Consumer<SessionEnd> lineAbandoned;
+
+	/** The verb being answered, for the listeners; {@code null} between commands. */
+	private @Nullable String currentVerb;
+
+	private @Nullable SessionEnd end;
+
+	private long commands;
+
+	private boolean resumeWhenWritable;
+
+	private boolean closing;
+
+	private boolean shutdownRequested;
+
+	private boolean handshaking;
+
+	SessionContext(ServerContext server, SmtpFrameDecoder framer, ChannelHandlerContext ctx, SessionState session) {
+		this.server = server;
+		this.framer = framer;
+		this.ctx = ctx;
+		this.session = session;
+		this.policy = new CommandPolicy(server.config());
+		this.hooks = new HookRunner(server.hookExecutor(), session.id());
+		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::lastReadNanos);
+		this.timers.startIdle(() -> this.hooks.isRunning() || this.handshaking, this::idleTimeout);
+	}
+
+	// What the Netty handler tells the session
+
+	/**
+	 * Counts a command about to be answered.
+	 * @param verb the verb for the listeners, {@link Verbs#UNKNOWN} for an unrecognized
+	 * one
+	 */
+	void command(String verb) {
+		this.commands++;
+		this.currentVerb = verb;
+	}
+
+	/**
+	 * Carries out what the policy decided about a command.
+	 * @param refusal the decision
+	 */
+	void carryOut(CommandPolicy.Refusal refusal) {
+		if (refusal.close()) {
+			replyAndClose(refusal.reply(), SessionEnd.LIMIT);
+		}
+		else {
+			reply(refusal.reply());
+		}
+	}
+
+	CommandPolicy policy() {
+		return this.policy;
+	}
+
+	/**
+	 * Takes the consumer of the next frame, if an exchange waits for one.
+	 * @return the consumer, or {@code null} when the frame goes to the commands
+	 */
+	@Nullable Consumer<Frame> takeLineConsumer() {
+		Consumer<Frame> consumer = this.lineConsumer;
+		this.lineConsumer = null;
+		this.lineAbandoned = null;
+		return consumer;
+	}
+
+	boolean isClosing() {
+		return this.closing;
+	}
+
+	boolean isHookRunning() {
+		return this.hooks.isRunning();
+	}
+
+	/** A TLS handshake started: no frame passes until it is over. */
+	void handshakeStarted() {
+		this.handshaking = true;
+	}
+
+	/** The TLS handshake is over, with or without success. */
+	void handshakeFinished() {
+		this.handshaking = false;
+		this.timers.activity();
+	}
+
+	/**
+	 * Closes without a reply.
+	 * @param end why, unless the session already knows
+	 */
+	void close(SessionEnd end) {
+		if (this.end == null) {
+			this.end = end;
+		}
+		this.closing = true;
+		this.ctx.close();
+	}
+
+	/**
+	 * The channel closed: stops the timers and tells a waiting exchange.
+	 * @return why the session ended
+	 */
+	SessionEnd closed() {
+		this.closing = true;
+		this.timers.cancelAll();
+		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
+		Consumer<SessionEnd> abandoned = this.lineAbandoned;
+		if (this.lineConsumer != null && abandoned != null) {
+			abandoned.accept(end);
+		}
+		return end;
+	}
+
+	/** The channel can take writes again: let through what waited for it. */
+	void writable() {
+		if (this.resumeWhenWritable) {
+			this.resumeWhenWritable = false;
+			this.framer.resume();
+			this.ctx.flush();
+		}
+	}
+
+	/** The DATA phase ended at the final dot: no more deadline. */
+	void dataEnded() {
+		this.timers.cancelDataDeadline();
+	}
+
+	/** Notes that the server finished something the client waited for (a greeting). */
+	void activity() {
+		this.timers.activity();
+	}
+
+	// CommandContext
+
+	@Override
+	public SessionState session() {
+		return this.session;
+	}
+
+	@Override
+	public TransactionState transaction() {
+		return this.transaction;
+	}
+
+	@Override
+	public ServerContext server() {
+		return this.server;
+	}
+
+	@Override
+	public void unrecognized() {
+		carryOut(this.policy.unrecognized(Reply.UNRECOGNIZED));
+	}
+
+	@Override
+	public void reply(Reply reply) {
+		write(reply);
+		next();
+	}
+
+	@Override
+	public void write(Reply reply) {
+		completed(reply);
+		this.ctx.write(reply);
+	}
+
+	/** Tells the listeners that the current command got its reply. */
+	private void completed(Reply reply) {
+		String verb = this.currentVerb;
+		if (verb != null) {
+			this.currentVerb = null;
+			this.server.listeners().commandCompleted(this.session, verb, reply.code());
+		}
+	}
+
+	@Override
+	public void replyAndClose(Reply reply, SessionEnd end) {
+		if (this.end == null) {
+			this.end = end;
+		}
+		completed(reply);
+		this.closing = true;
+		this.timers.cancelDataDeadline();
+		this.ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+		if (this.ctx.channel().isActive()) {
+			this.timers.forceCloseLater(this.ctx::close);
+		}
+	}
+
+	/**
+	 * Lets the framer pass the next frame, once the channel can take more replies.
+	 */
+	void next() {
+		if (this.closing || this.handshaking) {
+			return;
+		}
+		if (this.shutdownRequested && !this.transaction.hasSender()) {
+			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
+			return;
+		}
+		if (this.ctx.channel().isWritable()) {
+			this.framer.resume();
+		}
+		else {
+			this.resumeWhenWritable = true;
+		}
+	}
+
+	@Override
+	public void answering(String verb) {
+		this.currentVerb = verb;
+	}
+
+	@Override
+	public void runHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then) {
+		HandlerChain chain = this.server.chain();
+		if (chain.isEmpty(hook)) {
+			then.accept(null);
+			return;
+		}
+		runOffLoop(() -> chain.call(hook, this.session, call), then, () -> {
+		});
+	}
+
+	@Override
+	public void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
+		boolean started = this.hooks.run(this.ctx, work, () -> !this.closing && this.ctx.channel().isActive(), then,
+				this.timers::activity);
+		if (!started) {
+			refused.run();
+			reply(HookRunner.BUSY);
+		}
+	}
+
+	@Override
+	public void resetTransaction() {
+		this.transaction = new TransactionState();
+	}
+
+	@Override
+	public void startData() {
+		SmtpServerConfig config = config();
+		MessageBuffer buffer = new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(),
+				config.content().tempDirectory(), this.server.fileExecutor(), this.ctx.executor());
+		this.framer.startData(config.limits().dataSizeLimit(), buffer);
+		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
+			logger.debug("Session {}: DATA took longer than {}", this.session.id(), config.timeouts().dataTimeout());
+			replyAndClose(Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long"), SessionEnd.TIMEOUT);
+		});
+	}
+
+	@Override
+	public int discardPipelined() {
+		return this.framer.discardBuffered();
+	}
+
+	@Override
+	public boolean startTls(Reply ready) {
+		SslHandler tls;
+		try {
+			tls = this.server.newSslHandler(this.ctx.alloc());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Session {}: TLS could not start", this.session.id(), ex);
+			return false;
+		}
+		int dropped = discardPipelined();
+		if (dropped > 0) {
+			logger.info("Session {}: dropped {} bytes sent after STARTTLS before the handshake", this.session.id(),
+					dropped);
+		}
+		write(ready);
+		this.ctx.flush();
+		// The 220 is already below this point of the pipeline: only what follows is
+		// encrypted.
+		this.ctx.pipeline().addBefore(PipelineNames.FRAMER, PipelineNames.TLS, tls);
+		awaitHandshake();
+		return true;
+	}
+
+	/** Waits for a TLS handshake: no frame passes until it is over. */
+	void awaitHandshake() {
+		handshakeStarted();
+		// AUTO_READ is off: the TLS handler reads on its own only once something asked
+		// for a read
+		this.ctx.read();
+	}
+
+	@Override
+	public void awaitLine(Reply prompt, Consumer<Frame> consumer, Consumer<SessionEnd> abandoned) {
+		this.lineConsumer = consumer;
+		this.lineAbandoned = abandoned;
+		this.ctx.writeAndFlush(prompt);
+		next();
+	}
+
+	@Override
+	public void schedule(Runnable task, long delayNanos) {
+		this.ctx.executor().schedule(() -> {
+			if (!this.closing && this.ctx.channel().isActive()) {
+				task.run();
+				this.ctx.flush();
+			}
+		}, delayNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private void idleTimeout() {
+		if (this.closing || !this.ctx.channel().isActive()) {
+			return;
+		}
+		logger.debug("Session {}: idle timeout", this.session.id());
+		replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
+	}
+
+	// Admin operations, from the SessionRegistry
+
+	private Reply shuttingDown() {
+		return Reply.of(421, "4.3.2", config().hostname() + " Service shutting down");
+	}
+
+	/**
+	 * Asks the session to end: at once if no transaction is under way, else once it is
+	 * over.
+	 */
+	void shutdown() {
+		this.shutdownRequested = true;
+		if (!this.hooks.isRunning() && !this.closing && !this.transaction.hasSender()) {
+			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
+		}
+	}
+
+	/** Closes at once, without a reply. */
+	void closeNow() {
+		close(SessionEnd.SHUTDOWN);
+	}
+
+	/** Answers {@code 421} and closes, at an operator's request. */
+	void closeByAdmin() {
+		if (this.closing) {
+			return;
+		}
+		this.currentVerb = null;
+		replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Session closed by administrator"),
+				SessionEnd.ADMIN);
+	}
+
+	/**
+	 * Describes the session as it is now.
+	 * @return the snapshot
+	 */
+	SessionSnapshot snapshot() {
+		TlsInfo tls = this.session.tls();
+		return new SessionSnapshot(this.session.id(), this.session.peerAddress(), null, phase(),
+				this.session.heloName(), (tls != null) ? tls.protocol() : null, this.session.login(), this.commands,
+				this.framer.bytesRead(), this.session.startedAt(), this.timers.idleTime());
+	}
+
+	private String phase() {
+		if (this.closing) {
+			return "CLOSING";
+		}
+		if (this.handshaking) {
+			return "TLS_HANDSHAKE";
+		}
+		if (this.lineConsumer != null) {
+			return "AUTH";
+		}
+		if (this.framer.inData()) {
+			return "DATA";
+		}
+		if (!this.transaction.recipients().isEmpty()) {
+			return "RCPT";
+		}
+		if (this.transaction.hasSender()) {
+			return "MAIL";
+		}
+		return (this.session.heloName() != null) ? "GREETED" : "CONNECTED";
+	}
+
+	/**
+	 * Returns the channel context, for the admin operations to find the event loop.
+	 * @return the context
+	 */
+	ChannelHandlerContext ctx() {
+		return this.ctx;
+	}
+
+}
