@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -225,6 +226,29 @@ class AuthConversationTests {
 		}
 		assertThat(appender.list).noneMatch((event) -> event.getLevel().isGreaterOrEqual(Level.WARN))
 			.noneMatch((event) -> event.getThrowableProxy() != null);
+	}
+
+	@Test
+	void aSessionClosedWhileTheAuthenticatorRunsStillEndsTheExchangeForTheListeners() throws Exception {
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		start((builder) -> builder.authenticator((session, mechanism, credentials) -> {
+			entered.countDown();
+			release.await(10, TimeUnit.SECONDS);
+			return AuthResult.success("alice@example.com");
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.send("AUTH PLAIN " + plain("alice@example.com", PASSWORD));
+			assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+			String id = this.server.server().sessions().get(0).id();
+			assertThat(this.server.server().closeSession(id)).isTrue();
+			assertThat(client.expect(421).text()).contains("closed by administrator");
+			assertThat(this.events.poll(10, TimeUnit.SECONDS)).isEqualTo("end ADMIN");
+			release.countDown();
+			// the decision came back to a closed session: reported once, as an error
+			assertThat(this.events.poll(10, TimeUnit.SECONDS)).isEqualTo("auth PLAIN ERROR");
+		}
 	}
 
 	/**

@@ -242,4 +242,33 @@ class SmtpTransactionTests {
 		}
 	}
 
+	@Test
+	void aMessageSpilledToDiskIsAnsweredAtOnceWithoutADataHook() throws Exception {
+		// no handler overrides the DATA hook: the reply goes out from the task that saw
+		// the
+		// last chunk written, not from a read
+		this.server = TestServer.start((builder) -> builder.memoryThreshold(1024));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			String body = "Subject: large\r\n\r\n" + "0123456789abcdef".repeat(4).concat("\r\n").repeat(5000);
+			assertThat(client.data(body).code()).isEqualTo(250);
+			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
+	void aSpilledMessageOverTheSizeLimitIsRefusedAtOnce() throws Exception {
+		this.server = TestServer.start((builder) -> builder.memoryThreshold(1024).dataSizeLimit(100_000));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			String body = "0123456789abcdef".repeat(4).concat("\r\n").repeat(5000);
+			assertThat(client.data(body).code()).isEqualTo(552);
+			client.command("NOOP", 250);
+		}
+	}
+
 }

@@ -251,16 +251,21 @@ class TlsTests {
 				(builder) -> builder.tls(TlsMode.STARTTLS, TestCertificates::serverContext).handler(new SmtpHandler() {
 					@Override
 					public @Nullable Reply starttls(Session session, TlsInfo tls) {
+						// RFC 3207 §4.2: the plaintext greeting is forgotten before this
+						// hook
+						String greeting = (session.heloName() != null) ? "remembered" : "forgotten";
 						return tls.peerCertificates().isEmpty()
-								? Reply.of(554, "5.7.1", "Client certificate required with " + tls.protocol()) : null;
+								? Reply.of(554, "5.7.1",
+										"Client certificate required with " + tls.protocol() + ", greeting " + greeting)
+								: null;
 					}
 				}));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
 			client.command("STARTTLS", 220);
 			SSLSession tls = client.startTls(TestCertificates.clientContext());
-			assertThat(client.expect(554).lines())
-				.containsExactly("554 5.7.1 Client certificate required with " + tls.getProtocol());
+			assertThat(client.expect(554).lines()).containsExactly(
+					"554 5.7.1 Client certificate required with " + tls.getProtocol() + ", greeting forgotten");
 			assertThat(client.isClosedByServer()).isTrue();
 		}
 	}

@@ -1,14 +1,12 @@
 package dev.smtpd.core.engine;
 
 import java.net.InetAddress;
-import java.util.Base64;
 import java.util.Locale;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.Reply;
-import org.jspecify.annotations.Nullable;
 
 /**
  * AUTH (RFC 4954): checks that AUTH may start now and with what, then hands the exchange
@@ -30,8 +28,6 @@ final class AuthCommand {
 	private static final Reply UNKNOWN_MECHANISM = Reply.of(504, "5.5.4", "Unrecognized authentication type");
 
 	private static final Reply SYNTAX = Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
-
-	static final Reply CANNOT_DECODE = Reply.of(501, "5.5.2", "Cannot decode response");
 
 	private AuthCommand() {
 	}
@@ -77,7 +73,7 @@ final class AuthCommand {
 		}
 		InetAddress address = session.peerAddress().getAddress();
 		if (server.authThrottle().isBlocked(address)) {
-			handler.replyAndClose(tooManyFailures(config), SessionEnd.LIMIT);
+			handler.replyAndClose(SaslDriver.tooManyFailures(config), SessionEnd.LIMIT);
 			return;
 		}
 		String[] parts = argument.split(" ", -1);
@@ -92,36 +88,13 @@ final class AuthCommand {
 		}
 		byte[] initialResponse = null;
 		if (parts.length == 2) {
-			initialResponse = parts[1].equals("=") ? new byte[0] : decode(parts[1]);
+			initialResponse = parts[1].equals("=") ? new byte[0] : SaslDriver.decode(parts[1]);
 			if (initialResponse == null) {
-				handler.reply(CANNOT_DECODE);
+				handler.reply(SaslDriver.CANNOT_DECODE);
 				return;
 			}
 		}
 		SaslDriver.start(handler, mechanism, initialResponse, address);
-	}
-
-	static Reply tooManyFailures(SmtpServerConfig config) {
-		return Reply.of(421, "4.7.0", config.hostname() + " Too many failed authentication attempts, closing");
-	}
-
-	/**
-	 * Decodes base64 strictly: padding included, nothing outside the alphabet (RFC 4954
-	 * §4 wants {@code 501} for anything else; the JDK's decoder alone accepts missing
-	 * padding).
-	 * @param text the text
-	 * @return the bytes, or {@code null} if the text is not base64
-	 */
-	static byte @Nullable [] decode(String text) {
-		if (text.length() % 4 != 0) {
-			return null;
-		}
-		try {
-			return Base64.getDecoder().decode(text);
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
-		}
 	}
 
 }

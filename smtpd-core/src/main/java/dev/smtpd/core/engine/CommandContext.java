@@ -73,7 +73,8 @@ interface CommandContext {
 	 * Runs work on the hook executor and hands its reply back to the event loop.
 	 * @param work the work, which must not throw
 	 * @param then what to do with the reply, on the event loop, while the channel is open
-	 * @param refused what to clean up if the executor refuses the work
+	 * @param refused what to clean up if the executor refuses the work, or if the session
+	 * closed before the reply came back (then on the event loop, instead of {@code then})
 	 */
 	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused);
 

@@ -50,10 +50,14 @@ final class HookRunner {
 	 * @param open whether the session still wants the reply, checked on the event loop
 	 * @param then what to do with the reply, on the event loop, while {@code open}; the
 	 * channel is flushed afterwards
+	 * @param finished what to do on the event loop once the work is over, before
+	 * {@code then}
+	 * @param dropped what to do on the event loop instead of {@code then} when the
+	 * session no longer wants the reply
 	 * @return {@code false} if the executor refused the work (nothing ran)
 	 */
 	boolean run(ChannelHandlerContext ctx, Callable<@Nullable Reply> work, BooleanSupplier open,
-			Consumer<@Nullable Reply> then, Runnable finished) {
+			Consumer<@Nullable Reply> then, Runnable finished, Runnable dropped) {
 		this.running = true;
 		try {
 			this.executor.execute(() -> {
@@ -72,6 +76,9 @@ final class HookRunner {
 					if (open.getAsBoolean()) {
 						then.accept(result);
 						ctx.flush();
+					}
+					else {
+						dropped.run();
 					}
 				});
 			});

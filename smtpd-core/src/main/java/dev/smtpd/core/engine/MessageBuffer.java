@@ -135,11 +135,12 @@ final class MessageBuffer {
 			return;
 		}
 		if (!this.spilled) {
-			// what is in memory becomes the first chunk of the file
+			// what is in memory becomes the first chunk of the file, on its way at once
 			this.spilled = true;
 			this.pending = this.memory;
 			this.memory = null;
 			this.queued = (this.pending != null) ? this.pending.readableBytes() : 0;
+			submit();
 		}
 		if (this.failed) {
 			return;
@@ -201,7 +202,14 @@ final class MessageBuffer {
 			this.fileExecutor.execute(() -> {
 				int length = chunk.readableBytes();
 				writeToFile(chunk);
-				this.eventLoop.execute(() -> chunkWritten(length));
+				try {
+					this.eventLoop.execute(() -> chunkWritten(length));
+				}
+				catch (RejectedExecutionException ex) {
+					// the event loop is gone (the server stopped): nobody will read the
+					// file
+					closeAndDelete();
+				}
 			});
 		}
 		catch (RejectedExecutionException ex) {
@@ -262,7 +270,9 @@ final class MessageBuffer {
 	private void flushOrFinish() {
 		if (this.pending != null && !this.failed) {
 			submit();
-			return;
+			if (this.writing) {
+				return;
+			}
 		}
 		Runnable action = this.whenWritten;
 		this.whenWritten = null;
@@ -303,8 +313,8 @@ final class MessageBuffer {
 
 	/**
 	 * Frees the memory and deletes the temporary file (on the file executor, or after a
-	 * write under way). Safe to call more than once, from the event loop or from the
-	 * thread that ran the DATA hook.
+	 * write under way). Safe to call more than once, one call after the other: on the
+	 * event loop, or on the thread that ran the DATA hook after {@link #whenWritten}.
 	 */
 	void release() {
 		if (this.released) {

@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.function.Supplier;
 
+import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthConversation;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.AuthResult;
@@ -38,6 +39,8 @@ final class SaslDriver {
 	private static final Logger logger = LoggerFactory.getLogger(SaslDriver.class);
 
 	static final Reply SUCCESS = Reply.of(235, "2.7.0", "Authentication successful");
+
+	static final Reply CANNOT_DECODE = Reply.of(501, "5.5.2", "Cannot decode response");
 
 	private static final Reply CANCELLED = Reply.of(501, "5.7.0", "Authentication cancelled");
 
@@ -128,16 +131,16 @@ final class SaslDriver {
 
 	private void response(Frame frame) {
 		if (!(frame instanceof Frame.Command command)) {
-			abort(AuthCommand.CANNOT_DECODE);
+			abort(CANNOT_DECODE);
 			return;
 		}
 		if (command.line().equals("*")) {
 			abort(CANCELLED);
 			return;
 		}
-		byte[] response = AuthCommand.decode(command.line());
+		byte[] response = decode(command.line());
 		if (response == null) {
-			abort(AuthCommand.CANNOT_DECODE);
+			abort(CANNOT_DECODE);
 			return;
 		}
 		step(() -> conversation().next(response));
@@ -245,7 +248,7 @@ final class SaslDriver {
 		handler.schedule(() -> {
 			if (blocked) {
 				handler.write(failure);
-				handler.replyAndClose(AuthCommand.tooManyFailures(handler.config()), SessionEnd.LIMIT);
+				handler.replyAndClose(tooManyFailures(handler.config()), SessionEnd.LIMIT);
 			}
 			else {
 				handler.reply(failure);
@@ -279,6 +282,29 @@ final class SaslDriver {
 			throw new IllegalStateException("Conversation not started");
 		}
 		return conversation;
+	}
+
+	static Reply tooManyFailures(SmtpServerConfig config) {
+		return Reply.of(421, "4.7.0", config.hostname() + " Too many failed authentication attempts, closing");
+	}
+
+	/**
+	 * Decodes base64 strictly: padding included, nothing outside the alphabet (RFC 4954
+	 * §4 wants {@code 501} for anything else; the JDK's decoder alone accepts missing
+	 * padding).
+	 * @param text the text
+	 * @return the bytes, or {@code null} if the text is not base64
+	 */
+	static byte @Nullable [] decode(String text) {
+		if (text.length() % 4 != 0) {
+			return null;
+		}
+		try {
+			return Base64.getDecoder().decode(text);
+		}
+		catch (IllegalArgumentException ex) {
+			return null;
+		}
 	}
 
 }

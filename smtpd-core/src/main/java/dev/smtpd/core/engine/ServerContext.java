@@ -1,12 +1,10 @@
 package dev.smtpd.core.engine;
 
 import java.time.Instant;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,12 +26,16 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every session of one server shares: configuration, handlers, the hook executor,
- * and the registry of live sessions.
+ * and the session counter.
  */
 final class ServerContext {
+
+	private static final Logger logger = LoggerFactory.getLogger(ServerContext.class);
 
 	private final SmtpServerConfig config;
 
@@ -52,8 +54,6 @@ final class ServerContext {
 	private final AuthThrottle authThrottle;
 
 	private final @Nullable Supplier<SslContext> sslContext;
-
-	private final Map<String, SessionContext> sessions = new ConcurrentHashMap<>();
 
 	private final AtomicLong sessionCounter = new AtomicLong();
 
@@ -121,9 +121,17 @@ final class ServerContext {
 		return this.fileExecutor;
 	}
 
-	/** Lets queued file work finish, then stops the file threads. */
+	/** Lets queued file work finish (up to 5 seconds), then stops the file threads. */
 	void close() {
 		this.fileExecutor.shutdown();
+		try {
+			if (!this.fileExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+				logger.warn("Temporary message files still being written or deleted after 5s");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**
@@ -190,10 +198,6 @@ final class ServerContext {
 		return this.messagesRejected.sum();
 	}
 
-	@Nullable SessionContext session(String id) {
-		return this.sessions.get(id);
-	}
-
 	SmtpServerConfig config() {
 		return this.config;
 	}
@@ -216,18 +220,6 @@ final class ServerContext {
 
 	String nextSessionId() {
 		return String.format("%08x", this.sessionCounter.incrementAndGet());
-	}
-
-	void register(String id, SessionContext session) {
-		this.sessions.put(id, session);
-	}
-
-	void unregister(String id) {
-		this.sessions.remove(id);
-	}
-
-	Collection<SessionContext> sessions() {
-		return this.sessions.values();
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.smtpd.core.engine;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServerConfig;
@@ -64,15 +65,27 @@ final class SessionContext implements CommandContext {
 
 	private boolean handshaking;
 
+	/** The final dot arrived and the message's last chunk is still being written. */
+	private boolean awaitingDisk;
+
+	/** Whether the session still wants a hook's reply. */
+	private final BooleanSupplier open;
+
+	private final Runnable activity = this::activity;
+
 	SessionContext(ServerContext server, SmtpFrameDecoder framer, ChannelHandlerContext ctx, SessionState session) {
 		this.server = server;
 		this.framer = framer;
 		this.ctx = ctx;
 		this.session = session;
+		this.open = () -> !this.closing && ctx.channel().isActive();
 		this.policy = new CommandPolicy(server.config());
 		this.hooks = new HookRunner(server.hookExecutor(), session.id());
 		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::lastReadNanos);
-		this.timers.startIdle(() -> this.hooks.isRunning() || this.handshaking, this::idleTimeout);
+		// the client waits for us while a hook, a handshake or the disk works: not idle
+		this.timers.startIdle(
+				() -> this.hooks.isRunning() || this.handshaking || this.awaitingDisk || framer.isWaitingForDisk(),
+				this::idleTimeout);
 	}
 
 	// What the Netty handler tells the session
@@ -170,9 +183,19 @@ final class SessionContext implements CommandContext {
 		}
 	}
 
-	/** The DATA phase ended at the final dot: no more deadline. */
+	/**
+	 * The DATA phase ended at the final dot: no more deadline, and until
+	 * {@link #messageWritten()} the session waits for the disk.
+	 */
 	void dataEnded() {
 		this.timers.cancelDataDeadline();
+		this.awaitingDisk = true;
+	}
+
+	/** The message of the DATA phase is all in memory or on disk. */
+	void messageWritten() {
+		this.awaitingDisk = false;
+		this.timers.activity();
 	}
 
 	/** Notes that the server finished something the client waited for (a greeting). */
@@ -274,11 +297,33 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
-		boolean started = this.hooks.run(this.ctx, work, () -> !this.closing && this.ctx.channel().isActive(), then,
-				this.timers::activity);
+		boolean started = this.hooks.run(this.ctx, work, this.open, then, this.activity, refused);
 		if (!started) {
 			refused.run();
 			reply(HookRunner.BUSY);
+		}
+	}
+
+	/**
+	 * Runs a hook of the session's life (connect, starttls) like {@link #runHook}, but a
+	 * session whose hook cannot run does not go on without it: when the hook executor is
+	 * full it is answered {@code 421} and closed.
+	 * @param hook the hook
+	 * @param call the call of one handler's hook
+	 * @param then what to do with the deciding reply ({@code null} for the default)
+	 */
+	void runLifeHook(Hook hook, HandlerChain.HookCall call, Consumer<@Nullable Reply> then) {
+		HandlerChain chain = this.server.chain();
+		if (chain.isEmpty(hook)) {
+			then.accept(null);
+			return;
+		}
+		boolean started = this.hooks.run(this.ctx, () -> chain.call(hook, this.session, call), this.open, then,
+				this.activity, () -> {
+				});
+		if (!started) {
+			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " System busy, try again later"),
+					SessionEnd.LIMIT);
 		}
 	}
 

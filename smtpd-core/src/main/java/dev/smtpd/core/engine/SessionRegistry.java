@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +26,19 @@ public final class SessionRegistry {
 
 	private final ConnectionLimiter limiter;
 
+	private final Map<String, SessionContext> sessions = new ConcurrentHashMap<>();
+
 	SessionRegistry(ServerContext server, ConnectionLimiter limiter) {
 		this.server = server;
 		this.limiter = limiter;
+	}
+
+	void register(SessionContext session) {
+		this.sessions.put(session.session().id(), session);
+	}
+
+	void unregister(SessionContext session) {
+		this.sessions.remove(session.session().id());
 	}
 
 	/**
@@ -50,7 +62,7 @@ public final class SessionRegistry {
 	 * transaction is over. Returns at once.
 	 */
 	public void shutdownSessions() {
-		for (SessionContext session : this.server.sessions()) {
+		for (SessionContext session : this.sessions.values()) {
 			session.ctx().executor().execute(session::shutdown);
 		}
 	}
@@ -59,7 +71,7 @@ public final class SessionRegistry {
 	 * Closes every session at once.
 	 */
 	public void closeSessions() {
-		for (SessionContext session : this.server.sessions()) {
+		for (SessionContext session : this.sessions.values()) {
 			session.ctx().executor().execute(session::closeNow);
 		}
 	}
@@ -70,7 +82,7 @@ public final class SessionRegistry {
 	 */
 	public List<SessionSnapshot> sessions() {
 		List<Future<SessionSnapshot>> futures = new ArrayList<>();
-		for (SessionContext session : this.server.sessions()) {
+		for (SessionContext session : this.sessions.values()) {
 			futures.add(session.ctx().executor().submit(session::snapshot));
 		}
 		List<SessionSnapshot> snapshots = new ArrayList<>(futures.size());
@@ -90,7 +102,7 @@ public final class SessionRegistry {
 	 * @return the snapshot, or {@code null} if no such session is open
 	 */
 	public @Nullable SessionSnapshot session(String id) {
-		SessionContext session = this.server.session(id);
+		SessionContext session = this.sessions.get(id);
 		return (session != null) ? await(session.ctx().executor().submit(session::snapshot)) : null;
 	}
 
@@ -100,7 +112,7 @@ public final class SessionRegistry {
 	 * @return whether such a session was open
 	 */
 	public boolean closeSession(String id) {
-		SessionContext session = this.server.session(id);
+		SessionContext session = this.sessions.get(id);
 		if (session == null) {
 			return false;
 		}
@@ -139,7 +151,7 @@ public final class SessionRegistry {
 	 */
 	public boolean awaitSessions(Duration timeout) throws InterruptedException {
 		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!this.server.sessions().isEmpty()) {
+		while (!this.sessions.values().isEmpty()) {
 			if (System.nanoTime() >= deadline) {
 				return false;
 			}

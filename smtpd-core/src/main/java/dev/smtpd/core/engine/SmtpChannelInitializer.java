@@ -57,7 +57,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 		}
 		pipeline.addLast(PipelineNames.FRAMER, framer);
 		pipeline.addLast(PipelineNames.ENCODER, ReplyEncoder.INSTANCE);
-		pipeline.addLast(PipelineNames.SESSION, new SmtpSessionHandler(this.server, framer));
+		pipeline.addLast(PipelineNames.SESSION, new SmtpSessionHandler(this.server, framer, this.registry));
 	}
 
 	/**

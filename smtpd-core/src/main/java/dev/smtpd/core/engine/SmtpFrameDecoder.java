@@ -219,6 +219,16 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
+	 * Returns whether reading waits for the disk: the message being received has more
+	 * bytes queued for its temporary file than it may hold.
+	 * @return whether reading is held back by the disk
+	 */
+	boolean isWaitingForDisk() {
+		MessageBuffer message = this.message;
+		return message != null && message.isBackedUp();
+	}
+
+	/**
 	 * Returns whether a message is being received.
 	 * @return whether in DATA
 	 */

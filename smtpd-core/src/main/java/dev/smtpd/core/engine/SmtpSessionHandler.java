@@ -38,13 +38,16 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private final SmtpFrameDecoder framer;
 
+	private final SessionRegistry registry;
+
 	private @Nullable SessionContext session;
 
 	private boolean greeted;
 
-	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer) {
+	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer, SessionRegistry registry) {
 		this.server = server;
 		this.framer = framer;
+		this.registry = registry;
 	}
 
 	@Override
@@ -53,7 +56,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 				(InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress());
 		SessionContext session = new SessionContext(this.server, this.framer, ctx, state);
 		this.session = session;
-		this.server.register(state.id(), session);
+		this.registry.register(session);
 		logger.debug("Session {}: connected from {}", state.id(), state.peerAddress());
 		this.server.listeners().sessionStarted(state);
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
@@ -67,7 +70,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	/** Runs the connect hook, then greets the client unless a handler refused it. */
 	private void connect(SessionContext session) {
 		SessionState state = session.session();
-		session.runHook(Hook.CONNECT, (handler) -> handler.connect(state), (refusal) -> {
+		session.runLifeHook(Hook.CONNECT, (handler) -> handler.connect(state), (refusal) -> {
 			if (refusal != null) {
 				logger.debug("Session {}: refused by the connect hook", state.id());
 				session.replyAndClose(refusal, SessionEnd.REFUSED);
@@ -96,7 +99,14 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		state.tls(tls);
 		this.server.listeners().tlsHandshakeCompleted(state, tls.protocol(), true);
 		logger.debug("Session {}: TLS {} {}", state.id(), tls.protocol(), tls.cipherSuite());
-		session.runHook(Hook.STARTTLS, (handler) -> handler.starttls(state, tls), (refusal) -> {
+		if (this.greeted) {
+			// RFC 3207 §4.2: forget what the client said in plaintext, before a hook sees
+			// the session
+			state.greeted(null, false);
+			state.authenticated(null, null);
+			session.resetTransaction();
+		}
+		session.runLifeHook(Hook.STARTTLS, (handler) -> handler.starttls(state, tls), (refusal) -> {
 			if (refusal != null) {
 				logger.debug("Session {}: refused by the starttls hook", state.id());
 				session.replyAndClose(refusal, SessionEnd.REFUSED);
@@ -105,10 +115,6 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 				connect(session);
 			}
 			else {
-				// RFC 3207 §4.2: forget what the client said in plaintext
-				state.greeted(null, false);
-				state.authenticated(null, null);
-				session.resetTransaction();
 				session.next();
 			}
 		});
@@ -119,7 +125,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		SessionContext session = this.session;
 		if (session != null) {
 			SessionState state = session.session();
-			this.server.unregister(state.id());
+			this.registry.unregister(session);
 			SessionEnd end = session.closed();
 			logger.debug("Session {}: ended ({})", state.id(), end);
 			this.server.listeners().sessionEnded(state, end, Duration.between(state.startedAt(), Instant.now()));
@@ -185,16 +191,22 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	private void dataEnd(SessionContext session, Frame.DataEnd end) {
 		session.dataEnded();
 		MessageBuffer message = end.message();
-		// a spilled message is complete once its last chunk is on disk (written off the
-		// event loop)
+		if (end.status() != DataStatus.OK) {
+			// refused anyway: no need to wait for the disk
+			session.messageWritten();
+			TransactionCommands.dataEnd(session, end.status(), message);
+			return;
+		}
+		// A spilled message is complete once its last chunk is on disk (written off the
+		// event loop). The reply may then go out from a task of its own: flush it.
 		message.whenWritten(() -> {
+			session.messageWritten();
 			if (session.isClosing()) {
 				message.release();
 				return;
 			}
-			DataStatus status = (message.hasFailed() && end.status() == DataStatus.OK) ? DataStatus.IO_ERROR
-					: end.status();
-			TransactionCommands.dataEnd(session, status, message);
+			TransactionCommands.dataEnd(session, message.hasFailed() ? DataStatus.IO_ERROR : DataStatus.OK, message);
+			session.ctx().flush();
 		});
 	}
 

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServer;
@@ -41,6 +42,8 @@ class SessionStateMachineTests {
 
 	private final Queue<Runnable> hookTasks = new ArrayDeque<>();
 
+	private boolean rejectHooks;
+
 	private @Nullable EmbeddedChannel channel;
 
 	private @Nullable SmtpChannelInitializer initializer;
@@ -64,9 +67,12 @@ class SessionStateMachineTests {
 		SmtpServer.Builder builder = SmtpServer.builder().hostname("mx.test.example").ident("");
 		customizer.accept(builder);
 		SmtpServer server = builder.build();
-		this.initializer = new SmtpChannelInitializer(server.config(), List.of(handlers), List.of(),
-				this.hookTasks::add, authenticator, List.of(new LoginMechanism()), TestCertificates::serverContext,
-				List.of());
+		this.initializer = new SmtpChannelInitializer(server.config(), List.of(handlers), List.of(), (task) -> {
+			if (this.rejectHooks) {
+				throw new RejectedExecutionException("full");
+			}
+			this.hookTasks.add(task);
+		}, authenticator, List.of(new LoginMechanism()), TestCertificates::serverContext, List.of());
 		EmbeddedChannel channel = new LoopbackChannel(this.initializer);
 		this.channel = channel;
 		return channel;
@@ -179,6 +185,20 @@ class SessionStateMachineTests {
 		assertThat(replies()).isEmpty();
 		runHooks();
 		assertThat(replies()).containsExactly("554 5.7.1 Not from 127.0.0.1");
+		assertThat(channel().isOpen()).isFalse();
+	}
+
+	@Test
+	void aConnectHookTheExecutorCannotTakeClosesWith421InsteadOfGreeting() {
+		this.rejectHooks = true;
+		open((builder) -> {
+		}, new SmtpHandler() {
+			@Override
+			public @Nullable Reply connect(Session session) {
+				return null;
+			}
+		});
+		assertThat(replies()).containsExactly("421 4.3.2 mx.test.example System busy, try again later");
 		assertThat(channel().isOpen()).isFalse();
 	}
 
