@@ -27,6 +27,8 @@
 #                             discard, deleting them makes the next runs' fsyncs slow)
 #   APP_JAR [smtpd-sample-app/target/smtpd-sample-app-*.jar]  the sample app's jar (e.g. a copy of an older build)
 #   APP_ARGS []               more arguments for the sample app, e.g. "--smtpd.io-threads=1"
+#   MEMORY_THRESHOLD [4MB]    the sample app's smtpd.memory-threshold; below the message size
+#                             (e.g. 64KB with C's 1 MiB messages) every message spills to a file
 #   SERVER_WRAPPER []         a command put in front of our server's, e.g. "eatmydata" (fsync made a no-op)
 #   SERVER_CMD                command that runs our server on 127.0.0.1:$PORT in the foreground; overrides SERVER
 #   SERVER_JAVA_OPTS [-Xmx1g] JVM options of the default SERVER_CMD
@@ -61,7 +63,7 @@ case "$SERVER" in
 	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
 --smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=$APP_HANDLER --smtpd.maildir.path=$MAILDIR \
---smtpd.memory-threshold=4MB --smtpd.timeout=1h --smtpd.data-timeout=1h ${APP_ARGS:-}" ;;
+--smtpd.memory-threshold=${MEMORY_THRESHOLD:-4MB} --smtpd.timeout=1h --smtpd.data-timeout=1h ${APP_ARGS:-}" ;;
 	core) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT" ;;
 	*) echo "SERVER must be app or core" >&2; exit 1 ;;
 esac

@@ -350,8 +350,8 @@ public final class SmtpServer {
 		/**
 		 * Half the processors, at least one. An event loop only parses and answers; the
 		 * other cores are left to hook threads, the application, the collector and the
-		 * kernel's network work. docs/performance.md ("Latest results", one event loop
-		 * against two) has the measurements behind this choice.
+		 * kernel's network work. docs/performance.md ("Results before #13", one event
+		 * loop against two) has the measurements behind this choice.
 		 */
 		private static int defaultIoThreads() {
 			return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
