@@ -2,8 +2,8 @@ package dev.smtpd.sample;
 
 import java.util.Locale;
 
-import dev.smtpd.autoconfigure.SmtpServerStartedEvent;
 import dev.smtpd.autoconfigure.SmtpdProperties;
+import dev.smtpd.autoconfigure.context.SmtpServerStartedEvent;
 import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginPassword;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 
+import dev.smtpd.autoconfigure.context.SmtpServerLifecycle;
 import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
@@ -17,7 +18,6 @@ import io.netty.handler.ssl.ClientAuth;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;

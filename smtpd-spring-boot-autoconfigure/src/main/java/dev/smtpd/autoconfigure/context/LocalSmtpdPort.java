@@ -21,9 +21,9 @@ import org.springframework.beans.factory.annotation.Value;
  *     int port;
  *
  * }
- * </pre> The port is published by {@link dev.smtpd.autoconfigure.SmtpServerLifecycle}
- * when the server starts, so inject it into tests and into beans created after the
- * context was refreshed, not into the beans the server is built from.
+ * </pre> The port is published by {@link SmtpServerLifecycle} when the server starts, so
+ * inject it into tests and into beans created after the context was refreshed, not into
+ * the beans the server is built from.
  */
 @Target({ ElementType.FIELD, ElementType.METHOD, ElementType.PARAMETER, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)

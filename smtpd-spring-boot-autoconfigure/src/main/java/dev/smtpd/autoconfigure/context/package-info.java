@@ -1,6 +1,8 @@
 /**
- * The SMTP server in the application context:
- * {@link dev.smtpd.autoconfigure.context.LocalSmtpdPort}.
+ * The SMTP server in the application context: its lifecycle
+ * ({@link dev.smtpd.autoconfigure.context.SmtpServerLifecycle}), the event published once
+ * it listens ({@link dev.smtpd.autoconfigure.context.SmtpServerStartedEvent}) and the
+ * port it got ({@link dev.smtpd.autoconfigure.context.LocalSmtpdPort}).
  */
 @NullMarked
 package dev.smtpd.autoconfigure.context;

@@ -1,4 +1,4 @@
-package dev.smtpd.autoconfigure;
+package dev.smtpd.autoconfigure.context;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import dev.smtpd.core.SmtpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.env.ConfigurableEnvironment;

@@ -1,7 +1,6 @@
-package dev.smtpd.autoconfigure;
+package dev.smtpd.autoconfigure.context;
 
 import dev.smtpd.core.SmtpServer;
-
 import org.springframework.context.ApplicationEvent;
 
 /**
