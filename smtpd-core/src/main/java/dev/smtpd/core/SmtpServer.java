@@ -1,7 +1,5 @@
 package dev.smtpd.core;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,30 +14,18 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginMechanism;
 import dev.smtpd.core.auth.PlainMechanism;
-import dev.smtpd.core.engine.SmtpChannelInitializer;
+import dev.smtpd.core.engine.NettyServer;
 import dev.smtpd.core.event.ServerStatistics;
 import dev.smtpd.core.event.SessionSnapshot;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -83,7 +69,7 @@ public final class SmtpServer {
 
 	private final List<SmtpServerListener> listeners;
 
-	private volatile @Nullable Running running;
+	private volatile @Nullable NettyServer running;
 
 	private SmtpServer(Builder builder) {
 		this.config = builder.config();
@@ -158,7 +144,8 @@ public final class SmtpServer {
 		if (this.running != null) {
 			throw new IllegalStateException("Server is already running");
 		}
-		this.running = Running.start(this);
+		this.running = NettyServer.start(this.config, this.handlers, this.commands, this.hookExecutor,
+				this.authenticator, this.authMechanisms, this.sslContext, this.listeners);
 		if (logger.isInfoEnabled()) {
 			InetSocketAddress bound = this.running.address();
 			InetAddress ip = bound.getAddress();
@@ -175,8 +162,8 @@ public final class SmtpServer {
 						.toList());
 			logger.info("SMTP server listening on {}:{} ({}{}, {}, {} event loop{}; handlers: {})", address,
 					bound.getPort(), this.config.protocol().name().toLowerCase(Locale.ROOT),
-					(tls != null) ? ", " + tls.name().toLowerCase(Locale.ROOT) : "",
-					this.running.transport().displayName(), loops, (loops == 1) ? "" : "s", handlerNames);
+					(tls != null) ? ", " + tls.name().toLowerCase(Locale.ROOT) : "", this.running.transport(), loops,
+					(loops == 1) ? "" : "s", handlerNames);
 		}
 	}
 
@@ -197,7 +184,7 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public String transport() {
-		return running().transport().displayName();
+		return running().transport();
 	}
 
 	/**
@@ -231,8 +218,8 @@ public final class SmtpServer {
 	 * @return the count, {@code 0} when not running
 	 */
 	public int activeConnections() {
-		Running running = this.running;
-		return (running != null) ? running.initializer().registry().activeConnections() : 0;
+		NettyServer running = this.running;
+		return (running != null) ? running.sessions().activeConnections() : 0;
 	}
 
 	/**
@@ -240,8 +227,8 @@ public final class SmtpServer {
 	 * @return the sessions, empty when not running
 	 */
 	public List<SessionSnapshot> sessions() {
-		Running running = this.running;
-		return (running != null) ? running.initializer().registry().sessions() : List.of();
+		NettyServer running = this.running;
+		return (running != null) ? running.sessions().sessions() : List.of();
 	}
 
 	/**
@@ -250,8 +237,8 @@ public final class SmtpServer {
 	 * @return the session, if open
 	 */
 	public Optional<SessionSnapshot> session(String id) {
-		Running running = this.running;
-		return Optional.ofNullable((running != null) ? running.initializer().registry().session(id) : null);
+		NettyServer running = this.running;
+		return Optional.ofNullable((running != null) ? running.sessions().session(id) : null);
 	}
 
 	/**
@@ -260,8 +247,8 @@ public final class SmtpServer {
 	 * @return whether such a session was open
 	 */
 	public boolean closeSession(String id) {
-		Running running = this.running;
-		return running != null && running.initializer().registry().closeSession(id);
+		NettyServer running = this.running;
+		return running != null && running.sessions().closeSession(id);
 	}
 
 	/**
@@ -270,7 +257,7 @@ public final class SmtpServer {
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public ServerStatistics statistics() {
-		return running().initializer().registry().statistics();
+		return running().sessions().statistics();
 	}
 
 	/**
@@ -286,7 +273,7 @@ public final class SmtpServer {
 	 * @param grace how long to wait for transactions under way
 	 */
 	public synchronized void stop(Duration grace) {
-		Running running = this.running;
+		NettyServer running = this.running;
 		if (running == null) {
 			return;
 		}
@@ -295,106 +282,12 @@ public final class SmtpServer {
 		logger.info("SMTP server on {} stopped", running.address());
 	}
 
-	private Running running() {
-		Running running = this.running;
+	private NettyServer running() {
+		NettyServer running = this.running;
 		if (running == null) {
 			throw new IllegalStateException("Server is not running");
 		}
 		return running;
-	}
-
-	/** A started server's resources. */
-	private record Running(InetSocketAddress address, Channel channel, EventLoopGroup group, int ioThreads,
-			Transport transport, SmtpChannelInitializer initializer, @Nullable ExecutorService ownExecutor) {
-
-		static Running start(SmtpServer server) {
-			SmtpServerConfig config = server.config;
-			ExecutorService ownExecutor = (server.hookExecutor != null) ? null : defaultHookExecutor();
-			Executor executor = (ownExecutor != null) ? ownExecutor : server.hookExecutor;
-			SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, server.handlers, server.commands,
-					executor, server.authenticator, server.authMechanisms, server.sslContext, server.listeners);
-			int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
-			// One group both accepts and serves: a separate accept thread would cost a
-			// wake-up and a
-			// hand-off per connection, and accepting is cheap next to serving.
-			Transport transport = Transport.select(config.network().nativeTransport());
-			EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
-					transport.ioHandlerFactory());
-			ServerBootstrap bootstrap = new ServerBootstrap().group(group)
-				.channel(transport.serverChannel())
-				.option(ChannelOption.SO_BACKLOG, 1024)
-				.option(ChannelOption.SO_REUSEADDR, true)
-				.childOption(ChannelOption.AUTO_READ, false)
-				.childOption(ChannelOption.TCP_NODELAY, true)
-				.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 * 1024, 32 * 1024))
-				.childHandler(initializer);
-			InetSocketAddress bindAddress = (config.network().address() != null)
-					? new InetSocketAddress(config.network().address(), config.network().port())
-					: new InetSocketAddress(config.network().port());
-			try {
-				Channel channel = bootstrap.bind(bindAddress).syncUninterruptibly().channel();
-				return new Running((InetSocketAddress) channel.localAddress(), channel, group, ioThreads, transport,
-						initializer, ownExecutor);
-			}
-			catch (Exception ex) { // Netty rethrows the bind's checked exception
-									// unchecked
-				group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-				if (ownExecutor != null) {
-					ownExecutor.shutdownNow();
-				}
-				throw new UncheckedIOException("Could not bind SMTP server to " + bindAddress,
-						(ex instanceof IOException io) ? io : new IOException(ex.getMessage(), ex));
-			}
-		}
-
-		/**
-		 * Half the processors, at least one. An event loop only parses and answers; the
-		 * other cores are left to hook threads, the application, the collector and the
-		 * kernel's network work. docs/performance.md ("Results before #13", one event
-		 * loop against two) has the measurements behind this choice.
-		 */
-		private static int defaultIoThreads() {
-			return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-		}
-
-		void stop(Duration grace) {
-			this.channel.close().syncUninterruptibly();
-			try {
-				if (!grace.isZero() && !grace.isNegative()) {
-					this.initializer.registry().shutdownSessions();
-					if (!this.initializer.registry().awaitSessions(grace)) {
-						logger.warn("Closing SMTP sessions still open after {}", grace);
-					}
-				}
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			this.initializer.registry().closeSessions();
-			this.group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-			this.initializer.close();
-			if (this.ownExecutor != null) {
-				this.ownExecutor.shutdown();
-			}
-		}
-
-		private static ExecutorService defaultHookExecutor() {
-			int threads = Math.max(8, Runtime.getRuntime().availableProcessors() * 4);
-			ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-					new LinkedBlockingQueue<>(10_000), threads("smtpd-hook"));
-			executor.allowCoreThreadTimeOut(true);
-			return executor;
-		}
-
-		private static ThreadFactory threads(String prefix) {
-			AtomicInteger counter = new AtomicInteger();
-			return (runnable) -> {
-				Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-				thread.setDaemon(true);
-				return thread;
-			};
-		}
-
 	}
 
 	/**

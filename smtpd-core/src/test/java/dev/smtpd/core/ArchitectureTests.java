@@ -74,7 +74,7 @@ class ArchitectureTests {
 			.and()
 			.areTopLevelClasses()
 			.and()
-			.doNotHaveSimpleName("SmtpChannelInitializer")
+			.doNotHaveSimpleName("NettyServer")
 			.and()
 			.doNotHaveSimpleName("SessionRegistry")
 			.should()

@@ -19,9 +19,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the pipeline of every accepted connection, in the order of
- * {@link PipelineNames}. Public for {@link dev.smtpd.core.SmtpServer}; not an API.
+ * {@link PipelineNames}.
  */
-public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
+final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 
 	/** Allowances RFC 1870 (SIZE) and RFC 6531 (SMTPUTF8) add to a MAIL command line. */
 	private static final int MAX_EXTENSION_ALLOWANCE = 36;
@@ -32,7 +32,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 
 	private final SessionRegistry registry;
 
-	public SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
+	SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
 		if (config.tls().mode() != null && sslContext == null) {
@@ -64,7 +64,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 	 * Returns the live sessions, for the server's admin operations.
 	 * @return the registry
 	 */
-	public SessionRegistry registry() {
+	SessionRegistry registry() {
 		return this.registry;
 	}
 
@@ -72,7 +72,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 	 * Releases what the engine owns beyond the event loops (the file executor). Call
 	 * after the event loops stopped.
 	 */
-	public void close() {
+	void close() {
 		this.server.close();
 	}
 

@@ -1,4 +1,4 @@
-package dev.smtpd.core;
+package dev.smtpd.core.engine;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
