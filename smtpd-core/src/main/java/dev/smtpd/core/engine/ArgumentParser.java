@@ -42,10 +42,6 @@ final class ArgumentParser {
 
 	private static final int MAX_PATH_OCTETS = 256;
 
-	private static final int MAX_DOMAIN_LENGTH = 255;
-
-	private static final int MAX_LABEL_LENGTH = 63;
-
 	private static final int MAX_SIZE_DIGITS = 20;
 
 	private static final String POSTMASTER = "postmaster";
@@ -178,18 +174,6 @@ final class ArgumentParser {
 	}
 
 	/**
-	 * Returns whether the text is a domain as RFC 5321 §4.1.2 defines it: ASCII hostname
-	 * labels (letters, digits and inner hyphens, at most 63 each and 255 in all)
-	 * separated by single dots, or an address literal ({@code [192.0.2.1]},
-	 * {@code [IPv6:2001:db8::1]}, {@code [tag:content]}).
-	 * @param s the text
-	 * @return whether it is a valid domain
-	 */
-	public static boolean isValidDomain(@Nullable String s) {
-		return s != null && !s.isEmpty() && scanDomain(s, 0, s.length(), false) == s.length();
-	}
-
-	/**
 	 * Returns the index of the {@code <} that follows the prefix and at most one space,
 	 * or -1.
 	 */
@@ -242,7 +226,7 @@ final class ArgumentParser {
 	 * @return the index where the mailbox starts, {@code close} for an empty path
 	 */
 	private static int scanPath(String argument, int open, int close, Reply invalid, Reply tooLong) {
-		if (utf8Length(argument, open, close + 1) > MAX_PATH_OCTETS) {
+		if (AddressSyntax.utf8Length(argument, open, close + 1) > MAX_PATH_OCTETS) {
 			throw new SmtpException(tooLong);
 		}
 		int i = open + 1;
@@ -250,7 +234,7 @@ final class ArgumentParser {
 			return i;
 		}
 		while (true) {
-			i = scanDomain(argument, i + 1, close, false);
+			i = AddressSyntax.scanDomain(argument, i + 1, close, false);
 			if (i < 0 || i == close) {
 				throw new SmtpException(invalid);
 			}
@@ -275,8 +259,9 @@ final class ArgumentParser {
 				&& argument.regionMatches(true, start, POSTMASTER, 0, POSTMASTER.length())) {
 			return close;
 		}
-		int at = scanLocalPart(argument, start, close);
-		if (at < 0 || at == close || argument.charAt(at) != '@' || scanDomain(argument, at + 1, close, true) != close) {
+		int at = AddressSyntax.scanLocalPart(argument, start, close);
+		if (at < 0 || at == close || argument.charAt(at) != '@'
+				|| AddressSyntax.scanDomain(argument, at + 1, close, true) != close) {
 			throw new SmtpException(invalid);
 		}
 		return at;
@@ -294,215 +279,10 @@ final class ArgumentParser {
 				}
 			}
 		}
-		if (this.localPartLimit > 0 && at < close && utf8Length(argument, start, at) > this.localPartLimit) {
+		if (this.localPartLimit > 0 && at < close
+				&& AddressSyntax.utf8Length(argument, start, at) > this.localPartLimit) {
 			throw new SmtpException(tooLong);
 		}
-	}
-
-	/**
-	 * Scans a dot-string or quoted-string local part starting at {@code start}.
-	 * @return the index after the local part, or -1 if there is none
-	 */
-	private static int scanLocalPart(String s, int start, int end) {
-		if (start >= end) {
-			return -1;
-		}
-		int i = start;
-		if (s.charAt(i) == '"') {
-			i++;
-			while (i < end) {
-				char c = s.charAt(i);
-				if (c == '"') {
-					return i + 1;
-				}
-				if (c == '\\') {
-					if (i + 1 >= end || s.charAt(i + 1) < 32 || s.charAt(i + 1) > 126) {
-						return -1;
-					}
-					i += 2;
-				}
-				else if ((c >= 32 && c <= 126) || isUtf8NonAscii(c)) {
-					i++;
-				}
-				else {
-					return -1;
-				}
-			}
-			return -1;
-		}
-		while (true) {
-			int atom = i;
-			while (i < end && isAtext(s.charAt(i))) {
-				i++;
-			}
-			if (i == atom) {
-				return -1;
-			}
-			if (i < end && s.charAt(i) == '.') {
-				i++;
-			}
-			else {
-				return i;
-			}
-		}
-	}
-
-	/**
-	 * Scans a domain, hostname or address literal, starting at {@code start}.
-	 * @param allowNonAscii whether U-labels (RFC 6531 §3.3) are allowed in a hostname
-	 * @return the index after the domain, or -1 if there is no valid domain there
-	 */
-	private static int scanDomain(String s, int start, int end, boolean allowNonAscii) {
-		if (start >= end) {
-			return -1;
-		}
-		if (s.charAt(start) == '[') {
-			int close = s.indexOf(']', start + 1);
-			if (close < 0 || close >= end || !isAddressLiteral(s, start + 1, close)) {
-				return -1;
-			}
-			return close + 1;
-		}
-		int i = start;
-		while (true) {
-			int label = i;
-			if (i >= end || !isLetDig(s.charAt(i), allowNonAscii)) {
-				return -1;
-			}
-			i++;
-			while (i < end && (isLetDig(s.charAt(i), allowNonAscii) || s.charAt(i) == '-')) {
-				i++;
-			}
-			if (s.charAt(i - 1) == '-' || i - label > MAX_LABEL_LENGTH) {
-				return -1;
-			}
-			if (i < end && s.charAt(i) == '.') {
-				i++;
-			}
-			else {
-				break;
-			}
-		}
-		return (i - start <= MAX_DOMAIN_LENGTH) ? i : -1;
-	}
-
-	/**
-	 * Returns whether the text between the brackets of an address literal is an IPv4
-	 * address, an {@code IPv6:} address, or a general address literal
-	 * ({@code tag:content}).
-	 */
-	private static boolean isAddressLiteral(String s, int start, int end) {
-		int colon = -1;
-		for (int i = start; i < end; i++) {
-			if (s.charAt(i) == ':') {
-				colon = i;
-				break;
-			}
-		}
-		if (colon < 0) {
-			return isIpv4(s, start, end);
-		}
-		if (colon - start == 4 && s.regionMatches(true, start, "IPv6", 0, 4)) {
-			return isIpv6(s, colon + 1, end);
-		}
-		if (colon == start || colon + 1 == end || s.charAt(colon - 1) == '-') {
-			return false;
-		}
-		for (int i = start; i < colon; i++) {
-			char c = s.charAt(i);
-			if (!isLetDig(c, false) && c != '-') {
-				return false;
-			}
-		}
-		for (int i = colon + 1; i < end; i++) {
-			char c = s.charAt(i);
-			if (c < 33 || c > 126 || c == '[' || c == '\\' || c == ']') {
-				return false;
-			}
-		}
-		return true;
-	}
-
-	/**
-	 * Returns whether the text is a dotted quad, four decimal numbers from 0 to 255.
-	 */
-	private static boolean isIpv4(String s, int start, int end) {
-		int i = start;
-		for (int part = 0; part < 4; part++) {
-			if (part > 0) {
-				if (i >= end || s.charAt(i) != '.') {
-					return false;
-				}
-				i++;
-			}
-			int value = 0;
-			int digits = 0;
-			while (i < end && digits < 4 && isDigit(s.charAt(i))) {
-				value = value * 10 + (s.charAt(i) - '0');
-				digits++;
-				i++;
-			}
-			if (digits == 0 || digits > 3 || value > 255) {
-				return false;
-			}
-		}
-		return i == end;
-	}
-
-	/**
-	 * Returns whether the text is an IPv6 address (RFC 4291 §2.2): eight groups of one to
-	 * four hex digits, a single {@code ::} standing for one or more zero groups, and
-	 * optionally a dotted quad in place of the last two groups.
-	 */
-	private static boolean isIpv6(String s, int start, int end) {
-		int i = start;
-		int groups = 0;
-		boolean compressed = false;
-		if (end - i >= 2 && s.charAt(i) == ':' && s.charAt(i + 1) == ':') {
-			compressed = true;
-			i += 2;
-			if (i == end) {
-				return true;
-			}
-		}
-		while (true) {
-			int group = i;
-			while (i < end && i - group < 5 && isHex(s.charAt(i))) {
-				i++;
-			}
-			if (i < end && s.charAt(i) == '.') {
-				if (!isIpv4(s, group, end)) {
-					return false;
-				}
-				groups += 2;
-				break;
-			}
-			if (i == group || i - group > 4) {
-				return false;
-			}
-			groups++;
-			if (groups > 8) {
-				return false;
-			}
-			if (i == end) {
-				break;
-			}
-			if (s.charAt(i) != ':' || i + 1 == end) {
-				return false;
-			}
-			i++;
-			if (s.charAt(i) == ':') {
-				if (compressed) {
-					return false;
-				}
-				compressed = true;
-				i++;
-				if (i == end) {
-					break;
-				}
-			}
-		}
-		return compressed ? groups <= 7 : groups == 8;
 	}
 
 	/**
@@ -524,11 +304,11 @@ final class ArgumentParser {
 				return parameters;
 			}
 			int keyword = i;
-			if (!isAlphaDigit(s.charAt(i))) {
+			if (!AddressSyntax.isAlphaDigit(s.charAt(i))) {
 				throw new SmtpException(MALFORMED_PARAMETER);
 			}
 			i++;
-			while (i < end && (isAlphaDigit(s.charAt(i)) || s.charAt(i) == '-')) {
+			while (i < end && (AddressSyntax.isAlphaDigit(s.charAt(i)) || s.charAt(i) == '-')) {
 				i++;
 			}
 			int keywordEnd = i;
@@ -586,7 +366,7 @@ final class ArgumentParser {
 		long size = 0;
 		for (int i = 0; i < value.length(); i++) {
 			char c = value.charAt(i);
-			if (!isDigit(c)) {
+			if (!AddressSyntax.isDigit(c)) {
 				throw new SmtpException(BAD_SIZE);
 			}
 			int digit = c - '0';
@@ -612,58 +392,8 @@ final class ArgumentParser {
 		throw new SmtpException(BAD_BODY);
 	}
 
-	private static int utf8Length(String s, int start, int end) {
-		int length = 0;
-		for (int i = start; i < end; i++) {
-			char c = s.charAt(i);
-			if (c < 0x80) {
-				length++;
-			}
-			else if (c < 0x800 || Character.isSurrogate(c)) {
-				length += 2;
-			}
-			else {
-				length += 3;
-			}
-		}
-		return length;
-	}
-
-	private static boolean isAtext(char c) {
-		if (c >= 0x80) {
-			return isUtf8NonAscii(c);
-		}
-		if (isAlphaDigit(c)) {
-			return true;
-		}
-		return switch (c) {
-			case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '/', '=', '?', '^', '_', '`', '{', '|', '}', '~' -> true;
-			default -> false;
-		};
-	}
-
-	private static boolean isLetDig(char c, boolean allowNonAscii) {
-		return isAlphaDigit(c) || (allowNonAscii && isUtf8NonAscii(c));
-	}
-
-	private static boolean isUtf8NonAscii(char c) {
-		return c >= 0x80 && !Character.isISOControl(c) && !Character.isSpaceChar(c);
-	}
-
 	private static boolean isValueChar(char c) {
-		return (c >= 33 && c <= 126 && c != '=') || isUtf8NonAscii(c);
-	}
-
-	private static boolean isAlphaDigit(char c) {
-		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c);
-	}
-
-	private static boolean isDigit(char c) {
-		return c >= '0' && c <= '9';
-	}
-
-	private static boolean isHex(char c) {
-		return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+		return (c >= 33 && c <= 126 && c != '=') || AddressSyntax.isUtf8NonAscii(c);
 	}
 
 }

@@ -334,7 +334,7 @@ class ArgumentParserTests {
 	@ValueSource(strings = { "example.com", "localhost", "a-b.example", "1.example", "xn--bcher-kva.example",
 			"EXAMPLE.COM", "[192.0.2.1]", "[IPv6:::1]", "[IPv6:2001:db8:0:0:0:0:0:1]", "[x-tag:foo]" })
 	void validDomainIsAccepted(String domain) {
-		assertThat(ArgumentParser.isValidDomain(domain)).isTrue();
+		assertThat(AddressSyntax.isValidDomain(domain)).isTrue();
 	}
 
 	@ParameterizedTest
@@ -342,7 +342,7 @@ class ArgumentParserTests {
 			"b\u00fccher.example", "ex ample", "a_b.example", "[192.0.2.1", "192.0.2.1]", "[]", "[IPv6:::1:]",
 			"a@example", "example.com x" })
 	void invalidDomainIsRefused(String domain) {
-		assertThat(ArgumentParser.isValidDomain(domain)).isFalse();
+		assertThat(AddressSyntax.isValidDomain(domain)).isFalse();
 	}
 
 	@Test
@@ -350,10 +350,10 @@ class ArgumentParserTests {
 		String label = "x".repeat(63);
 		String domain = label + "." + label + "." + label + "." + "y".repeat(63);
 		assertThat(domain).hasSize(255);
-		assertThat(ArgumentParser.isValidDomain(domain)).isTrue();
-		assertThat(ArgumentParser.isValidDomain(domain + "y")).isFalse();
-		assertThat(ArgumentParser.isValidDomain("x".repeat(64))).isFalse();
-		assertThat(ArgumentParser.isValidDomain(null)).isFalse();
+		assertThat(AddressSyntax.isValidDomain(domain)).isTrue();
+		assertThat(AddressSyntax.isValidDomain(domain + "y")).isFalse();
+		assertThat(AddressSyntax.isValidDomain("x".repeat(64))).isFalse();
+		assertThat(AddressSyntax.isValidDomain(null)).isFalse();
 	}
 
 	private static void assertReply(ThrowingCallable call, int code, String status) {
