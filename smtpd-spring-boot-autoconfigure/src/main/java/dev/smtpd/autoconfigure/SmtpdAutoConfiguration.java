@@ -78,6 +78,12 @@ public final class SmtpdAutoConfiguration {
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		SmtpServer server = builder.build();
+		if (server.handlers().isEmpty()) {
+			// an empty chain would answer 250 to every message and keep none
+			throw new InvalidConfigurationPropertyValueException("smtpd.handler", "",
+					"No handler would take the mail: declare an SmtpHandler bean, or name a built-in handler "
+							+ "(sink accepts and drops every message)");
+		}
 		warnIfAuthCannotBeOffered(server, beans.authenticator());
 		return server;
 	}

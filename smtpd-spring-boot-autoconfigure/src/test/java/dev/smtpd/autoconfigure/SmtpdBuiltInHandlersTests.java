@@ -111,8 +111,21 @@ class SmtpdBuiltInHandlersTests {
 			.withPropertyValues("smtpd.handler=")
 			.run((context) -> assertThat(context.getBean(SmtpServer.class).handlers())
 				.containsExactly(context.getBean("recording", SmtpHandler.class)));
+	}
+
+	@Test
+	void whenNothingWouldHandleMailThenStartupFailsNamingTheHandlerProperty() {
+		// an empty chain would answer 250 to every message and keep none
 		this.runner.withPropertyValues("smtpd.handler=")
-			.run((context) -> assertThat(context.getBean(SmtpServer.class).handlers()).isEmpty());
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("smtpd.handler")
+				.hasMessageContaining("sink"));
+		this.runner.withPropertyValues("smtpd.handler=")
+			.withBean(SmtpServerCustomizer.class, () -> (builder) -> builder.handler(new SmtpHandler() {
+			}))
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test
