@@ -325,8 +325,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	/**
 	 * SMTP authentication (RFC 4954).
 	 *
-	 * @param required whether MAIL, RCPT, DATA, VRFY, HELP and custom commands need AUTH
-	 * first ({@code auth.required})
+	 * @param required whether every command but AUTH, EHLO, HELO, NOOP, RSET, QUIT and
+	 * STARTTLS needs AUTH first ({@code auth.required})
 	 * @param requireTls whether AUTH is offered only over TLS ({@code auth.require-tls})
 	 * @param maxFailures failed AUTH attempts per client address before {@code 421} and
 	 * close ({@code auth.max-failures})

@@ -410,7 +410,8 @@ public class SmtpdProperties {
 	public static class Auth {
 
 		/**
-		 * Whether MAIL, RCPT, DATA, VRFY and HELP need AUTH first (530 before).
+		 * Whether every command but AUTH, EHLO, HELO, NOOP, RSET, QUIT and STARTTLS needs
+		 * AUTH first (530 before).
 		 */
 		private boolean required = false;
 

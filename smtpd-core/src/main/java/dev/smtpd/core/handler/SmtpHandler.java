@@ -44,7 +44,7 @@ public interface SmtpHandler {
 	 * Called for HELO, after the name was checked.
 	 * @param session the session
 	 * @param hostname the name the client gave
-	 * @return the reply, or {@code null} for {@code 250 <hostname>}
+	 * @return the reply, or {@code null} for {@code 250} and this server's host name
 	 */
 	default @Nullable Reply helo(Session session, String hostname) throws Exception {
 		return null;
@@ -174,7 +174,8 @@ public interface SmtpHandler {
 	}
 
 	/**
-	 * Called when a hook of this handler throws something other than an
+	 * Called, on every handler in chain order until one returns a reply, when any
+	 * handler's hook throws something other than an
 	 * {@link dev.smtpd.core.handler.SmtpException}.
 	 * @param session the session
 	 * @param error what the hook threw
