@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * {@code 0} is off.
  *
  * @param network where and on how many event loops the server listens
- * @param protocol SMTP or LMTP ({@code protocol}; LMTP is not implemented yet)
+ * @param protocol SMTP or LMTP ({@code protocol})
  * @param hostname the name in the greeting and the EHLO reply ({@code hostname})
  * @param ident the second part of the greeting ({@code ident})
  * @param timeouts how long the server waits for a client
@@ -33,9 +33,6 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		Limits limits, Content content, Extensions extensions, Auth auth, Tls tls) {
 
 	public SmtpServerConfig {
-		if (protocol == Protocol.LMTP) {
-			throw new InvalidSettingException("protocol", protocol, "LMTP is not supported yet; use smtp");
-		}
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
 			throw new InvalidSettingException("hostname", hostname, "Must be printable ASCII without spaces");
 		}

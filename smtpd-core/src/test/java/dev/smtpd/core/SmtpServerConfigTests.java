@@ -48,7 +48,6 @@ class SmtpServerConfigTests {
 	void valuesThatDependOnEachOtherAreCheckedWhenTheServerIsBuilt() {
 		assertInvalid((builder) -> builder.requireStarttls(true), "ssl.require-starttls", true,
 				"Needs TLS in STARTTLS mode");
-		assertInvalid((builder) -> builder.protocol(Protocol.LMTP), "protocol", Protocol.LMTP, "not supported yet");
 		assertInvalid((builder) -> builder.hostname("mx example"), "hostname", "mx example", "printable ASCII");
 	}
 

@@ -37,7 +37,8 @@ public class SmtpdProperties {
 	private int port = 8025;
 
 	/**
-	 * Protocol to speak; lmtp is not supported yet.
+	 * Protocol to speak: smtp, or lmtp (RFC 2033: LHLO, and a reply per recipient after
+	 * DATA).
 	 */
 	private Protocol protocol = Protocol.SMTP;
 

@@ -12,7 +12,9 @@ import java.util.concurrent.Executor;
 
 import dev.smtpd.autoconfigure.context.SmtpServerLifecycle;
 import dev.smtpd.autoconfigure.context.SmtpServerStartedEvent;
+import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.InvalidSettingException;
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.TlsMode;
@@ -186,6 +188,22 @@ class SmtpdAutoConfigurationTests {
 	}
 
 	@Test
+	void whenTheProtocolIsLmtpThenTheServerSpeaksLmtp() {
+		this.runner.withPropertyValues("smtpd.protocol=lmtp", "smtpd.handler=sink").run((context) -> {
+			SmtpServer server = context.getBean(SmtpServer.class);
+			assertThat(server.config().protocol()).isEqualTo(Protocol.LMTP);
+			try (Socket socket = new Socket("127.0.0.1", server.port())) {
+				socket.setSoTimeout(5000);
+				assertThat(SmtpWire.readReply(socket.getInputStream())).startsWith("220 ");
+				socket.getOutputStream()
+					.write("EHLO c.example\r\nLHLO c.example\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(SmtpWire.readReply(socket.getInputStream())).startsWith("500 5.5.1");
+				assertThat(SmtpWire.readReply(socket.getInputStream())).contains("250 ");
+			}
+		});
+	}
+
+	@Test
 	void serverStartsWithTheContextAndPublishesItsPortAndAnEvent() {
 		this.runner.withUserConfiguration(StartedListener.class).run((context) -> {
 			SmtpServer server = context.getBean(SmtpServer.class);
@@ -311,8 +329,6 @@ class SmtpdAutoConfigurationTests {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.timeout=0s"), "smtpd.timeout", "positive");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.command-call-limit.commands.NOOP=0"),
 				"smtpd.command-call-limit.commands.NOOP", "at least 1");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.protocol=lmtp"), "smtpd.protocol",
-				"not supported yet");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true"),
 				"smtpd.proxy-protocol.enabled", "not supported yet");
 		assertBindingFails(this.runner.withPropertyValues("smtpd.ssl.mode=sometimes"), "smtpd.ssl.mode", "sometimes");

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.SmtpCommand;
@@ -42,6 +43,11 @@ final class BasicCommands {
 
 	static void help(CommandContext session, String argument) {
 		Map<String, String> syntax = new TreeMap<>(Verbs.SMTP_SYNTAX);
+		if (session.config().protocol() == Protocol.LMTP) {
+			syntax.remove("HELO");
+			syntax.remove("EHLO");
+			syntax.put("LHLO", "LHLO hostname");
+		}
 		if (session.server().authenticator() != null && !session.server().authMechanisms().isEmpty()) {
 			syntax.put("AUTH", "AUTH <mechanism> [<initial-response>]");
 		}

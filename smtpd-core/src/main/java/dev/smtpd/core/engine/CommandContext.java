@@ -1,5 +1,6 @@
 package dev.smtpd.core.engine;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -32,6 +33,15 @@ interface CommandContext {
 	 * @param reply the reply
 	 */
 	void reply(Reply reply);
+
+	/**
+	 * Answers the current command with several replies, in order, and lets the next
+	 * command through once the last one is written: LMTP's reply per recipient after
+	 * DATA. Replies wait while the client does not read, so the server holds no more of
+	 * them than the channel's high-water mark.
+	 * @param replies the replies, at least one
+	 */
+	void replyEach(List<Reply> replies);
 
 	/**
 	 * Writes a reply that answers the current command without letting the next one
@@ -87,6 +97,17 @@ interface CommandContext {
 		runOffLoop(work, then, () -> {
 		});
 	}
+
+	/**
+	 * Runs work on the hook executor like {@link #runOffLoop}, but leaves the answer to
+	 * the caller when the executor is full: nothing is written then.
+	 * @param work the work, which must not throw
+	 * @param then what to do with the reply, on the event loop, while the channel is open
+	 * @param dropped what to clean up, on the event loop, if the session closed before
+	 * the reply came back
+	 * @return {@code false} if the executor refused the work
+	 */
+	boolean tryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable dropped);
 
 	/** Starts a new, empty transaction. */
 	void resetTransaction();

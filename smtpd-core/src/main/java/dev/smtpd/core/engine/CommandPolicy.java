@@ -106,14 +106,14 @@ final class CommandPolicy {
 
 	private static boolean needsTls(String verb) {
 		return switch (verb) {
-			case "EHLO", "HELO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
+			case "EHLO", "HELO", "LHLO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
 			default -> true;
 		};
 	}
 
 	private static boolean needsAuth(String verb) {
 		return switch (verb) {
-			case "AUTH", "EHLO", "HELO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
+			case "AUTH", "EHLO", "HELO", "LHLO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
 			default -> true;
 		};
 	}

@@ -3,6 +3,7 @@ package dev.smtpd.core.engine;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.handler.Reply;
 
@@ -12,11 +13,31 @@ import dev.smtpd.core.handler.Reply;
  */
 final class GreetingCommands {
 
+	private static final Reply USE_LHLO = Reply.of(500, "5.5.1", "Error: this is an LMTP server, send LHLO");
+
 	private GreetingCommands() {
 	}
 
-	static void greet(CommandContext session, boolean extended, String argument) {
-		String verb = extended ? "EHLO" : "HELO";
+	/**
+	 * Answers HELO, EHLO or LHLO. An LMTP server takes only LHLO (RFC 2033 §4.1), which
+	 * is EHLO under another name (the EHLO hook sees it); an SMTP server does not know
+	 * LHLO.
+	 * @param session the session
+	 * @param verb {@code HELO}, {@code EHLO} or {@code LHLO}
+	 * @param argument the argument
+	 */
+	static void greet(CommandContext session, String verb, String argument) {
+		boolean lmtp = session.config().protocol() == Protocol.LMTP;
+		if (lmtp != verb.equals("LHLO")) {
+			if (lmtp) {
+				session.reply(USE_LHLO);
+			}
+			else {
+				session.unrecognized();
+			}
+			return;
+		}
+		boolean extended = !verb.equals("HELO");
 		int space = argument.indexOf(' ');
 		String name = (space < 0) ? argument : argument.substring(0, space);
 		if (name.isEmpty()) {

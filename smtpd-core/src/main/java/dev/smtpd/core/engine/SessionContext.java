@@ -1,10 +1,13 @@
 package dev.smtpd.core.engine;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SessionSnapshot;
@@ -58,6 +61,9 @@ final class SessionContext implements CommandContext {
 	private long commands;
 
 	private boolean resumeWhenWritable;
+
+	/** Replies of one command still to be written once the channel is writable (LMTP). */
+	private @Nullable Iterator<Reply> pendingReplies;
 
 	private boolean closing;
 
@@ -176,6 +182,11 @@ final class SessionContext implements CommandContext {
 
 	/** The channel can take writes again: let through what waited for it. */
 	void writable() {
+		if (this.pendingReplies != null) {
+			writeEach();
+			this.ctx.flush();
+			return;
+		}
 		if (this.resumeWhenWritable) {
 			this.resumeWhenWritable = false;
 			this.framer.resume();
@@ -229,6 +240,34 @@ final class SessionContext implements CommandContext {
 	public void reply(Reply reply) {
 		write(reply);
 		next();
+	}
+
+	@Override
+	public void replyEach(List<Reply> replies) {
+		this.pendingReplies = replies.iterator();
+		writeEach();
+	}
+
+	/**
+	 * Writes pending replies while the channel takes them; the last lets the next command
+	 * through.
+	 */
+	private void writeEach() {
+		Iterator<Reply> replies = this.pendingReplies;
+		while (replies != null && replies.hasNext()) {
+			Reply reply = replies.next();
+			if (!replies.hasNext()) {
+				this.pendingReplies = null;
+				reply(reply);
+				return;
+			}
+			write(reply);
+			if (!this.ctx.channel().isWritable()) {
+				// the rest once the client has read these (channelWritabilityChanged)
+				this.ctx.flush();
+				return;
+			}
+		}
 	}
 
 	@Override
@@ -304,6 +343,11 @@ final class SessionContext implements CommandContext {
 		}
 	}
 
+	@Override
+	public boolean tryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable dropped) {
+		return this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped);
+	}
+
 	/**
 	 * Runs a hook of the session's life (connect, starttls) like {@link #runHook}, but a
 	 * session whose hook cannot run does not go on without it: when the hook executor is
@@ -340,7 +384,14 @@ final class SessionContext implements CommandContext {
 		this.framer.startData(config.limits().dataSizeLimit(), buffer);
 		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
 			logger.debug("Session {}: DATA took longer than {}", this.session.id(), config.timeouts().dataTimeout());
-			replyAndClose(Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long"), SessionEnd.TIMEOUT);
+			Reply tooLong = Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long");
+			if (config.protocol() == Protocol.LMTP) {
+				// RFC 2033 §4.2: one reply per recipient, also when the whole DATA fails
+				for (int i = 1; i < this.transaction.recipients().size(); i++) {
+					write(tooLong);
+				}
+			}
+			replyAndClose(tooLong, SessionEnd.TIMEOUT);
 		});
 	}
 

@@ -226,7 +226,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		switch (verb) {
 			case "AUTH" -> AuthCommand.auth(session, argument);
 			case "STARTTLS" -> StarttlsCommand.starttls(session, argument);
-			case "HELO", "EHLO" -> GreetingCommands.greet(session, verb.equals("EHLO"), argument);
+			case "HELO", "EHLO", "LHLO" -> GreetingCommands.greet(session, verb, argument);
 			case "MAIL" -> TransactionCommands.mail(session, argument);
 			case "RCPT" -> TransactionCommands.rcpt(session, argument);
 			case "DATA" -> TransactionCommands.data(session, argument);

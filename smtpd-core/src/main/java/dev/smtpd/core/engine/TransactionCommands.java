@@ -1,5 +1,6 @@
 package dev.smtpd.core.engine;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Recipient;
@@ -123,13 +124,19 @@ final class TransactionCommands {
 		TransactionState transaction = session.transaction();
 		session.resetTransaction();
 		long size = buffer.size();
-		if (status != DataStatus.OK) {
+		Reply failure = switch (status) {
+			case OK -> null;
+			case TOO_BIG -> Reply.MESSAGE_TOO_BIG;
+			case LINE_TOO_LONG -> LINE_TOO_LONG_IN_DATA;
+			case IO_ERROR -> Reply.LOCAL_ERROR;
+		};
+		if (session.config().protocol() == Protocol.LMTP) {
+			LmtpDelivery.dataEnd(session, transaction, size, failure, buffer);
+			return;
+		}
+		if (failure != null) {
 			buffer.release();
-			messageDone(session, transaction, size, switch (status) {
-				case TOO_BIG -> Reply.MESSAGE_TOO_BIG;
-				case LINE_TOO_LONG -> LINE_TOO_LONG_IN_DATA;
-				default -> Reply.LOCAL_ERROR;
-			});
+			messageDone(session, transaction, size, failure);
 			return;
 		}
 		MessageContent content = buffer.content();

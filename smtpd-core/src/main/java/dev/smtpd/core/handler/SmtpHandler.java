@@ -134,6 +134,27 @@ public interface SmtpHandler {
 	}
 
 	/**
+	 * LMTP only: delivers the message to one recipient, so that each recipient gets a
+	 * reply of its own after the final dot (RFC 2033 §4.2): one mailbox over quota does
+	 * not fail the others. Called once per accepted recipient, in RCPT order, after the
+	 * {@link #data DATA hook} (which runs once per message, for handlers that store a
+	 * message once); a negative reply from the DATA hook answers every recipient and this
+	 * hook is not called. Under SMTP this hook is never called.
+	 * <p>
+	 * The content is valid until this hook returns, as in {@link #data}.
+	 * @param session the session
+	 * @param envelope the envelope: sender, recipients and their options
+	 * @param recipient the recipient to deliver to
+	 * @param content the message exactly as received after dot-unstuffing
+	 * @return the reply for this recipient, or {@code null} for the DATA hook's reply
+	 * ({@code 250 2.0.0 OK} by default)
+	 */
+	default @Nullable Reply deliver(Session session, Envelope envelope, Recipient recipient, MessageContent content)
+			throws Exception {
+		return null;
+	}
+
+	/**
 	 * Called for RSET, before the envelope is cleared.
 	 * @param session the session
 	 * @param envelope the envelope about to be cleared

@@ -10,6 +10,7 @@ import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.TlsMode;
 import dev.smtpd.core.auth.AuthResult;
@@ -24,6 +25,10 @@ import dev.smtpd.core.test.TestCertificates;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -200,6 +205,48 @@ class SessionStateMachineTests {
 		});
 		assertThat(replies()).containsExactly("421 4.3.2 mx.test.example System busy, try again later");
 		assertThat(channel().isOpen()).isFalse();
+	}
+
+	@Test
+	void lmtpRepliesWaitWhileTheChannelTakesNoMoreWrites() {
+		EmbeddedChannel channel = open((builder) -> builder.protocol(Protocol.LMTP));
+		replies();
+		// a small write buffer: a few replies fill it
+		channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(16, 64));
+		List<Integer> batches = new ArrayList<>();
+		channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+
+			private int written;
+
+			@Override
+			public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+				this.written++;
+				ctx.write(msg, promise);
+			}
+
+			@Override
+			public void flush(ChannelHandlerContext ctx) {
+				if (this.written > 0) {
+					batches.add(this.written);
+					this.written = 0;
+				}
+				ctx.flush();
+			}
+
+		});
+		StringBuilder commands = new StringBuilder("LHLO client.example\r\nMAIL FROM:<s@example.com>\r\n");
+		for (int i = 0; i < 200; i++) {
+			commands.append("RCPT TO:<r").append(i).append("@example.org>\r\n");
+		}
+		send(commands.append("DATA\r\n").toString());
+		replies();
+		batches.clear();
+		send("body\r\n.\r\n");
+		List<String> replies = replies();
+		assertThat(replies).hasSize(200).containsOnly("250 2.0.0 OK");
+		// written in batches of a few, each flushed when the channel stopped taking more
+		assertThat(batches.stream().mapToInt(Integer::intValue).sum()).isEqualTo(200);
+		assertThat(batches).hasSizeGreaterThan(10).allMatch((batch) -> batch <= 8);
 	}
 
 	@Test
