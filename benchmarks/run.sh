@@ -15,6 +15,9 @@
 #   B_MESSAGES [40000]        scenario B: 20 sessions, 1 KiB, connections reused
 #   C_MESSAGES [300]          scenario C: 10 sessions, 1 MiB messages, connections reused
 #   P_MESSAGES [40000]        scenario P: like B, but pipelined (RFC 2920) by PipeliningClient
+#   L_MESSAGES [20000]        scenario L: LMTP (smtp-source -L), 20 sessions, 1 KiB, 5 recipients
+#                             per message, connections reused; smtp-sink -L beside our server in
+#                             smtpd.protocol=lmtp (the sample app only)
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -47,6 +50,7 @@ A_MESSAGES="${A_MESSAGES:-10000}"
 B_MESSAGES="${B_MESSAGES:-40000}"
 C_MESSAGES="${C_MESSAGES:-300}"
 P_MESSAGES="${P_MESSAGES:-40000}"
+L_MESSAGES="${L_MESSAGES:-20000}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -146,10 +150,14 @@ wait_ready() {
 start_server() {
 	local kind="$1" log_file="$OUT_DIR/$1-$2.log"
 	SERVER_PORT="$(free_port)"
+	local lmtp=()
+	[[ "$2" == L ]] && lmtp=(-L)
 	if [[ "$kind" == ours ]]; then
-		PORT="$SERVER_PORT" bash -c "exec $SERVER_CMD" >>"$log_file" 2>&1 &
+		local extra=""
+		[[ "$2" == L ]] && extra=" --smtpd.protocol=lmtp"
+		PORT="$SERVER_PORT" bash -c "exec $SERVER_CMD$extra" >>"$log_file" 2>&1 &
 	else
-		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody \
+		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody "${lmtp[@]}" \
 			-m $((D_CONNECTIONS + 1000)) "127.0.0.1:$SERVER_PORT" 1024 >>"$log_file" 2>&1 &
 	fi
 	SERVER_PID=$!
@@ -192,6 +200,7 @@ load_command() {
 		A) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
+		L) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "127.0.0.1:$port") ;;
 		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
 				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT") ;;
 	esac
@@ -300,7 +309,7 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A B C P; do
+	for scenario in A B C P L; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
 		local rate_sink cpu_sink
 		rate_sink="$(column_median "$RESULTS" "$scenario" sink 4)"
@@ -358,7 +367,7 @@ fetch_postfix
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
-		A | B | C | P) throughput_scenario "$scenario" ;;
+		A | B | C | P | L) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
