@@ -255,6 +255,31 @@ class LmtpTests {
 		assertThat(received).containsExactly("[b@example.org] Subject: py\r\n\r\nhello\r\n");
 	}
 
+	@Test
+	void postfixSmtpSourceSpeaksLmtpWithSeveralRecipientsPerMessage() throws Exception {
+		requireTool("smtp-source");
+		List<Integer> recipients = new CopyOnWriteArrayList<>();
+		TestServer server = start(new SmtpHandler() {
+			@Override
+			public @Nullable Reply deliver(Session session, Envelope envelope, Recipient recipient,
+					MessageContent content) {
+				recipients.add(envelope.recipients().indexOf(recipient));
+				return null;
+			}
+		});
+		ProcessBuilder builder = new ProcessBuilder("smtp-source", "-L", "-d", "-s", "4", "-m", "20", "-r", "3", "-l",
+				"512", "-f", "sender@example.com", "-t", "rcpt@example.org", "127.0.0.1:" + server.port());
+		builder.redirectErrorStream(true);
+		builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+		Process process = builder.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(output).isZero();
+		// 20 messages, each delivered to its 3 recipients in RCPT order
+		assertThat(recipients).hasSize(60);
+		assertThat(recipients.stream().filter((index) -> index == 2)).hasSize(20);
+	}
+
 	private static void requireTool(String tool) {
 		boolean present = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":"))).stream()
 			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, tool)));
