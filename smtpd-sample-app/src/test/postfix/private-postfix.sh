@@ -33,9 +33,10 @@ start() {
 	[[ $# -ge 4 ]] || usage
 	dir="$(realpath "$1")" port="$2" transport="$3"
 	shift 3
-	# the daemons run as postfix: they must reach the queue (and a socket) below DIR
-	chmod 755 "$dir"
+	# the daemons run as postfix: they must reach the queue (and a socket) in DIR, and DIR's
+	# parents must let them through
 	mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
+	chmod 755 "$dir"
 	chown postfix "$dir/data"
 	cat >"$dir/etc/main.cf" <<-CF
 		compatibility_level = 3.6
