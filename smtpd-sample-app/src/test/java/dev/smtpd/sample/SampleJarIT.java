@@ -1,17 +1,15 @@
 package dev.smtpd.sample;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -39,17 +37,12 @@ class SampleJarIT {
 	@TempDir
 	Path directory;
 
-	private final List<Process> processes = new ArrayList<>();
-
-	private final StringBuffer output = new StringBuffer();
+	private final List<SampleAppProcess> servers = new ArrayList<>();
 
 	@AfterEach
 	void stop() throws InterruptedException {
-		for (Process process : this.processes) {
-			process.destroy();
-			if (!process.waitFor(20, TimeUnit.SECONDS)) {
-				process.destroyForcibly();
-			}
+		for (SampleAppProcess server : this.servers) {
+			server.close();
 		}
 	}
 
@@ -64,7 +57,8 @@ class SampleJarIT {
 	void receivesMailAndStoresItInTheMaildir() throws Exception {
 		Path maildir = this.directory.resolve("mail");
 		int port = startServer("--smtpd.maildir.path=" + maildir);
-		assertThat(this.output.toString()).contains("smtpd listening on 0.0.0.0:" + port + ", mail goes to " + maildir);
+		assertThat(this.servers.get(0).output())
+			.contains("smtpd listening on 0.0.0.0:" + port + ", mail goes to " + maildir);
 		Session session = mailSession(port, false);
 		Transport.send(message(session, "bob@example.org", "From the jar test", "Hello\n.a leading dot\n"));
 		List<Path> stored = list(maildir.resolve("new"));
@@ -142,7 +136,7 @@ class SampleJarIT {
 		assertThat(runCommand(List.of("users", "remove", "bob@example.org", usersFile), null).exitCode()).isZero();
 		assertThatExceptionOfType(AuthenticationFailedException.class)
 			.isThrownBy(() -> send(port, "PLAIN", "bob@example.org", "bob-Pa55"));
-		assertThat(this.output.toString()).doesNotContain("first-Pa55").doesNotContain("second-Pa55");
+		assertThat(this.servers.get(0).output()).doesNotContain("first-Pa55").doesNotContain("second-Pa55");
 	}
 
 	private void send(int port, String mechanism, String login, String password) throws Exception {
@@ -166,37 +160,19 @@ class SampleJarIT {
 
 	private int startServer(String... arguments) throws Exception {
 		int port = freePort();
-		List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR, "--smtpd.port=" + port,
+		List<String> command = new ArrayList<>(List.of("--smtpd.port=" + port,
 				"--spring.main.web-application-type=none", "--logging.level.dev.smtpd=info"));
 		command.addAll(List.of(arguments));
-		ProcessBuilder builder = new ProcessBuilder(command).directory(this.directory.toFile())
-			.redirectErrorStream(true);
-		Process process = builder.start();
-		this.processes.add(process);
-		CountDownLatch started = new CountDownLatch(1);
-		Thread reader = new Thread(() -> {
-			try (BufferedReader in = new BufferedReader(
-					new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-				String line;
-				while ((line = in.readLine()) != null) {
-					this.output.append(line).append('\n');
-					if (line.contains("smtpd listening on")) {
-						started.countDown();
-					}
-				}
-			}
-			catch (IOException ex) {
-				// the process ended
-			}
-		});
-		reader.setDaemon(true);
-		reader.start();
-		assertThat(started.await(90, TimeUnit.SECONDS)).as("server started; output:\n%s", this.output).isTrue();
+		SampleAppProcess server = SampleAppProcess.start(this.directory, command);
+		this.servers.add(server);
+		assertThat(server.awaitOutput("smtpd listening on", Duration.ofSeconds(90)))
+			.as("server started; output:\n%s", server.output())
+			.isTrue();
 		return port;
 	}
 
 	private Result runCommand(List<String> arguments, String stdin) throws Exception {
-		List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR));
+		List<String> command = new ArrayList<>(List.of(SampleAppProcess.java(), "-jar", JAR));
 		command.addAll(arguments);
 		return runTool(command, stdin);
 	}
@@ -213,10 +189,6 @@ class SampleJarIT {
 		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
 		return new Result(process.exitValue(), output);
-	}
-
-	private static String java() {
-		return ProcessHandle.current().info().command().orElse("java");
 	}
 
 	private static int freePort() throws IOException {
