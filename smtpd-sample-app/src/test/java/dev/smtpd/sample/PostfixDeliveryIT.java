@@ -106,7 +106,6 @@ class PostfixDeliveryIT {
 	}
 
 	@Test
-	@Disabled("until #14: LMTP lands")
 	void postfixDeliversOverLmtpOnTcp() throws Exception {
 		int port = freePort();
 		startApp("--smtpd.protocol=lmtp", "--smtpd.port=" + port);
