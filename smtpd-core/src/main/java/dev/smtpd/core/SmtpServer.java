@@ -136,8 +136,12 @@ public final class SmtpServer {
 	}
 
 	/**
-	 * Binds the listener and starts accepting connections.
+	 * Binds the listeners (the TCP port, the Unix domain socket, or both) and starts
+	 * accepting connections.
 	 * @throws java.io.UncheckedIOException if the address cannot be bound
+	 * @throws InvalidSettingException if the Unix domain socket cannot be created at its
+	 * path (key {@code unix-socket.path}): another file is there, another process listens
+	 * on it, or the bind fails
 	 * @throws IllegalStateException if the server is already running
 	 */
 	public synchronized void start() {
@@ -147,10 +151,6 @@ public final class SmtpServer {
 		this.running = NettyServer.start(this.config, this.handlers, this.commands, this.hookExecutor,
 				this.authenticator, this.authMechanisms, this.sslContext, this.listeners);
 		if (logger.isInfoEnabled()) {
-			InetSocketAddress bound = this.running.address();
-			InetAddress ip = bound.getAddress();
-			String host = (ip instanceof Inet6Address && ip.isAnyLocalAddress()) ? "::" : ip.getHostAddress();
-			String address = (ip instanceof Inet6Address) ? "[" + host + "]" : host;
 			int loops = this.running.ioThreads();
 			TlsMode tls = this.config.tls().mode();
 			// simple class names; an anonymous class as Outer$1
@@ -160,11 +160,30 @@ public final class SmtpServer {
 						.map((type) -> type.getSimpleName().isEmpty()
 								? type.getName().substring(type.getName().lastIndexOf('.') + 1) : type.getSimpleName())
 						.toList());
-			logger.info("SMTP server listening on {}:{} ({}{}, {}, {} event loop{}; handlers: {})", address,
-					bound.getPort(), this.config.protocol().name().toLowerCase(Locale.ROOT),
+			logger.info("SMTP server listening on {} ({}{}, {}, {} event loop{}; handlers: {})",
+					listeners(this.running), this.config.protocol().name().toLowerCase(Locale.ROOT),
 					(tls != null) ? ", " + tls.name().toLowerCase(Locale.ROOT) : "", this.running.transport(), loops,
 					(loops == 1) ? "" : "s", handlerNames);
 		}
+	}
+
+	/**
+	 * Describes where a server listens: {@code 127.0.0.1:2525}, {@code [::]:25},
+	 * {@code unix:/run/smtpd.sock}, or a TCP address and a socket joined by {@code and}.
+	 */
+	private static String listeners(NettyServer running) {
+		List<String> listeners = new ArrayList<>(2);
+		InetSocketAddress bound = running.address();
+		if (bound != null) {
+			InetAddress ip = bound.getAddress();
+			String host = (ip instanceof Inet6Address && ip.isAnyLocalAddress()) ? "::" : ip.getHostAddress();
+			listeners.add(((ip instanceof Inet6Address) ? "[" + host + "]" : host) + ":" + bound.getPort());
+		}
+		Path socket = running.unixSocketPath();
+		if (socket != null) {
+			listeners.add("unix:" + socket);
+		}
+		return String.join(" and ", listeners);
 	}
 
 	/**
@@ -189,20 +208,31 @@ public final class SmtpServer {
 
 	/**
 	 * Returns the bound port, useful with port {@code 0}.
-	 * @return the port
+	 * @return the port, {@code -1} when the server listens only on a Unix domain socket
 	 * @throws IllegalStateException if the server is not running
 	 */
 	public int port() {
-		return running().address().getPort();
+		InetSocketAddress address = running().address();
+		return (address != null) ? address.getPort() : -1;
 	}
 
 	/**
-	 * Returns the bound address.
-	 * @return the address
+	 * Returns the bound TCP address.
+	 * @return the address, {@code null} when the server listens only on a Unix domain
+	 * socket
 	 * @throws IllegalStateException if the server is not running
 	 */
-	public InetSocketAddress address() {
+	public @Nullable InetSocketAddress address() {
 		return running().address();
+	}
+
+	/**
+	 * Returns the path of the Unix domain socket the server listens on.
+	 * @return the socket file, {@code null} when the server has none
+	 * @throws IllegalStateException if the server is not running
+	 */
+	public @Nullable Path unixSocketPath() {
+		return running().unixSocketPath();
 	}
 
 	/**
@@ -279,7 +309,7 @@ public final class SmtpServer {
 		}
 		this.running = null;
 		running.stop(grace);
-		logger.info("SMTP server on {} stopped", running.address());
+		logger.info("SMTP server on {} stopped", listeners(running));
 	}
 
 	private NettyServer running() {
@@ -405,9 +435,37 @@ public final class SmtpServer {
 			return this;
 		}
 
+		/**
+		 * Sets the TCP port: {@code 0} picks a free one, {@code -1} turns the TCP
+		 * listener off, for a server that listens only on its {@link #unixSocket Unix
+		 * domain socket}.
+		 * @param port the port
+		 * @return this builder
+		 */
 		public Builder port(int port) {
 			this.network = this.network.withPort(port);
 			return this;
+		}
+
+		/**
+		 * Sets a Unix domain socket to listen on as well as the TCP port, or instead of
+		 * it with {@link #port(int) port(-1)}.
+		 * @param unixSocket the socket, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder unixSocket(SmtpServerConfig.@Nullable UnixSocket unixSocket) {
+			this.network = this.network.withUnixSocket(unixSocket);
+			return this;
+		}
+
+		/**
+		 * Sets the path of a Unix domain socket to listen on, its permissions left to the
+		 * umask; see {@link #unixSocket(SmtpServerConfig.UnixSocket)}.
+		 * @param path the socket file, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder unixSocketPath(@Nullable Path path) {
+			return unixSocket((path != null) ? SmtpServerConfig.UnixSocket.of(path) : null);
 		}
 
 		public Builder protocol(Protocol protocol) {

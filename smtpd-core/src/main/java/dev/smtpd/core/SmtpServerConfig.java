@@ -2,10 +2,14 @@ package dev.smtpd.core;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * relative to {@code smtpd.}; each component's javadoc names its key. A limit of
  * {@code 0} is off.
  *
- * @param network where and on how many event loops the server listens
+ * @param network where (TCP port, Unix domain socket) and on how many event loops the
+ * server listens
  * @param protocol SMTP or LMTP ({@code protocol})
  * @param hostname the name in the greeting and the EHLO reply ({@code hostname})
  * @param ident the second part of the greeting ({@code ident})
@@ -39,52 +44,143 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		if (ident.chars().anyMatch((c) -> c < ' ' || c > '~')) {
 			throw new InvalidSettingException("ident", ident, "Must be printable ASCII");
 		}
+		if (!network.hasTcpListener() && network.unixSocket() == null) {
+			throw new InvalidSettingException("port", network.port(),
+					"-1 turns the TCP listener off and needs a Unix domain socket (unix-socket.path)");
+		}
 		if (tls.requireStarttls() && tls.mode() != TlsMode.STARTTLS) {
 			throw new InvalidSettingException("ssl.require-starttls", true, "Needs TLS in STARTTLS mode");
 		}
 	}
 
 	/**
-	 * Where and on how many event loops the server listens.
+	 * Where and on how many event loops the server listens: a TCP port, a Unix domain
+	 * socket, or both.
 	 *
 	 * @param address the bind address, {@code null} for all interfaces ({@code address})
-	 * @param port the port, {@code 0} for a free one ({@code port})
+	 * @param port the port, {@code 0} for a free one, {@code -1} for no TCP listener
+	 * (then {@code unixSocket} is required) ({@code port})
 	 * @param ioThreads event loop threads, {@code 0} for half the available processors,
 	 * at least one ({@code io-threads})
 	 * @param nativeTransport whether Netty's native epoll transport is used when it is on
 	 * the class path (Linux, {@code netty-transport-native-epoll}); NIO otherwise
 	 * ({@code native-transport})
+	 * @param unixSocket a Unix domain socket to listen on as well, or {@code null}
+	 * ({@code unix-socket.*})
 	 */
-	public record Network(@Nullable InetAddress address, int port, int ioThreads, boolean nativeTransport) {
+	public record Network(@Nullable InetAddress address, int port, int ioThreads, boolean nativeTransport,
+			@Nullable UnixSocket unixSocket) {
 
 		public Network {
-			requireBetween("port", port, 0, 65535);
+			requireBetween("port", port, -1, 65535);
 			requireBetween("io-threads", ioThreads, 0, 1024);
 		}
 
 		/**
 		 * Returns the defaults: all interfaces, port 8025, the default number of event
-		 * loops, native transport when available.
+		 * loops, native transport when available, no Unix domain socket.
 		 * @return the defaults
 		 */
 		public static Network defaults() {
-			return new Network(null, 8025, 0, true);
+			return new Network(null, 8025, 0, true, null);
+		}
+
+		/**
+		 * Returns whether the server listens on a TCP port ({@code port} is not
+		 * {@code -1}).
+		 * @return whether there is a TCP listener
+		 */
+		public boolean hasTcpListener() {
+			return this.port != -1;
 		}
 
 		public Network withAddress(@Nullable InetAddress address) {
-			return new Network(address, this.port, this.ioThreads, this.nativeTransport);
+			return new Network(address, this.port, this.ioThreads, this.nativeTransport, this.unixSocket);
 		}
 
 		public Network withPort(int port) {
-			return new Network(this.address, port, this.ioThreads, this.nativeTransport);
+			return new Network(this.address, port, this.ioThreads, this.nativeTransport, this.unixSocket);
 		}
 
 		public Network withIoThreads(int ioThreads) {
-			return new Network(this.address, this.port, ioThreads, this.nativeTransport);
+			return new Network(this.address, this.port, ioThreads, this.nativeTransport, this.unixSocket);
 		}
 
 		public Network withNativeTransport(boolean nativeTransport) {
-			return new Network(this.address, this.port, this.ioThreads, nativeTransport);
+			return new Network(this.address, this.port, this.ioThreads, nativeTransport, this.unixSocket);
+		}
+
+		public Network withUnixSocket(@Nullable UnixSocket unixSocket) {
+			return new Network(this.address, this.port, this.ioThreads, this.nativeTransport, unixSocket);
+		}
+
+	}
+
+	/**
+	 * A Unix domain socket the server listens on, beside the TCP port or instead of it
+	 * ({@code port} {@code -1}). Every connection gets the same pipeline as a TCP one, so
+	 * it speaks the server's {@code protocol}. A socket file left behind by a crash is
+	 * replaced at startup; any other file at the path fails the startup, as does a socket
+	 * another process still listens on. The file is removed when the server stops.
+	 *
+	 * @param path the socket file ({@code unix-socket.path})
+	 * @param mode the file's permissions, set after the bind; {@code null} leaves them as
+	 * the process's umask made them ({@code unix-socket.mode}). A client needs write
+	 * permission to connect.
+	 */
+	public record UnixSocket(Path path, @Nullable Set<PosixFilePermission> mode) {
+
+		private static final Pattern OCTAL_MODE = Pattern.compile("0[0-7]{3}");
+
+		private static final Pattern SYMBOLIC_MODE = Pattern.compile("[r-][w-][x-][r-][w-][x-][r-][w-][x-]");
+
+		public UnixSocket {
+			if (path.toString().isEmpty()) {
+				throw new InvalidSettingException("unix-socket.path", path, "Must not be empty");
+			}
+			mode = (mode != null) ? Set.copyOf(mode) : null;
+		}
+
+		/**
+		 * Returns a socket at the given path whose permissions the umask decides.
+		 * @param path the socket file
+		 * @return the socket
+		 */
+		public static UnixSocket of(Path path) {
+			return new UnixSocket(path, null);
+		}
+
+		/**
+		 * Returns a copy with the permissions written as a POSIX mode: four octal digits
+		 * such as {@code 0660}, or symbolic such as {@code rw-rw----}.
+		 * @param mode the mode, {@code null} to leave the permissions to the umask
+		 * @return the copy
+		 * @throws InvalidSettingException if the mode is neither
+		 */
+		public UnixSocket withMode(@Nullable String mode) {
+			return new UnixSocket(this.path, (mode != null) ? parseMode(mode) : null);
+		}
+
+		public UnixSocket withMode(@Nullable Set<PosixFilePermission> mode) {
+			return new UnixSocket(this.path, mode);
+		}
+
+		private static Set<PosixFilePermission> parseMode(String mode) {
+			if (SYMBOLIC_MODE.matcher(mode).matches()) {
+				return PosixFilePermissions.fromString(mode);
+			}
+			if (!OCTAL_MODE.matcher(mode).matches()) {
+				// four digits: YAML reads an unquoted 0660 as the number 432
+				throw new InvalidSettingException("unix-socket.mode", mode,
+						"Must be four octal digits such as 0660 (quoted in YAML) or symbolic such as rw-rw----");
+			}
+			int bits = Integer.parseInt(mode, 8);
+			StringBuilder symbolic = new StringBuilder(9);
+			String letters = "rwx";
+			for (int i = 8; i >= 0; i--) {
+				symbolic.append(((bits & (1 << i)) != 0) ? letters.charAt((8 - i) % 3) : '-');
+			}
+			return PosixFilePermissions.fromString(symbolic.toString());
 		}
 
 	}

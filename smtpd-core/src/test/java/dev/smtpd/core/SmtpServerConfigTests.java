@@ -1,5 +1,7 @@
 package dev.smtpd.core;
 
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -29,7 +31,11 @@ class SmtpServerConfigTests {
 		assertInvalid((builder) -> builder.ioThreads(5000), "io-threads", 5000L, "Must be between 0 and 1024");
 		assertInvalid((builder) -> builder.commandSizeLimit(2_000_000), "command-size-limit", 2_000_000L,
 				"Must be between 512 and 1048576");
-		assertInvalid((builder) -> builder.port(-1), "port", -1L, "Must be between 0 and 65535");
+		assertInvalid((builder) -> builder.port(-2), "port", -2L, "Must be between -1 and 65535");
+		assertInvalid((builder) -> builder.unixSocket(SmtpServerConfig.UnixSocket.of(Path.of("s")).withMode("660")),
+				"unix-socket.mode", "660", "Must be four octal digits such as 0660");
+		assertInvalid((builder) -> builder.unixSocketPath(Path.of("")), "unix-socket.path", Path.of(""),
+				"Must not be empty");
 		assertInvalid((builder) -> builder.maxRecipients(0), "max-recipients", 0L, "Must be at least 1");
 		assertInvalid((builder) -> builder.dataSizeLimit(-1), "data-size-limit", -1L, "Must not be negative");
 		assertInvalid((builder) -> builder.memoryThreshold(3L * 1024 * 1024 * 1024), "memory-threshold",
@@ -45,10 +51,37 @@ class SmtpServerConfigTests {
 	}
 
 	@Test
+	void aUnixSocketModeIsOctalOrSymbolic() {
+		SmtpServerConfig.UnixSocket socket = SmtpServerConfig.UnixSocket.of(Path.of("/run/smtpd.sock"));
+		assertThat(socket.mode()).isNull();
+		assertThat(socket.withMode("0660").mode()).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
+		assertThat(socket.withMode("0751").mode()).isEqualTo(PosixFilePermissions.fromString("rwxr-x--x"));
+		assertThat(socket.withMode("rw-------").mode()).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+		assertThat(socket.withMode("0660").withMode((String) null).mode()).isNull();
+		// what YAML makes of an unquoted 0660
+		assertThatExceptionOfType(InvalidSettingException.class).isThrownBy(() -> socket.withMode("432"));
+		assertThatExceptionOfType(InvalidSettingException.class).isThrownBy(() -> socket.withMode("04755"));
+	}
+
+	@Test
+	void portMinusOneListensOnlyOnTheUnixSocket() {
+		SmtpServerConfig.Network network = SmtpServer.builder()
+			.hostname("mx.example.org")
+			.port(-1)
+			.unixSocketPath(Path.of("/run/smtpd.sock"))
+			.config()
+			.network();
+		assertThat(network.hasTcpListener()).isFalse();
+		assertThat(network.unixSocket()).isEqualTo(SmtpServerConfig.UnixSocket.of(Path.of("/run/smtpd.sock")));
+		assertThat(SmtpServerConfig.Network.defaults().hasTcpListener()).isTrue();
+	}
+
+	@Test
 	void valuesThatDependOnEachOtherAreCheckedWhenTheServerIsBuilt() {
 		assertInvalid((builder) -> builder.requireStarttls(true), "ssl.require-starttls", true,
 				"Needs TLS in STARTTLS mode");
 		assertInvalid((builder) -> builder.hostname("mx example"), "hostname", "mx example", "printable ASCII");
+		assertInvalid((builder) -> builder.port(-1), "port", -1, "needs a Unix domain socket (unix-socket.path)");
 	}
 
 	@Test

@@ -1,5 +1,6 @@
 package dev.smtpd.sample;
 
+import java.nio.file.Path;
 import java.util.Locale;
 
 import dev.smtpd.autoconfigure.SmtpdProperties;
@@ -79,7 +80,11 @@ public class SampleConfiguration {
 			String handlers = String.join(",", properties.getHandler());
 			String where = properties.getHandler().contains("maildir")
 					? ", mail goes to " + properties.getMaildir().getPath().toAbsolutePath().normalize() : "";
-			logger.info("smtpd listening on {}:{}{} ({})", address, event.getPort(), where, handlers);
+			Path socket = event.getServer().unixSocketPath();
+			String listeners = ((event.getPort() != -1) ? address + ":" + event.getPort() : "")
+					+ ((event.getPort() != -1 && socket != null) ? " and " : "")
+					+ ((socket != null) ? "unix:" + socket : "");
+			logger.info("smtpd listening on {}{} ({})", listeners, where, handlers);
 		};
 	}
 

@@ -22,7 +22,6 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,7 +95,6 @@ class PostfixDeliveryIT {
 
 	// The main variant: how Postfix hands mail to a local application
 	@Test
-	@Disabled("until #14: LMTP and Unix domain sockets land")
 	void postfixDeliversOverLmtpOnAUnixSocket() throws Exception {
 		Path socket = this.directory.resolve("lmtp.sock");
 		startApp("--smtpd.protocol=lmtp", "--smtpd.unix-socket.path=" + socket, "--smtpd.unix-socket.mode=0666",

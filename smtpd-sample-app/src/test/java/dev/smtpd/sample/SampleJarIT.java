@@ -1,11 +1,18 @@
 package dev.smtpd.sample;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +99,25 @@ class SampleJarIT {
 		MimeMessage refused = message(session, "nobody@example.invalid", "Refused", "x");
 		assertThatExceptionOfType(jakarta.mail.SendFailedException.class).isThrownBy(() -> Transport.send(refused))
 			.satisfies((ex) -> assertThat(String.valueOf(ex.getNextException())).contains("550 5.7.1"));
+	}
+
+	@Test
+	void listensOnAUnixDomainSocketBesideThePort() throws Exception {
+		Path socket = this.directory.resolve("smtpd.sock");
+		int port = startServer("--smtpd.unix-socket.path=" + socket, "--smtpd.unix-socket.mode=0660",
+				"--smtpd.handler=debugging");
+		assertThat(this.servers.get(this.servers.size() - 1).output())
+			.contains("smtpd listening on 0.0.0.0:" + port + " and unix:" + socket);
+		try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+			client.connect(UnixDomainSocketAddress.of(socket));
+			OutputStream out = Channels.newOutputStream(client);
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
+			assertThat(in.readLine()).startsWith("220 ");
+			out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+			assertThat(in.readLine()).startsWith("221 ");
+		}
+		assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
 	}
 
 	private static MimeMessage message(Session session, String to, String subject, String text) throws Exception {

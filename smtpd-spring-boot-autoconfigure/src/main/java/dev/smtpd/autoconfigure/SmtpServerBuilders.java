@@ -1,5 +1,6 @@
 package dev.smtpd.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -77,7 +78,8 @@ final class SmtpServerBuilders {
 			.withAddress(properties.getAddress())
 			.withPort(properties.getPort())
 			.withIoThreads(zeroWhenUnset("io-threads", properties.getIoThreads(), "for half the processors"))
-			.withNativeTransport(properties.isNativeTransport()));
+			.withNativeTransport(properties.isNativeTransport())
+			.withUnixSocket(unixSocket(properties.getUnixSocket())));
 		builder.timeouts(SmtpServerConfig.Timeouts.defaults()
 			.withTimeout(properties.getTimeout())
 			.withDataTimeout(properties.getDataTimeout()));
@@ -114,6 +116,18 @@ final class SmtpServerBuilders {
 			builder.tls(ssl.getMode(), beans.sslContexts());
 		}
 		builder.requireStarttls(ssl.isRequireStarttls()).tlsHandshakeTimeout(ssl.getHandshakeTimeout());
+	}
+
+	private static SmtpServerConfig.@Nullable UnixSocket unixSocket(SmtpdProperties.UnixSocket properties) {
+		Path path = properties.getPath();
+		if (path == null) {
+			if (properties.getMode() != null) {
+				throw new InvalidSettingException("unix-socket.mode", properties.getMode(),
+						"Needs smtpd.unix-socket.path");
+			}
+			return null;
+		}
+		return SmtpServerConfig.UnixSocket.of(path).withMode(properties.getMode());
 	}
 
 	/**

@@ -32,7 +32,8 @@ public class SmtpdProperties {
 	private @Nullable InetAddress address;
 
 	/**
-	 * Port to listen on; 0 picks a free port, published as local.smtpd.port.
+	 * Port to listen on; 0 picks a free port, published as local.smtpd.port; -1 turns the
+	 * TCP listener off, for a server only on its Unix domain socket.
 	 */
 	private int port = 8025;
 
@@ -158,6 +159,12 @@ public class SmtpdProperties {
 	private final Mbox mbox = new Mbox();
 
 	private final Relay relay = new Relay();
+
+	private final UnixSocket unixSocket = new UnixSocket();
+
+	public UnixSocket getUnixSocket() {
+		return this.unixSocket;
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -676,6 +683,41 @@ public class SmtpdProperties {
 
 		public void setTrustedProxies(List<String> trustedProxies) {
 			this.trustedProxies = trustedProxies;
+		}
+
+	}
+
+	/**
+	 * A Unix domain socket to listen on.
+	 */
+	public static class UnixSocket {
+
+		/**
+		 * Unix domain socket to listen on as well as the port (or instead of it with port
+		 * -1); a stale socket file is replaced.
+		 */
+		private @Nullable Path path;
+
+		/**
+		 * Permissions of the socket file, as four octal digits such as 0660 (quoted in
+		 * YAML) or symbolic such as rw-rw----; left to the umask when unset.
+		 */
+		private @Nullable String mode;
+
+		public @Nullable Path getPath() {
+			return this.path;
+		}
+
+		public void setPath(@Nullable Path path) {
+			this.path = path;
+		}
+
+		public @Nullable String getMode() {
+			return this.mode;
+		}
+
+		public void setMode(@Nullable String mode) {
+			this.mode = mode;
 		}
 
 	}

@@ -41,7 +41,7 @@ public class DebuggingHandler implements SmtpHandler {
 		String text = content.asText();
 		StringBuilder block = new StringBuilder(text.length() + 256);
 		block.append("---------- MESSAGE FOLLOWS ----------\n");
-		block.append("X-Peer: ").append(session.peerAddress().getAddress().getHostAddress()).append('\n');
+		block.append("X-Peer: ").append(peer(session)).append('\n');
 		if (!envelope.mailOptions().parameters().isEmpty()) {
 			block.append("mail options: ").append(format(envelope.mailOptions().parameters())).append('\n');
 		}
@@ -84,6 +84,12 @@ public class DebuggingHandler implements SmtpHandler {
 	@Override
 	public String toString() {
 		return "DebuggingHandler";
+	}
+
+	/** The client's IP address, or {@code unix:} and the socket's path. */
+	private static String peer(Session session) {
+		return (session.unixSocketPath() != null) ? "unix:" + session.unixSocketPath()
+				: session.peerAddress().getAddress().getHostAddress();
 	}
 
 }

@@ -26,7 +26,7 @@ public abstract class MimeMessageHandler implements SmtpHandler {
 	@Override
 	public final @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
 		MimeMessage message = parse(content);
-		message.setHeader("X-Peer", session.peerAddress().getAddress().getHostAddress());
+		message.setHeader("X-Peer", peer(session));
 		message.setHeader("X-MailFrom", (envelope.mailFrom() != null) ? envelope.mailFrom() : "");
 		message.setHeader("X-RcptTo", String.join(", ", envelope.recipientAddresses()));
 		return handleMessage(session, envelope, message);
@@ -49,5 +49,11 @@ public abstract class MimeMessageHandler implements SmtpHandler {
 	 */
 	protected abstract @Nullable Reply handleMessage(Session session, Envelope envelope, MimeMessage message)
 			throws Exception;
+
+	/** The client's IP address, or {@code unix:} and the socket's path. */
+	private static String peer(Session session) {
+		return (session.unixSocketPath() != null) ? "unix:" + session.unixSocketPath()
+				: session.peerAddress().getAddress().getHostAddress();
+	}
 
 }

@@ -21,11 +21,12 @@ final class ReceivedHeader {
 		String protocol = (session.isExtended() ? "ESMTP" : "SMTP") + ((session.tls() != null) ? "S" : "")
 				+ (session.isAuthenticated() ? "A" : "");
 		StringBuilder header = new StringBuilder(160);
-		header.append("Received: from ")
-			.append(helo)
-			.append(" ([")
-			.append(session.peerAddress().getAddress().getHostAddress())
-			.append("])\r\n\tby ")
+		header.append("Received: from ").append(helo);
+		if (session.unixSocketPath() == null) {
+			header.append(" ([").append(session.peerAddress().getAddress().getHostAddress()).append("])");
+		}
+		// a Unix peer has no address literal to give (RFC 5321 §4.4 TCP-info)
+		header.append("\r\n\tby ")
 			.append(hostname)
 			.append(" with ")
 			.append(protocol)

@@ -2,7 +2,6 @@ package dev.smtpd.core.engine;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,7 +16,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counts open connections, globally and per client address, and answers a connection over
- * either limit with {@code 421} and a close before any other handler sees it.
+ * either limit with {@code 421} and a close before any other handler sees it. A
+ * connection on the Unix domain socket counts towards the global limit only: it has no
+ * client address, and the socket file's permissions decide who may connect.
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -48,8 +49,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		int count = this.total.incrementAndGet();
 		InetAddress address = null;
 		int countForAddress = 0;
-		if (this.maxPerAddress > 0) {
-			address = addressOf(ctx.channel().remoteAddress());
+		if (this.maxPerAddress > 0 && ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+			address = peer.getAddress();
 			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
 		}
 		InetAddress counted = address;
@@ -80,9 +81,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason) {
 		this.refused.incrementAndGet();
-		if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
-			this.listeners.connectionRefused(peer, reason);
-		}
+		this.listeners.connectionRefused(SessionState.inetAddress(ctx.channel().remoteAddress()), reason);
 		ByteBuf out = ctx.alloc().buffer(64);
 		ReplyEncoder.encode(Reply.of(421, "4.7.0", this.hostname + " " + text), out);
 		ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
@@ -102,10 +101,6 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 	 */
 	int refusedConnections() {
 		return this.refused.get();
-	}
-
-	private static InetAddress addressOf(SocketAddress address) {
-		return (address instanceof InetSocketAddress inet) ? inet.getAddress() : InetAddress.getLoopbackAddress();
 	}
 
 }

@@ -3,7 +3,9 @@ package dev.smtpd.core.engine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import dev.smtpd.core.InvalidSettingException;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
@@ -32,17 +35,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A started server's resources on Netty: the listening channel, the event loops, the
- * default hook executor if none was given, and the live sessions. Public for
- * {@link dev.smtpd.core.SmtpServer}; not an API.
+ * A started server's resources on Netty: the listening channels (a TCP port, a Unix
+ * domain socket, or both), the event loops, the default hook executor if none was given,
+ * and the live sessions. Public for {@link dev.smtpd.core.SmtpServer}; not an API.
  */
 public final class NettyServer {
 
 	private static final Logger logger = LoggerFactory.getLogger(NettyServer.class);
 
-	private final InetSocketAddress address;
+	private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(8 * 1024, 32 * 1024);
 
-	private final Channel channel;
+	private final @Nullable InetSocketAddress address;
+
+	private final @Nullable Path unixSocketPath;
+
+	private final List<Channel> channels;
 
 	private final EventLoopGroup group;
 
@@ -54,10 +61,12 @@ public final class NettyServer {
 
 	private final @Nullable ExecutorService ownExecutor;
 
-	private NettyServer(InetSocketAddress address, Channel channel, EventLoopGroup group, int ioThreads,
-			Transport transport, SmtpChannelInitializer initializer, @Nullable ExecutorService ownExecutor) {
+	private NettyServer(@Nullable InetSocketAddress address, @Nullable Path unixSocketPath, List<Channel> channels,
+			EventLoopGroup group, int ioThreads, Transport transport, SmtpChannelInitializer initializer,
+			@Nullable ExecutorService ownExecutor) {
 		this.address = address;
-		this.channel = channel;
+		this.unixSocketPath = unixSocketPath;
+		this.channels = List.copyOf(channels);
 		this.group = group;
 		this.ioThreads = ioThreads;
 		this.transport = transport;
@@ -66,7 +75,8 @@ public final class NettyServer {
 	}
 
 	/**
-	 * Binds and starts serving.
+	 * Binds and starts serving: the TCP port, the Unix domain socket, or both, on the
+	 * same event loops and with the same pipeline.
 	 * @param config the settings
 	 * @param handlers the handler chain
 	 * @param commands the custom commands
@@ -77,6 +87,8 @@ public final class NettyServer {
 	 * @param listeners the listeners
 	 * @return the running server
 	 * @throws UncheckedIOException if the address cannot be bound
+	 * @throws InvalidSettingException if the Unix domain socket cannot be created (key
+	 * {@code unix-socket.path} or {@code unix-socket.mode})
 	 */
 	public static NettyServer start(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			@Nullable Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
@@ -87,36 +99,88 @@ public final class NettyServer {
 				authenticator, authMechanisms, sslContext, listeners);
 		int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
 		// One group both accepts and serves: a separate accept thread would cost a
-		// wake-up
-		// and a hand-off per connection, and accepting is cheap next to serving.
+		// wake-up and a hand-off per connection, and accepting is cheap next to serving.
 		Transport transport = Transport.select(config.network().nativeTransport());
 		EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, threads("smtpd-io"),
 				transport.ioHandlerFactory());
+		List<Channel> channels = new ArrayList<>(2);
+		try {
+			InetSocketAddress address = null;
+			if (config.network().hasTcpListener()) {
+				Channel tcp = bindTcp(config.network(), group, transport, initializer);
+				channels.add(tcp);
+				address = (InetSocketAddress) tcp.localAddress();
+			}
+			SmtpServerConfig.UnixSocket unixSocket = config.network().unixSocket();
+			if (unixSocket != null) {
+				channels.add(bindUnix(unixSocket, group, transport, initializer));
+			}
+			return new NettyServer(address, (unixSocket != null) ? unixSocket.path() : null, channels, group, ioThreads,
+					transport, initializer, ownExecutor);
+		}
+		catch (RuntimeException ex) {
+			channels.forEach((channel) -> channel.close().syncUninterruptibly());
+			group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+			initializer.close();
+			if (ownExecutor != null) {
+				ownExecutor.shutdownNow();
+			}
+			throw ex;
+		}
+	}
+
+	private static Channel bindTcp(SmtpServerConfig.Network network, EventLoopGroup group, Transport transport,
+			SmtpChannelInitializer initializer) {
 		ServerBootstrap bootstrap = new ServerBootstrap().group(group)
 			.channel(transport.serverChannel())
 			.option(ChannelOption.SO_BACKLOG, 1024)
 			.option(ChannelOption.SO_REUSEADDR, true)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.TCP_NODELAY, true)
-			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 * 1024, 32 * 1024))
+			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
 			.childHandler(initializer);
-		InetSocketAddress bindAddress = (config.network().address() != null)
-				? new InetSocketAddress(config.network().address(), config.network().port())
-				: new InetSocketAddress(config.network().port());
+		InetSocketAddress bindAddress = (network.address() != null)
+				? new InetSocketAddress(network.address(), network.port()) : new InetSocketAddress(network.port());
 		try {
-			Channel channel = bootstrap.bind(bindAddress).syncUninterruptibly().channel();
-			return new NettyServer((InetSocketAddress) channel.localAddress(), channel, group, ioThreads, transport,
-					initializer, ownExecutor);
+			return bootstrap.bind(bindAddress).syncUninterruptibly().channel();
 		}
 		catch (Exception ex) { // Netty rethrows the bind's checked exception unchecked
-			group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-			initializer.close();
-			if (ownExecutor != null) {
-				ownExecutor.shutdownNow();
-			}
 			throw new UncheckedIOException("Could not bind SMTP server to " + bindAddress,
 					(ex instanceof IOException io) ? io : new IOException(ex.getMessage(), ex));
 		}
+	}
+
+	/**
+	 * Binds the Unix domain socket: a stale file is replaced first, the mode set after.
+	 * No TCP options: a domain socket channel would log each one as unknown.
+	 */
+	private static Channel bindUnix(SmtpServerConfig.UnixSocket unixSocket, EventLoopGroup group, Transport transport,
+			SmtpChannelInitializer initializer) {
+		Path path = unixSocket.path();
+		UnixSocketFile.prepare(path);
+		ServerBootstrap bootstrap = new ServerBootstrap().group(group)
+			.channel(transport.serverDomainSocketChannel())
+			.option(ChannelOption.SO_BACKLOG, 1024)
+			.childOption(ChannelOption.AUTO_READ, false)
+			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+			.childHandler(initializer);
+		Channel channel;
+		try {
+			channel = bootstrap.bind(transport.domainSocketAddress(path)).syncUninterruptibly().channel();
+		}
+		catch (Exception ex) { // Netty rethrows the bind's checked exception unchecked
+			throw new InvalidSettingException(UnixSocketFile.PATH_KEY, path, "Cannot listen on it: " + ex);
+		}
+		if (unixSocket.mode() != null) {
+			try {
+				UnixSocketFile.setMode(path, unixSocket.mode());
+			}
+			catch (InvalidSettingException ex) {
+				channel.close().syncUninterruptibly();
+				throw ex;
+			}
+		}
+		return channel;
 	}
 
 	/**
@@ -147,11 +211,19 @@ public final class NettyServer {
 	}
 
 	/**
-	 * Returns the bound address.
-	 * @return the address
+	 * Returns the bound TCP address.
+	 * @return the address, {@code null} without a TCP listener
 	 */
-	public InetSocketAddress address() {
+	public @Nullable InetSocketAddress address() {
 		return this.address;
+	}
+
+	/**
+	 * Returns the Unix domain socket's path.
+	 * @return the socket file, {@code null} without one
+	 */
+	public @Nullable Path unixSocketPath() {
+		return this.unixSocketPath;
 	}
 
 	/**
@@ -179,12 +251,16 @@ public final class NettyServer {
 	}
 
 	/**
-	 * Stops: closes the listener, lets transactions under way finish within
-	 * {@code grace}, closes what is left, then the event loops and executors.
+	 * Stops: closes the listeners (and removes the Unix domain socket's file), lets
+	 * transactions under way finish within {@code grace}, closes what is left, then the
+	 * event loops and executors.
 	 * @param grace how long to wait for transactions under way
 	 */
 	public void stop(Duration grace) {
-		this.channel.close().syncUninterruptibly();
+		this.channels.forEach((channel) -> channel.close().syncUninterruptibly());
+		if (this.unixSocketPath != null) {
+			UnixSocketFile.delete(this.unixSocketPath);
+		}
 		SessionRegistry sessions = sessions();
 		try {
 			if (!grace.isZero() && !grace.isNegative()) {

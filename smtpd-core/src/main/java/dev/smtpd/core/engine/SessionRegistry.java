@@ -1,5 +1,6 @@
 package dev.smtpd.core.engine;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -83,7 +84,7 @@ public final class SessionRegistry {
 	public List<SessionSnapshot> sessions() {
 		List<Future<SessionSnapshot>> futures = new ArrayList<>();
 		for (SessionContext session : this.sessions.values()) {
-			futures.add(session.ctx().executor().submit(session::snapshot));
+			futures.add(session.ctx().executor().submit(() -> snapshot(session)));
 		}
 		List<SessionSnapshot> snapshots = new ArrayList<>(futures.size());
 		for (Future<SessionSnapshot> future : futures) {
@@ -103,7 +104,13 @@ public final class SessionRegistry {
 	 */
 	public @Nullable SessionSnapshot session(String id) {
 		SessionContext session = this.sessions.get(id);
-		return (session != null) ? await(session.ctx().executor().submit(session::snapshot)) : null;
+		return (session != null) ? await(session.ctx().executor().submit(() -> snapshot(session))) : null;
+	}
+
+	private static SessionSnapshot snapshot(SessionContext session) {
+		SessionSnapshot snapshot = session.snapshot();
+		Path unixSocket = session.session().unixSocketPath();
+		return (unixSocket != null) ? snapshot.withUnixSocket(unixSocket) : snapshot;
 	}
 
 	/**

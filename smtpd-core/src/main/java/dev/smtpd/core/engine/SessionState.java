@@ -1,6 +1,8 @@
 package dev.smtpd.core.engine;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,10 +37,31 @@ final class SessionState implements Session {
 
 	private @Nullable Object authData;
 
-	SessionState(String id, InetSocketAddress peerAddress, InetSocketAddress localAddress) {
+	private final @Nullable Path unixSocketPath;
+
+	/**
+	 * Creates the state of a session on a TCP connection, or on the Unix domain socket
+	 * when the channel's addresses are not IP addresses.
+	 * @param id the session id
+	 * @param peerAddress the channel's remote address
+	 * @param localAddress the channel's local address
+	 * @param unixSocketPath the server's Unix domain socket, if it has one
+	 */
+	SessionState(String id, SocketAddress peerAddress, SocketAddress localAddress, @Nullable Path unixSocketPath) {
 		this.id = id;
-		this.peerAddress = peerAddress;
-		this.localAddress = localAddress;
+		this.peerAddress = inetAddress(peerAddress);
+		this.localAddress = inetAddress(localAddress);
+		this.unixSocketPath = (localAddress instanceof InetSocketAddress) ? null : unixSocketPath;
+	}
+
+	/**
+	 * Returns a channel's address as the SPI gives it: an IP address as it is, any other
+	 * (a Unix domain socket's) as {@link Session#UNIX_SOCKET_ADDRESS}.
+	 * @param address the channel's address
+	 * @return the address
+	 */
+	static InetSocketAddress inetAddress(@Nullable SocketAddress address) {
+		return (address instanceof InetSocketAddress inet) ? inet : Session.UNIX_SOCKET_ADDRESS;
 	}
 
 	@Override
@@ -54,6 +77,11 @@ final class SessionState implements Session {
 	@Override
 	public InetSocketAddress localAddress() {
 		return this.localAddress;
+	}
+
+	@Override
+	public @Nullable Path unixSocketPath() {
+		return this.unixSocketPath;
 	}
 
 	@Override
@@ -112,7 +140,8 @@ final class SessionState implements Session {
 
 	@Override
 	public String toString() {
-		return "Session[" + this.id + " " + this.peerAddress + "]";
+		return "Session[" + this.id + " "
+				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress) + "]";
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.smtpd.core.engine;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -52,12 +51,14 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	@Override
 	public void channelActive(ChannelHandlerContext ctx) {
-		SessionState state = new SessionState(this.server.nextSessionId(),
-				(InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress());
+		SmtpServerConfig.UnixSocket unixSocket = this.server.config().network().unixSocket();
+		SessionState state = new SessionState(this.server.nextSessionId(), ctx.channel().remoteAddress(),
+				ctx.channel().localAddress(), (unixSocket != null) ? unixSocket.path() : null);
 		SessionContext session = new SessionContext(this.server, this.framer, ctx, state);
 		this.session = session;
 		this.registry.register(session);
-		logger.debug("Session {}: connected from {}", state.id(), state.peerAddress());
+		logger.debug("Session {}: connected from {}", state.id(),
+				(state.unixSocketPath() != null) ? "unix:" + state.unixSocketPath() : state.peerAddress());
 		this.server.listeners().sessionStarted(state);
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
 			// implicit TLS: the connect hook and the greeting wait for the handshake

@@ -1,6 +1,7 @@
 package dev.smtpd.core.handler;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 
@@ -9,6 +10,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the server knows of one client connection. Read it in hooks; store per-session
  * data of your own in {@link #attributes()}.
+ * <p>
+ * A client may connect over TCP or through the server's Unix domain socket. A Unix peer
+ * has no IP address, yet {@link #peerAddress()} and {@link #localAddress()} are never
+ * {@code null}: both are {@link #UNIX_SOCKET_ADDRESS} ({@code 127.0.0.1} port {@code 0}),
+ * since the client runs on this host. So code that reads
+ * {@code peerAddress().getAddress()} keeps working, and rules that trust the loopback
+ * address trust a Unix peer too (the socket file's permissions decide who may connect).
+ * {@link #unixSocketPath()} tells the two apart.
  */
 public interface Session {
 
@@ -19,17 +28,37 @@ public interface Session {
 	String id();
 
 	/**
+	 * The address a connection through a Unix domain socket gets as its
+	 * {@link #peerAddress()} and {@link #localAddress()}: {@code 127.0.0.1}, port
+	 * {@code 0} (no TCP connection has port 0).
+	 */
+	InetSocketAddress UNIX_SOCKET_ADDRESS = new InetSocketAddress("127.0.0.1", 0); // a
+																					// literal:
+																					// no
+																					// lookup
+
+	/**
 	 * Returns the client's address: the real peer, or the source a trusted PROXY header
-	 * gave.
+	 * gave; {@link #UNIX_SOCKET_ADDRESS} for a client on the Unix domain socket.
 	 * @return the client address
 	 */
 	InetSocketAddress peerAddress();
 
 	/**
-	 * Returns the server's address of this connection.
+	 * Returns the server's address of this connection; {@link #UNIX_SOCKET_ADDRESS} for a
+	 * client on the Unix domain socket.
 	 * @return the local address
 	 */
 	InetSocketAddress localAddress();
+
+	/**
+	 * Returns the path of the server's Unix domain socket when the client connected
+	 * through it, {@code null} for a TCP connection.
+	 * @return the socket file, or {@code null}
+	 */
+	default @Nullable Path unixSocketPath() {
+		return null;
+	}
 
 	/**
 	 * Returns when the connection was accepted.

@@ -1,5 +1,7 @@
 package dev.smtpd.autoconfigure.actuate;
 
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -65,9 +67,12 @@ public class SmtpdEndpoint {
 		limits.put("commandCallLimits", config.limits().commandCallLimits());
 		Totals totals = (statistics != null) ? new Totals(statistics.sessions(), statistics.messagesAccepted(),
 				statistics.messagesRejected(), statistics.connectionsRefused()) : null;
-		return new ServerDescriptor(running ? this.server.address().getAddress().getHostAddress() : null,
-				running ? this.server.port() : null, config.protocol().name().toLowerCase(java.util.Locale.ROOT),
-				this.tlsMode, config.hostname(), running, (statistics != null) ? statistics.startedAt() : null,
+		InetSocketAddress address = running ? this.server.address() : null;
+		Path unixSocket = running ? this.server.unixSocketPath() : null;
+		return new ServerDescriptor((address != null) ? address.getAddress().getHostAddress() : null,
+				(address != null) ? address.getPort() : null, (unixSocket != null) ? unixSocket.toString() : null,
+				config.protocol().name().toLowerCase(java.util.Locale.ROOT), this.tlsMode, config.hostname(), running,
+				(statistics != null) ? statistics.startedAt() : null,
 				(statistics != null) ? Duration.between(statistics.startedAt(), Instant.now()).toSeconds() : null,
 				limits, totals, this.server.sessions().stream().map(SessionDescriptor::of).toList());
 	}
@@ -95,8 +100,11 @@ public class SmtpdEndpoint {
 	/**
 	 * The server.
 	 *
-	 * @param address the bound address, {@code null} when not running
-	 * @param port the bound port, {@code null} when not running
+	 * @param address the bound address, {@code null} when not running or without a TCP
+	 * listener
+	 * @param port the bound port, {@code null} when not running or without a TCP listener
+	 * @param unixSocket the Unix domain socket's path, {@code null} when not running or
+	 * without one
 	 * @param protocol {@code smtp} or {@code lmtp}
 	 * @param tls {@code starttls}, {@code implicit}, or {@code null}
 	 * @param hostname the name in the greeting
@@ -107,8 +115,8 @@ public class SmtpdEndpoint {
 	 * @param totals totals since the start
 	 * @param sessions the live sessions
 	 */
-	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, String protocol,
-			@Nullable String tls, String hostname, boolean running, @Nullable Instant startedAt,
+	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, @Nullable String unixSocket,
+			String protocol, @Nullable String tls, String hostname, boolean running, @Nullable Instant startedAt,
 			@Nullable Long uptimeSeconds, Map<String, Object> limits, @Nullable Totals totals,
 			List<SessionDescriptor> sessions) implements OperationResponseBody {
 	}
@@ -128,7 +136,8 @@ public class SmtpdEndpoint {
 	 * One live session.
 	 *
 	 * @param id the id
-	 * @param peer the client's address and port
+	 * @param peer the client's address and port, or {@code unix:} and the socket's path
+	 * for a client on the Unix domain socket
 	 * @param proxySource the client as told by a PROXY header, or {@code null}
 	 * @param state where the session is
 	 * @param heloName the HELO/EHLO name
@@ -145,7 +154,8 @@ public class SmtpdEndpoint {
 
 		static SessionDescriptor of(SessionSnapshot session) {
 			return new SessionDescriptor(session.id(),
-					session.peer().getAddress().getHostAddress() + ":" + session.peer().getPort(),
+					(session.unixSocket() != null) ? "unix:" + session.unixSocket()
+							: session.peer().getAddress().getHostAddress() + ":" + session.peer().getPort(),
 					(session.proxySource() != null) ? session.proxySource().toString() : null, session.state(),
 					session.heloName(), session.tlsProtocol(), session.login(), session.commands(), session.bytesIn(),
 					session.startedAt(), session.idleFor().toMillis() / 1000.0);

@@ -5,9 +5,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import dev.smtpd.core.InvalidSettingException;
 import dev.smtpd.core.SmtpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -20,7 +22,9 @@ import org.springframework.core.env.PropertySource;
  * listener closes, idle sessions are answered {@code 421}, transactions under way may
  * finish within the shutdown phase timeout
  * ({@code spring.lifecycle.timeout-per-shutdown-phase}), then the rest is closed.
- * Publishes {@code local.smtpd.port} and a {@link SmtpServerStartedEvent}.
+ * Publishes {@code local.smtpd.port} ({@code -1} when the server listens only on a Unix
+ * domain socket) and a {@link SmtpServerStartedEvent}. A Unix domain socket that cannot
+ * be created fails the startup naming {@code smtpd.unix-socket.path}.
  */
 public class SmtpServerLifecycle implements SmartLifecycle {
 
@@ -62,7 +66,15 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.server.start();
+		try {
+			this.server.start();
+		}
+		catch (InvalidSettingException ex) { // the Unix domain socket's path or mode
+			InvalidConfigurationPropertyValueException invalid = new InvalidConfigurationPropertyValueException(
+					"smtpd." + ex.key(), ex.value(), ex.reason());
+			invalid.initCause(ex);
+			throw invalid;
+		}
 		this.running = true;
 		keepAlive();
 		publishPort(this.server.port());
