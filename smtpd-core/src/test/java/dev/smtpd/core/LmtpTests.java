@@ -280,6 +280,44 @@ class LmtpTests {
 		assertThat(recipients.stream().filter((index) -> index == 2)).hasSize(20);
 	}
 
+	@Test
+	void overAUnixSocketPythonAndPostfixClientsSpeakLmtp() throws Exception {
+		requireTool("python3");
+		requireTool("smtp-source");
+		Path socket = this.tempDir.resolve("lmtp.sock");
+		List<String> received = new CopyOnWriteArrayList<>();
+		this.server = TestServer.start(
+				(builder) -> builder.protocol(Protocol.LMTP).port(-1).unixSocketPath(socket).handler(new SmtpHandler() {
+					@Override
+					public @Nullable Reply deliver(Session session, Envelope envelope, Recipient recipient,
+							MessageContent content) {
+						received.add(recipient.address() + " via " + session.unixSocketPath());
+						return null;
+					}
+				}));
+		String script = String.join("\n", "import smtplib, sys", "c = smtplib.LMTP(sys.argv[1])",
+				"print('refused', c.sendmail('s@example.com', ['b@example.org'], 'Subject: py\\r\\n\\r\\nhi\\r\\n'))",
+				"c.quit()");
+		String python = run("python3", "-c", script, socket.toString());
+		assertThat(python).contains("refused {}");
+		assertThat(received).containsExactly("b@example.org via " + socket);
+		run("smtp-source", "-L", "-d", "-s", "2", "-m", "10", "-r", "2", "-l", "256", "-f", "s@example.com", "-t",
+				"r@example.org", "unix:" + socket);
+		assertThat(received).hasSize(1 + 20);
+	}
+
+	/** Runs a client to its end and returns its output; it must exit with 0. */
+	private static String run(String... command) throws Exception {
+		ProcessBuilder builder = new ProcessBuilder(command);
+		builder.redirectErrorStream(true);
+		builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+		Process process = builder.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(output).isZero();
+		return output;
+	}
+
 	private static void requireTool(String tool) {
 		boolean present = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":"))).stream()
 			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, tool)));
