@@ -18,6 +18,7 @@
 #   L_MESSAGES [20000]        scenario L: LMTP (smtp-source -L), 20 sessions, 1 KiB, 5 recipients
 #                             per message, connections reused; smtp-sink -L beside our server in
 #                             smtpd.protocol=lmtp (the sample app only)
+#   U_MESSAGES [20000]        scenario U: L over a Unix domain socket instead of TCP loopback
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -51,6 +52,7 @@ B_MESSAGES="${B_MESSAGES:-40000}"
 C_MESSAGES="${C_MESSAGES:-300}"
 P_MESSAGES="${P_MESSAGES:-40000}"
 L_MESSAGES="${L_MESSAGES:-20000}"
+U_MESSAGES="${U_MESSAGES:-20000}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -146,23 +148,55 @@ wait_ready() {
 	return 1
 }
 
-# Starts a server ("ours" or "sink") on a free port; sets SERVER_PID and SERVER_PORT.
+# Waits until the Unix domain socket answers with a 220 greeting.
+wait_ready_unix() {
+	local socket="$1" pid="$2" attempt
+	for attempt in $(seq 1 150); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "Server $pid exited" >&2
+			return 1
+		fi
+		if [[ -S "$socket" ]] && timeout 2 python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); sys.exit(0 if s.recv(4) == b"220 " else 1)' \
+				"$socket" 2>/dev/null; then
+			return
+		fi
+		sleep 0.2
+	done
+	echo "Server on $socket not ready" >&2
+	return 1
+}
+
+# Starts a server ("ours" or "sink") on a free port, or for U on a Unix domain socket; sets
+# SERVER_PID and SERVER_PORT (the socket's path for U).
 start_server() {
 	local kind="$1" log_file="$OUT_DIR/$1-$2.log"
-	SERVER_PORT="$(free_port)"
-	local lmtp=()
-	[[ "$2" == L ]] && lmtp=(-L)
+	local lmtp=() extra="" address
+	[[ "$2" == L || "$2" == U ]] && lmtp=(-L) && extra=" --smtpd.protocol=lmtp"
+	if [[ "$2" == U ]]; then
+		SERVER_PORT="$OUT_DIR/$kind.sock"
+		rm -f "$SERVER_PORT"
+		extra+=" --smtpd.unix-socket.path=$SERVER_PORT"
+		address="unix:$SERVER_PORT"
+	else
+		SERVER_PORT="$(free_port)"
+		address="127.0.0.1:$SERVER_PORT"
+	fi
 	if [[ "$kind" == ours ]]; then
-		local extra=""
-		[[ "$2" == L ]] && extra=" --smtpd.protocol=lmtp"
-		PORT="$SERVER_PORT" bash -c "exec $SERVER_CMD$extra" >>"$log_file" 2>&1 &
+		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
+		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" bash -c "exec $SERVER_CMD$extra" \
+			>>"$log_file" 2>&1 &
 	else
 		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody "${lmtp[@]}" \
-			-m $((D_CONNECTIONS + 1000)) "127.0.0.1:$SERVER_PORT" 1024 >>"$log_file" 2>&1 &
+			-m $((D_CONNECTIONS + 1000)) "$address" 1024 >>"$log_file" 2>&1 &
 	fi
 	SERVER_PID=$!
 	STARTED_PIDS+=("$SERVER_PID")
-	wait_ready "$SERVER_PORT" "$SERVER_PID"
+	if [[ "$2" == U ]]; then
+		wait_ready_unix "$SERVER_PORT" "$SERVER_PID"
+	else
+		wait_ready "$SERVER_PORT" "$SERVER_PID"
+	fi
 }
 
 stop_server() {
@@ -201,6 +235,7 @@ load_command() {
 		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
 		L) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "127.0.0.1:$port") ;;
+		U) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "unix:$port") ;;
 		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
 				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT") ;;
 	esac
@@ -309,7 +344,7 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A B C P L; do
+	for scenario in A B C P L U; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
 		local rate_sink cpu_sink
 		rate_sink="$(column_median "$RESULTS" "$scenario" sink 4)"
@@ -367,7 +402,7 @@ fetch_postfix
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
-		A | B | C | P | L) throughput_scenario "$scenario" ;;
+		A | B | C | P | L | U) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
