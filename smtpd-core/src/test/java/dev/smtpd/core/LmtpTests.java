@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -170,6 +171,23 @@ class LmtpTests {
 				assertThat(client.reply().code()).isEqualTo(552);
 			}
 			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
+	void aDataPhaseThatTakesTooLongIsAnsweredOncePerRecipientBeforeTheClose() throws Exception {
+		this.server = TestServer
+			.start((builder) -> builder.protocol(Protocol.LMTP).dataTimeout(Duration.ofMillis(300)));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.command("LHLO client.example", 250);
+			client.command("MAIL FROM:<s@example.com>", 250);
+			client.command("RCPT TO:<a@example.org>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("the message never ends\r\n");
+			assertThat(client.reply().lines()).containsExactly("421 4.4.2 mx.test.example Error: DATA took too long");
+			assertThat(client.reply().lines()).containsExactly("421 4.4.2 mx.test.example Error: DATA took too long");
+			assertThat(client.isClosedByServer()).isTrue();
 		}
 	}
 
