@@ -523,6 +523,17 @@ public final class SmtpServer {
 			return this;
 		}
 
+		/**
+		 * Sets whether CHUNKING is advertised and BDAT accepted (RFC 3030). On by
+		 * default.
+		 * @param chunking whether to offer CHUNKING
+		 * @return this builder
+		 */
+		public Builder chunking(boolean chunking) {
+			this.extensions = this.extensions.withChunking(chunking);
+			return this;
+		}
+
 		public Builder decodeData(boolean decodeData) {
 			this.content = this.content.withDecodeData(decodeData);
 			return this;

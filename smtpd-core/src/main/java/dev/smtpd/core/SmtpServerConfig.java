@@ -398,19 +398,25 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 *
 	 * @param smtputf8 whether to advertise and accept SMTPUTF8, RFC 6531
 	 * ({@code smtputf8})
+	 * @param chunking whether to advertise CHUNKING and accept BDAT, RFC 3030
+	 * ({@code chunking})
 	 */
-	public record Extensions(boolean smtputf8) {
+	public record Extensions(boolean smtputf8, boolean chunking) {
 
 		/**
-		 * Returns the defaults: SMTPUTF8 off.
+		 * Returns the defaults: SMTPUTF8 off, CHUNKING on.
 		 * @return the defaults
 		 */
 		public static Extensions defaults() {
-			return new Extensions(false);
+			return new Extensions(false, true);
 		}
 
 		public Extensions withSmtputf8(boolean smtputf8) {
-			return new Extensions(smtputf8);
+			return new Extensions(smtputf8, this.chunking);
+		}
+
+		public Extensions withChunking(boolean chunking) {
+			return new Extensions(this.smtputf8, chunking);
 		}
 
 	}

@@ -97,6 +97,11 @@ public class SmtpdProperties {
 	private boolean smtputf8 = false;
 
 	/**
+	 * Whether to advertise CHUNKING and accept BDAT (RFC 3030).
+	 */
+	private boolean chunking = true;
+
+	/**
 	 * Whether to also hand handlers the message content decoded as a string.
 	 */
 	private boolean decodeData = false;
@@ -268,6 +273,14 @@ public class SmtpdProperties {
 
 	public void setMaxRecipients(int maxRecipients) {
 		this.maxRecipients = maxRecipients;
+	}
+
+	public boolean isChunking() {
+		return this.chunking;
+	}
+
+	public void setChunking(boolean chunking) {
+		this.chunking = chunking;
 	}
 
 	public boolean isSmtputf8() {

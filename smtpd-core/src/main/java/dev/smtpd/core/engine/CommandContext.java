@@ -119,6 +119,31 @@ interface CommandContext {
 	void startData();
 
 	/**
+	 * The whole message arrived (the final dot of DATA, or the last BDAT chunk): once its
+	 * last octets are written (a spilled message is written off the event loop), the DATA
+	 * hook or LMTP's replies answer it.
+	 * @param status how the reception went
+	 * @param message the content, handed over
+	 */
+	void messageReceived(DataStatus status, MessageBuffer message);
+
+	/**
+	 * Creates a buffer for a message's content, in memory up to the threshold and then in
+	 * a temporary file, as for DATA.
+	 * @return the buffer
+	 */
+	MessageBuffer newMessageBuffer();
+
+	/**
+	 * Takes the BDAT chunk that follows the current command: exactly {@code size} octets,
+	 * into {@code target} or dropped, then runs {@code done}.
+	 * @param size the chunk's size
+	 * @param target where the octets go, or {@code null} to drop them
+	 * @param done what to do once the last octet arrived, with whether storing failed
+	 */
+	void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done);
+
+	/**
 	 * Drops what the client sent beyond the current command.
 	 * @return the number of bytes dropped
 	 */

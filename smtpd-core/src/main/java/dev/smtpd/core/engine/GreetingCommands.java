@@ -87,6 +87,9 @@ final class GreetingCommands {
 			keywords.add("SMTPUTF8");
 		}
 		keywords.add("PIPELINING");
+		if (config.extensions().chunking()) {
+			keywords.add("CHUNKING");
+		}
 		keywords.add("ENHANCEDSTATUSCODES");
 		keywords.add("HELP");
 		return keywords;

@@ -71,6 +71,9 @@ final class SessionContext implements CommandContext {
 
 	private boolean handshaking;
 
+	/** What to do when the BDAT chunk being read ends. */
+	private @Nullable Consumer<Boolean> chunkDone;
+
 	/** The final dot arrived and the message's last chunk is still being written. */
 	private boolean awaitingDisk;
 
@@ -172,6 +175,7 @@ final class SessionContext implements CommandContext {
 	SessionEnd closed() {
 		this.closing = true;
 		this.timers.cancelAll();
+		this.transaction.releaseChunks();
 		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
 		Consumer<SessionEnd> abandoned = this.lineAbandoned;
 		if (this.lineConsumer != null && abandoned != null) {
@@ -373,14 +377,62 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void resetTransaction() {
+		this.transaction.releaseChunks();
 		this.transaction = new TransactionState();
+	}
+
+	@Override
+	public void messageReceived(DataStatus status, MessageBuffer message) {
+		dataEnded();
+		if (status != DataStatus.OK) {
+			// refused anyway: no need to wait for the disk
+			messageWritten();
+			TransactionCommands.dataEnd(this, status, message);
+			return;
+		}
+		// A spilled message is complete once its last chunk is on disk (written off the
+		// event loop). The reply may then go out from a task of its own: flush it.
+		message.whenWritten(() -> {
+			messageWritten();
+			if (this.closing) {
+				message.release();
+				return;
+			}
+			TransactionCommands.dataEnd(this, message.hasFailed() ? DataStatus.IO_ERROR : DataStatus.OK, message);
+			this.ctx.flush();
+		});
+	}
+
+	@Override
+	public MessageBuffer newMessageBuffer() {
+		SmtpServerConfig config = config();
+		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
+				this.server.fileExecutor(), this.ctx.executor());
+	}
+
+	@Override
+	public void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
+		this.chunkDone = done;
+		this.framer.startChunk(size, target);
+		next();
+	}
+
+	/**
+	 * The last octet of a BDAT chunk arrived.
+	 * @param failed whether storing it failed
+	 */
+	void chunkEnded(boolean failed) {
+		Consumer<Boolean> done = this.chunkDone;
+		this.chunkDone = null;
+		if (done != null) {
+			done.accept(failed);
+		}
 	}
 
 	@Override
 	public void startData() {
 		SmtpServerConfig config = config();
-		MessageBuffer buffer = new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(),
-				config.content().tempDirectory(), this.server.fileExecutor(), this.ctx.executor());
+		MessageBuffer buffer = newMessageBuffer();
 		this.framer.startData(config.limits().dataSizeLimit(), buffer);
 		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
 			logger.debug("Session {}: DATA took longer than {}", this.session.id(), config.timeouts().dataTimeout());

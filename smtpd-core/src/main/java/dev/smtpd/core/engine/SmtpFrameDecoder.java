@@ -86,6 +86,9 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
 	private boolean ioError;
 
+	/** In a BDAT chunk: the octets still to come; {@code -1} outside a chunk. */
+	private long chunkRemaining = -1;
+
 	private long bytesRead;
 
 	private long lastReadNanos = System.nanoTime();
@@ -203,6 +206,28 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
+	 * Switches to a BDAT chunk (RFC 3030): exactly {@code size} octets follow, taken as
+	 * they are (no dot-unstuffing, no end-of-data search), then a {@link Frame.ChunkEnd}.
+	 * The octets are always consumed, so they are never read as commands, even when the
+	 * BDAT is refused.
+	 * @param size the chunk's size in octets
+	 * @param target where the octets go, owned by the transaction; {@code null} to drop
+	 * them
+	 */
+	void startChunk(long size, @Nullable MessageBuffer target) {
+		if (this.closed) {
+			return;
+		}
+		this.chunkRemaining = size;
+		this.message = target;
+		if (target != null) {
+			target.onDrained(this::resumeReading);
+		}
+		this.sizeLimit = 0;
+		this.ioError = false;
+	}
+
+	/**
 	 * Returns when bytes last arrived (after TLS), for the idle timeout.
 	 * @return a {@link System#nanoTime()} value
 	 */
@@ -267,13 +292,21 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		this.decoding = true;
 		try {
 			while (!this.paused && !this.closed) {
-				ByteBuf in = this.cumulation;
-				if (in == null || !in.isReadable()) {
-					break;
+				Frame frame;
+				if (this.chunkRemaining == 0) {
+					// an empty chunk (BDAT 0 LAST) ends without a byte
+					frame = endOfChunk();
 				}
-				Frame frame = (this.message != null) ? decodeData(in) : decodeCommand(in);
-				if (frame == null) {
-					break;
+				else {
+					ByteBuf in = this.cumulation;
+					if (in == null || !in.isReadable()) {
+						break;
+					}
+					frame = (this.chunkRemaining > 0) ? decodeChunk(in)
+							: (this.message != null) ? decodeData(in) : decodeCommand(in);
+					if (frame == null) {
+						break;
+					}
 				}
 				this.paused = true;
 				ctx.fireChannelRead(frame);
@@ -443,6 +476,22 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			logger.warn("Message could not be buffered: {}", ex.toString());
 			this.ioError = true;
 		}
+	}
+
+	/** Moves the chunk's octets in {@code in} to its target, or drops them. */
+	private @Nullable Frame decodeChunk(ByteBuf in) {
+		int length = (int) Math.min(in.readableBytes(), this.chunkRemaining);
+		store(in, in.readerIndex(), length);
+		in.skipBytes(length);
+		this.chunkRemaining -= length;
+		return (this.chunkRemaining == 0) ? endOfChunk() : null;
+	}
+
+	private Frame endOfChunk() {
+		this.chunkRemaining = -1;
+		// the buffer stays with the transaction for the next chunk
+		this.message = null;
+		return new Frame.ChunkEnd(this.ioError);
 	}
 
 	private Frame endOfData() {

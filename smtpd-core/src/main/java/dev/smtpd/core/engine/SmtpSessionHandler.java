@@ -185,30 +185,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			session.carryOut(session.policy().unrecognized(bad.reply()));
 		}
 		else if (frame instanceof Frame.DataEnd end) {
-			dataEnd(session, end);
+			session.messageReceived(end.status(), end.message());
 		}
-	}
-
-	private void dataEnd(SessionContext session, Frame.DataEnd end) {
-		session.dataEnded();
-		MessageBuffer message = end.message();
-		if (end.status() != DataStatus.OK) {
-			// refused anyway: no need to wait for the disk
-			session.messageWritten();
-			TransactionCommands.dataEnd(session, end.status(), message);
-			return;
+		else if (frame instanceof Frame.ChunkEnd chunk) {
+			session.chunkEnded(chunk.failed());
 		}
-		// A spilled message is complete once its last chunk is on disk (written off the
-		// event loop). The reply may then go out from a task of its own: flush it.
-		message.whenWritten(() -> {
-			session.messageWritten();
-			if (session.isClosing()) {
-				message.release();
-				return;
-			}
-			TransactionCommands.dataEnd(session, message.hasFailed() ? DataStatus.IO_ERROR : DataStatus.OK, message);
-			session.ctx().flush();
-		});
 	}
 
 	private void onCommand(SessionContext session, String line) {
@@ -221,6 +202,11 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			session.command(known ? verb : Verbs.UNKNOWN);
 		}
 		if (refusal != null) {
+			if (verb.equals("BDAT") && !refusal.close()) {
+				// its chunk follows whatever the answer: consume it
+				ChunkingCommands.refuse(session, argument, refusal.reply());
+				return;
+			}
 			session.carryOut(refusal);
 			return;
 		}
@@ -231,6 +217,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			case "MAIL" -> TransactionCommands.mail(session, argument);
 			case "RCPT" -> TransactionCommands.rcpt(session, argument);
 			case "DATA" -> TransactionCommands.data(session, argument);
+			case "BDAT" -> ChunkingCommands.bdat(session, argument);
 			case "RSET" -> TransactionCommands.rset(session, argument);
 			case "NOOP" -> BasicCommands.noop(session, argument);
 			case "VRFY" -> BasicCommands.vrfy(session, argument);

@@ -90,6 +90,9 @@ final class TransactionCommands {
 		if (!argument.isEmpty()) {
 			session.reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
 		}
+		else if (transaction.isChunking()) {
+			refuseData(session, ChunkingCommands.DATA_AFTER_BDAT);
+		}
 		else if (!transaction.hasSender()) {
 			refuseData(session, NEED_MAIL);
 		}

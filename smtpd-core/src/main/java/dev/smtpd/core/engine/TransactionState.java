@@ -64,6 +64,75 @@ final class TransactionState implements Envelope {
 		}
 	}
 
+	/** The message BDAT chunks are assembled in; {@code null} before the first chunk. */
+	private @Nullable MessageBuffer chunks;
+
+	/** Octets of the chunks so far. */
+	private long chunkedSize;
+
+	/** Whether BDAT chunks started this transaction's message. */
+	private boolean chunking;
+
+	/** Whether a chunk of this transaction was refused: the rest are drained. */
+	private boolean chunkingFailed;
+
+	boolean isChunking() {
+		return this.chunking;
+	}
+
+	boolean hasChunkingFailed() {
+		return this.chunkingFailed;
+	}
+
+	long chunkedSize() {
+		return this.chunkedSize;
+	}
+
+	/**
+	 * Returns the buffer the chunks go to, creating it for the first chunk.
+	 * @param create how to create it
+	 * @return the buffer
+	 */
+	MessageBuffer chunks(java.util.function.Supplier<MessageBuffer> create) {
+		this.chunking = true;
+		MessageBuffer chunks = this.chunks;
+		if (chunks == null) {
+			chunks = create.get();
+			this.chunks = chunks;
+		}
+		return chunks;
+	}
+
+	void chunkReceived(long size) {
+		this.chunkedSize += size;
+	}
+
+	/** Refuses the rest of this transaction's chunks; what was received is dropped. */
+	void failChunking() {
+		this.chunking = true;
+		this.chunkingFailed = true;
+		releaseChunks();
+	}
+
+	/**
+	 * Hands the assembled message over, for the end of the transaction.
+	 * @return the buffer, no longer the transaction's
+	 */
+	@Nullable MessageBuffer takeChunks() {
+		MessageBuffer chunks = this.chunks;
+		this.chunks = null;
+		return chunks;
+	}
+
+	/** Frees a partial chunked message (RSET, a new greeting, the end of the session). */
+	void releaseChunks() {
+		MessageBuffer chunks = this.chunks;
+		this.chunks = null;
+		if (chunks != null) {
+			chunks.release();
+		}
+	}
+
 	boolean hasSender() {
 		return this.mailFrom != null;
 	}
