@@ -19,6 +19,10 @@
 #                             per message, connections reused; smtp-sink -L beside our server in
 #                             smtpd.protocol=lmtp (the sample app only)
 #   U_MESSAGES [20000]        scenario U: L over a Unix domain socket instead of TCP loopback
+#   C1_MESSAGES [300]         scenario C1: C's 1 MiB messages to our server with BDAT in one chunk
+#                             (PipeliningClient --chunk), smtp-sink with DATA as in C
+#   C64_MESSAGES [300]        scenario C64: the same in 64 KiB chunks
+#   CD_MESSAGES [300]         scenario CD: the same with DATA, from the same client, for BDAT's baseline
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -53,6 +57,9 @@ C_MESSAGES="${C_MESSAGES:-300}"
 P_MESSAGES="${P_MESSAGES:-40000}"
 L_MESSAGES="${L_MESSAGES:-20000}"
 U_MESSAGES="${U_MESSAGES:-20000}"
+C1_MESSAGES="${C1_MESSAGES:-300}"
+C64_MESSAGES="${C64_MESSAGES:-300}"
+CD_MESSAGES="${CD_MESSAGES:-300}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -234,6 +241,14 @@ load_command() {
 		A) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
+		C1 | C64 | CD)
+			if [[ "$kind" == ours ]]; then
+				LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=10
+					"--messages=$messages" --size=1048576 "--seconds=$RUN_TIMEOUT"
+					"--chunk=$(case "$scenario" in C1) echo 1048576 ;; C64) echo 65536 ;; *) echo 0 ;; esac)")
+			else
+				LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port")
+			fi ;;
 		L) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "127.0.0.1:$port") ;;
 		U) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "unix:$port") ;;
 		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
@@ -243,7 +258,7 @@ load_command() {
 
 message_size() {
 	case "$1" in
-		C) echo 1048576 ;;
+		C | C1 | C64 | CD) echo 1048576 ;;
 		*) echo 1024 ;;
 	esac
 }
@@ -344,7 +359,7 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A B C P L U; do
+	for scenario in A B C CD C1 C64 P L U; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
 		local rate_sink cpu_sink
 		rate_sink="$(column_median "$RESULTS" "$scenario" sink 4)"
@@ -402,7 +417,7 @@ fetch_postfix
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
-		A | B | C | P | L | U) throughput_scenario "$scenario" ;;
+		A | B | C | C1 | C64 | CD | P | L | U) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac

@@ -21,11 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * text, 10^6 bytes).
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
- * --seconds=60}.
+ * --seconds=60 --chunk=0}. With {@code --chunk=N} (N > 0) each message goes with BDAT
+ * (RFC 3030) in chunks of N octets instead of DATA, MAIL, RCPT and every chunk in one
+ * write.
  */
 public final class PipeliningClient {
 
 	private static final String GROUP = "MAIL FROM:<sender@localhost>\r\nRCPT TO:<rcpt@localhost>\r\nDATA\r\n";
+
+	private static final String ENVELOPE = "MAIL FROM:<sender@localhost>\r\nRCPT TO:<rcpt@localhost>\r\n";
 
 	private final InetSocketAddress server;
 
@@ -34,6 +38,8 @@ public final class PipeliningClient {
 	private final int totalMessages;
 
 	private final long deadline;
+
+	private int chunk;
 
 	private final AtomicInteger claimed = new AtomicInteger();
 
@@ -60,6 +66,7 @@ public final class PipeliningClient {
 		long start = System.nanoTime();
 		PipeliningClient client = new PipeliningClient(server, Messages.stuffed(size), messages,
 				start + seconds * 1_000_000_000L);
+		client.chunk = options.getInt("chunk", 0);
 		List<Thread> threads = new ArrayList<>(sessions);
 		for (int i = 0; i < sessions; i++) {
 			Thread thread = new Thread(client::runSession, "session-" + i);
@@ -92,6 +99,10 @@ public final class PipeliningClient {
 			connection.write("EHLO localhost\r\n");
 			connection.flush();
 			connection.expect(2);
+			if (this.chunk > 0) {
+				sendChunked(connection);
+				return;
+			}
 			if (!claim()) {
 				return;
 			}
@@ -117,6 +128,32 @@ public final class PipeliningClient {
 			this.errors.incrementAndGet();
 			System.err.println(Thread.currentThread().getName() + ": " + ex);
 		}
+	}
+
+	/** BDAT: envelope and chunks in one write per message, then their replies. */
+	private void sendChunked(SmtpClientConnection connection) throws IOException {
+		while (claim()) {
+			connection.write(ENVELOPE);
+			int chunks = 0;
+			for (int offset = 0; offset < this.message.length; offset += this.chunk) {
+				int length = Math.min(this.chunk, this.message.length - offset);
+				boolean last = offset + length >= this.message.length;
+				connection.write("BDAT " + length + (last ? " LAST" : "") + "\r\n");
+				connection.write(this.message, offset, length);
+				chunks++;
+			}
+			connection.flush();
+			connection.expect(2); // MAIL
+			connection.expect(2); // RCPT
+			for (int i = 0; i < chunks; i++) {
+				connection.expect(2);
+			}
+			this.delivered.incrementAndGet();
+			this.bytes.addAndGet(this.message.length);
+		}
+		connection.write("QUIT\r\n");
+		connection.flush();
+		connection.expect(2);
 	}
 
 }

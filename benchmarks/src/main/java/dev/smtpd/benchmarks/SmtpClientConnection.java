@@ -70,6 +70,10 @@ final class SmtpClientConnection implements Closeable {
 		this.out.write(bytes);
 	}
 
+	void write(byte[] bytes, int offset, int length) throws IOException {
+		this.out.write(bytes, offset, length);
+	}
+
 	void flush() throws IOException {
 		this.out.flush();
 	}
