@@ -398,19 +398,25 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 *
 	 * @param smtputf8 whether to advertise and accept SMTPUTF8, RFC 6531
 	 * ({@code smtputf8})
+	 * @param dsn whether to advertise DSN and accept its parameters, RFC 3461
+	 * ({@code dsn})
 	 */
-	public record Extensions(boolean smtputf8) {
+	public record Extensions(boolean smtputf8, boolean dsn) {
 
 		/**
-		 * Returns the defaults: SMTPUTF8 off.
+		 * Returns the defaults: SMTPUTF8 off, DSN on.
 		 * @return the defaults
 		 */
 		public static Extensions defaults() {
-			return new Extensions(false);
+			return new Extensions(false, true);
 		}
 
 		public Extensions withSmtputf8(boolean smtputf8) {
-			return new Extensions(smtputf8);
+			return new Extensions(smtputf8, this.dsn);
+		}
+
+		public Extensions withDsn(boolean dsn) {
+			return new Extensions(this.smtputf8, dsn);
 		}
 
 	}

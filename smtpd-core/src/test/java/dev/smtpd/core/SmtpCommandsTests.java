@@ -47,7 +47,7 @@ class SmtpCommandsTests {
 		try (SmtpTestClient client = this.server.connect()) {
 			TestReply reply = client.command("EHLO client.example", 250);
 			assertThat(reply.lines()).containsExactly("250-mx.test.example", "250-SIZE 33554432", "250-8BITMIME",
-					"250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250 HELP");
+					"250-DSN", "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250 HELP");
 		}
 	}
 
