@@ -103,7 +103,9 @@ final class SmtpServerBuilders {
 			.withMemoryThreshold(properties.getMemoryThreshold().toBytes())
 			.withTempDirectory(properties.getTempDirectory())
 			.withDecodeData(properties.isDecodeData()));
-		builder.extensions(SmtpServerConfig.Extensions.defaults().withSmtputf8(properties.isSmtputf8()));
+		builder.extensions(SmtpServerConfig.Extensions.defaults()
+			.withSmtputf8(properties.isSmtputf8())
+			.withDsn(properties.isDsn()));
 		SmtpdProperties.Auth auth = properties.getAuth();
 		builder.auth(SmtpServerConfig.Auth.defaults()
 			.withRequired(auth.isRequired())

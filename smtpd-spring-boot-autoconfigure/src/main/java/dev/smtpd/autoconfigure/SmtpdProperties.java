@@ -97,6 +97,11 @@ public class SmtpdProperties {
 	private boolean smtputf8 = false;
 
 	/**
+	 * Whether to advertise DSN and accept its parameters (RFC 3461).
+	 */
+	private boolean dsn = true;
+
+	/**
 	 * Whether to also hand handlers the message content decoded as a string.
 	 */
 	private boolean decodeData = false;
@@ -276,6 +281,14 @@ public class SmtpdProperties {
 
 	public void setSmtputf8(boolean smtputf8) {
 		this.smtputf8 = smtputf8;
+	}
+
+	public boolean isDsn() {
+		return this.dsn;
+	}
+
+	public void setDsn(boolean dsn) {
+		this.dsn = dsn;
 	}
 
 	public boolean isDecodeData() {
