@@ -534,6 +534,17 @@ public final class SmtpServer {
 			return this;
 		}
 
+		/**
+		 * Sets whether to advertise DSN and accept its parameters (RFC 3461), on by
+		 * default.
+		 * @param dsn whether DSN is offered
+		 * @return this builder
+		 */
+		public Builder dsn(boolean dsn) {
+			this.extensions = this.extensions.withDsn(dsn);
+			return this;
+		}
+
 		public Builder decodeData(boolean decodeData) {
 			this.content = this.content.withDecodeData(decodeData);
 			return this;

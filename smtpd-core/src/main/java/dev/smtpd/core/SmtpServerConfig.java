@@ -400,23 +400,29 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * ({@code smtputf8})
 	 * @param chunking whether to advertise CHUNKING and accept BDAT, RFC 3030
 	 * ({@code chunking})
+	 * @param dsn whether to advertise DSN and accept its parameters, RFC 3461
+	 * ({@code dsn})
 	 */
-	public record Extensions(boolean smtputf8, boolean chunking) {
+	public record Extensions(boolean smtputf8, boolean chunking, boolean dsn) {
 
 		/**
-		 * Returns the defaults: SMTPUTF8 off, CHUNKING on.
+		 * Returns the defaults: SMTPUTF8 off, CHUNKING and DSN on.
 		 * @return the defaults
 		 */
 		public static Extensions defaults() {
-			return new Extensions(false, true);
+			return new Extensions(false, true, true);
 		}
 
 		public Extensions withSmtputf8(boolean smtputf8) {
-			return new Extensions(smtputf8, this.chunking);
+			return new Extensions(smtputf8, this.chunking, this.dsn);
 		}
 
 		public Extensions withChunking(boolean chunking) {
-			return new Extensions(this.smtputf8, chunking);
+			return new Extensions(this.smtputf8, chunking, this.dsn);
+		}
+
+		public Extensions withDsn(boolean dsn) {
+			return new Extensions(this.smtputf8, this.chunking, dsn);
 		}
 
 	}

@@ -53,7 +53,7 @@ class SmtpAbuseTests {
 
 	@Test
 	void mailCommandGetsTheSizeAllowance() throws Exception {
-		this.server = TestServer.start(this.handler);
+		this.server = TestServer.start((builder) -> builder.handler(this.handler).dsn(false));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.ehlo();
 			// 512 octets including CRLF, plus 26 for SIZE (RFC 1870), are allowed for
@@ -65,6 +65,25 @@ class SmtpAbuseTests {
 			client.command("RSET", 250);
 			client.command(start + " " + longest.substring(start.length()), 500);
 			client.command("NOOP " + "x".repeat(512 - 2 - 5), 250);
+			client.command("NOOP " + "x".repeat(512 - 2 - 4), 500);
+		}
+	}
+
+	@Test
+	void mailAndRcptGetTheDsnAllowances() throws Exception {
+		this.server = TestServer.start(this.handler);
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			// RFC 3461 §4: 110 more octets for MAIL (RET, ENVID), 500 for RCPT (NOTIFY,
+			// ORCPT)
+			String mail = "MAIL FROM:<a@example.com>";
+			String longestMail = mail + " ".repeat(512 + 26 + 110 - 2 - mail.length() - 7) + "SIZE=10";
+			client.command(mail + " " + longestMail.substring(mail.length()), 500);
+			client.command(longestMail, 250);
+			String rcpt = "RCPT TO:<b@example.com>";
+			String longestRcpt = rcpt + " ".repeat(512 + 500 - 2 - rcpt.length() - 12) + "NOTIFY=NEVER";
+			client.command(rcpt + " " + longestRcpt.substring(rcpt.length()), 500);
+			client.command(longestRcpt, 250);
 			client.command("NOOP " + "x".repeat(512 - 2 - 4), 500);
 		}
 	}

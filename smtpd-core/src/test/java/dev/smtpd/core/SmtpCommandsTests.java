@@ -48,7 +48,7 @@ class SmtpCommandsTests {
 			TestReply reply = client.command("EHLO client.example", 250);
 			// CHUNKING is on by default (DESIGN §4 smtpd.chunking)
 			assertThat(reply.lines()).containsExactly("250-mx.test.example", "250-SIZE 33554432", "250-8BITMIME",
-					"250-PIPELINING", "250-CHUNKING", "250-ENHANCEDSTATUSCODES", "250 HELP");
+					"250-DSN", "250-PIPELINING", "250-CHUNKING", "250-ENHANCEDSTATUSCODES", "250 HELP");
 		}
 	}
 

@@ -105,7 +105,8 @@ final class SmtpServerBuilders {
 			.withDecodeData(properties.isDecodeData()));
 		builder.extensions(SmtpServerConfig.Extensions.defaults()
 			.withSmtputf8(properties.isSmtputf8())
-			.withChunking(properties.isChunking()));
+			.withChunking(properties.isChunking())
+			.withDsn(properties.isDsn()));
 		SmtpdProperties.Auth auth = properties.getAuth();
 		builder.auth(SmtpServerConfig.Auth.defaults()
 			.withRequired(auth.isRequired())

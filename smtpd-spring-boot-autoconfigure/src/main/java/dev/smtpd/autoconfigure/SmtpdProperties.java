@@ -102,6 +102,11 @@ public class SmtpdProperties {
 	private boolean chunking = true;
 
 	/**
+	 * Whether to advertise DSN and accept its parameters (RFC 3461).
+	 */
+	private boolean dsn = true;
+
+	/**
 	 * Whether to also hand handlers the message content decoded as a string.
 	 */
 	private boolean decodeData = false;
@@ -289,6 +294,14 @@ public class SmtpdProperties {
 
 	public void setSmtputf8(boolean smtputf8) {
 		this.smtputf8 = smtputf8;
+	}
+
+	public boolean isDsn() {
+		return this.dsn;
+	}
+
+	public void setDsn(boolean dsn) {
+		this.dsn = dsn;
 	}
 
 	public boolean isDecodeData() {

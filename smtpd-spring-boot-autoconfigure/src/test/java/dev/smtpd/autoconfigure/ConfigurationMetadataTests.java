@@ -20,7 +20,7 @@ class ConfigurationMetadataTests {
 	private static final List<String> CONTRACT = List.of("smtpd.enabled", "smtpd.address", "smtpd.port",
 			"smtpd.protocol", "smtpd.hostname", "smtpd.ident", "smtpd.timeout", "smtpd.data-size-limit",
 			"smtpd.command-size-limit", "smtpd.line-length-limit", "smtpd.local-part-limit", "smtpd.max-recipients",
-			"smtpd.smtputf8", "smtpd.decode-data", "smtpd.command-call-limit.default",
+			"smtpd.smtputf8", "smtpd.dsn", "smtpd.decode-data", "smtpd.command-call-limit.default",
 			"smtpd.command-call-limit.commands", "smtpd.max-connections", "smtpd.max-connections-per-address",
 			"smtpd.auth.required", "smtpd.auth.require-tls", "smtpd.auth.exclude-mechanisms", "smtpd.auth.users",
 			"smtpd.auth.users-file", "smtpd.ssl.bundle", "smtpd.ssl.mode", "smtpd.ssl.require-starttls",

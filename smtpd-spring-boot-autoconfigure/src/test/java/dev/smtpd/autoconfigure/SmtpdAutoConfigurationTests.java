@@ -69,6 +69,7 @@ class SmtpdAutoConfigurationTests {
 			assertThat(config.limits().localPartLimit()).isZero();
 			assertThat(config.limits().maxRecipients()).isEqualTo(1000);
 			assertThat(config.extensions().smtputf8()).isFalse();
+			assertThat(config.extensions().dsn()).isTrue();
 			assertThat(config.content().decodeData()).isFalse();
 			assertThat(config.limits().commandCallLimit()).isZero();
 			assertThat(config.limits().maxConnections()).isZero();
@@ -83,6 +84,12 @@ class SmtpdAutoConfigurationTests {
 			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement()
 				.isInstanceOf(DebuggingHandler.class);
 		});
+	}
+
+	@Test
+	void whenDsnIsDisabledThenTheServerDoesNotOfferIt() {
+		this.runner.withPropertyValues("smtpd.dsn=false")
+			.run((context) -> assertThat(context.getBean(SmtpServer.class).config().extensions().dsn()).isFalse());
 	}
 
 	@Test

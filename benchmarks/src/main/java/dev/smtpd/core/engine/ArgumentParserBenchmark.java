@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 2)
 public class ArgumentParserBenchmark {
 
-	private final ArgumentParser parser = new ArgumentParser(false, 32L * 1024 * 1024, 0);
+	private final ArgumentParser parser = new ArgumentParser(false, true, 32L * 1024 * 1024, 0);
 
 	private final String mail = "FROM:<sender@example.com>";
 

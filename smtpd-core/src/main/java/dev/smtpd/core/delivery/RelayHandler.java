@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * upstream's reply; when some recipients are refused and others accepted, the message
  * goes to the accepted ones and the client gets {@code 250} (per-recipient status needs
  * LMTP). An upstream that cannot be reached gives {@code 451 4.4.1}. Message content is
- * never logged.
+ * never logged. DSN parameters ({@code RET}, {@code ENVID}, {@code NOTIFY},
+ * {@code ORCPT}) go upstream when it advertises DSN, and are dropped otherwise (RFC 3461
+ * §4).
  */
 public class RelayHandler implements SmtpHandler {
 
@@ -149,6 +151,10 @@ public class RelayHandler implements SmtpHandler {
 			}
 			mail.append(" SMTPUTF8");
 		}
+		boolean dsn = keywords.contains("DSN");
+		if (dsn) {
+			DsnArguments.appendMail(mail, envelope.mailOptions());
+		}
 		Reply mailReply = upstream.command(mail.toString());
 		if (!mailReply.isPositive()) {
 			return refused(session, "MAIL", mailReply);
@@ -156,7 +162,11 @@ public class RelayHandler implements SmtpHandler {
 		List<String> accepted = new ArrayList<>();
 		Reply lastRefusal = null;
 		for (Recipient recipient : envelope.recipients()) {
-			Reply rcpt = upstream.command("RCPT TO:<" + recipient.address() + ">");
+			StringBuilder rcptLine = new StringBuilder("RCPT TO:<").append(recipient.address()).append('>');
+			if (dsn) {
+				DsnArguments.appendRcpt(rcptLine, recipient.options());
+			}
+			Reply rcpt = upstream.command(rcptLine.toString());
 			if (rcpt.isPositive()) {
 				accepted.add(recipient.address());
 			}

@@ -3,9 +3,13 @@ package dev.smtpd.core.engine;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import dev.smtpd.core.handler.BodyType;
+import dev.smtpd.core.handler.DsnNotify;
+import dev.smtpd.core.handler.DsnReturn;
 import dev.smtpd.core.handler.MailOptions;
+import dev.smtpd.core.handler.OriginalRecipient;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.SmtpException;
@@ -13,8 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Parses the arguments of MAIL and RCPT: the path (RFC 5321 §4.1.2) and the ESMTP
- * parameters ({@code SIZE}, RFC 1870; {@code BODY}, RFC 6152; {@code SMTPUTF8}, RFC
- * 6531).
+ * parameters ({@code SIZE}, RFC 1870; {@code BODY}, RFC 6152; {@code SMTPUTF8}, RFC 6531;
+ * {@code RET}, {@code ENVID}, {@code NOTIFY} and {@code ORCPT}, RFC 3461, whose values
+ * {@link DsnParameters} parses).
  *
  * <p>
  * The parser is a small index-based scanner: no regular expressions, and no allocation
@@ -27,15 +32,17 @@ import org.jspecify.annotations.Nullable;
  * scheme:
  * <ul>
  * <li>{@code 501 5.5.4} the command is malformed: no {@code FROM:}/{@code TO:}, no angle
- * brackets, text after the path, a malformed or repeated parameter, or a bad
- * {@code SIZE}/{@code BODY} value;</li>
+ * brackets, text after the path, a malformed or repeated parameter, a bad
+ * {@code SIZE}/{@code BODY} value, a bad DSN value, or a DSN parameter on the other
+ * command ({@code NOTIFY} on MAIL, {@code RET} on RCPT);</li>
  * <li>{@code 501 5.1.7} (MAIL) or {@code 501 5.1.3} (RCPT) the address is malformed,
  * including {@code <>} as a recipient and a path over 256 octets (§4.5.3.1.3);</li>
  * <li>{@code 553 5.6.7} a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4);</li>
  * <li>{@code 553 5.1.7} (MAIL) or {@code 553 5.1.1} (RCPT) a local part over the
  * configured limit;</li>
  * <li>{@code 552 5.3.4} a declared {@code SIZE} over the data size limit;</li>
- * <li>{@code 555 5.5.4} a parameter the server does not implement.</li>
+ * <li>{@code 555 5.5.4} a parameter the server does not implement, including the DSN
+ * parameters when DSN is off.</li>
  * </ul>
  */
 final class ArgumentParser {
@@ -82,6 +89,8 @@ final class ArgumentParser {
 
 	private final boolean smtputf8Enabled;
 
+	private final boolean dsnEnabled;
+
 	private final long dataSizeLimit;
 
 	private final int localPartLimit;
@@ -90,13 +99,15 @@ final class ArgumentParser {
 	 * Creates a parser.
 	 * @param smtputf8Enabled whether SMTPUTF8 is offered, so that the parameter and
 	 * non-ASCII addresses are accepted
+	 * @param dsnEnabled whether DSN is offered, so that its parameters are accepted
 	 * @param dataSizeLimit the largest message accepted, in octets, or {@code 0} for no
 	 * limit
 	 * @param localPartLimit the longest local part accepted, in octets, or {@code 0} for
 	 * no limit
 	 */
-	ArgumentParser(boolean smtputf8Enabled, long dataSizeLimit, int localPartLimit) {
+	ArgumentParser(boolean smtputf8Enabled, boolean dsnEnabled, long dataSizeLimit, int localPartLimit) {
 		this.smtputf8Enabled = smtputf8Enabled;
+		this.dsnEnabled = dsnEnabled;
 		this.dataSizeLimit = dataSizeLimit;
 		this.localPartLimit = localPartLimit;
 	}
@@ -120,6 +131,8 @@ final class ArgumentParser {
 		@Nullable Long size = null;
 		BodyType body = BodyType.SEVEN_BIT;
 		boolean smtputf8 = false;
+		@Nullable DsnReturn ret = null;
+		@Nullable String envelopeId = null;
 		if (parameters != null) {
 			for (Map.Entry<String, @Nullable String> parameter : parameters.entrySet()) {
 				String value = parameter.getValue();
@@ -135,13 +148,18 @@ final class ArgumentParser {
 						}
 						smtputf8 = true;
 					}
+					case "RET" -> ret = DsnParameters.parseRet(dsnValue(value, MAIL_PARAMETERS_NOT_RECOGNIZED));
+					case "ENVID" ->
+						envelopeId = DsnParameters.parseEnvelopeId(dsnValue(value, MAIL_PARAMETERS_NOT_RECOGNIZED));
+					case "NOTIFY", "ORCPT" -> throw new SmtpException(
+							this.dsnEnabled ? DsnParameters.RCPT_PARAMETER_ON_MAIL : MAIL_PARAMETERS_NOT_RECOGNIZED);
 					default -> throw new SmtpException(MAIL_PARAMETERS_NOT_RECOGNIZED);
 				}
 			}
 			checkParameterValues(parameters, smtputf8);
 		}
 		checkAddress(argument, start, at, close, smtputf8, SENDER_LOCAL_PART_TOO_LONG);
-		MailOptions options = (parameters != null) ? new MailOptions(size, body, smtputf8, parameters)
+		MailOptions options = (parameters != null) ? new MailOptions(size, body, smtputf8, ret, envelopeId, parameters)
 				: MailOptions.NONE;
 		return new MailArgument(argument.substring(start, close), options);
 	}
@@ -166,11 +184,39 @@ final class ArgumentParser {
 		}
 		int at = scanMailbox(argument, start, close, true, INVALID_RECIPIENT);
 		@Nullable Map<String, @Nullable String> parameters = parseParameters(argument, close + 1);
+		RcptOptions options = RcptOptions.NONE;
 		if (parameters != null) {
-			throw new SmtpException(RCPT_PARAMETERS_NOT_RECOGNIZED);
+			Set<DsnNotify> notify = Set.of();
+			@Nullable OriginalRecipient originalRecipient = null;
+			for (Map.Entry<String, @Nullable String> parameter : parameters.entrySet()) {
+				String value = parameter.getValue();
+				switch (parameter.getKey()) {
+					case "NOTIFY" ->
+						notify = DsnParameters.parseNotify(dsnValue(value, RCPT_PARAMETERS_NOT_RECOGNIZED));
+					case "ORCPT" -> originalRecipient = DsnParameters.parseOriginalRecipient(
+							dsnValue(value, RCPT_PARAMETERS_NOT_RECOGNIZED),
+							this.smtputf8Enabled && smtputf8Transaction);
+					case "RET", "ENVID" -> throw new SmtpException(
+							this.dsnEnabled ? DsnParameters.MAIL_PARAMETER_ON_RCPT : RCPT_PARAMETERS_NOT_RECOGNIZED);
+					default -> throw new SmtpException(RCPT_PARAMETERS_NOT_RECOGNIZED);
+				}
+			}
+			checkParameterValues(parameters, smtputf8Transaction);
+			options = new RcptOptions(notify, originalRecipient, parameters);
 		}
 		checkAddress(argument, start, at, close, smtputf8Transaction, RECIPIENT_LOCAL_PART_TOO_LONG);
-		return new RcptArgument(argument.substring(start, close), RcptOptions.NONE);
+		return new RcptArgument(argument.substring(start, close), options);
+	}
+
+	/**
+	 * Returns the value of a DSN parameter, or refuses the parameter as unknown when DSN
+	 * is off.
+	 */
+	private @Nullable String dsnValue(@Nullable String value, Reply notRecognized) {
+		if (!this.dsnEnabled) {
+			throw new SmtpException(notRecognized);
+		}
+		return value;
 	}
 
 	/**

@@ -20,6 +20,17 @@ final class CommandPolicy {
 	/** RFC 6531: {@code SMTPUTF8} adds 10 octets to a MAIL command. */
 	private static final int SMTPUTF8_ALLOWANCE = 10;
 
+	/**
+	 * RFC 3461 §4: {@code RET} and {@code ENVID} add up to 110 octets to a MAIL command.
+	 */
+	private static final int DSN_MAIL_ALLOWANCE = 110;
+
+	/**
+	 * RFC 3461 §4: {@code NOTIFY} and {@code ORCPT} add up to 500 octets to a RCPT
+	 * command.
+	 */
+	private static final int DSN_RCPT_ALLOWANCE = 500;
+
 	private static final Reply TOO_MANY_UNRECOGNIZED = Reply.of(502, "5.5.1",
 			"Too many unrecognized commands, goodbye");
 
@@ -78,11 +89,27 @@ final class CommandPolicy {
 		return new Refusal(reply, false, true);
 	}
 
+	/**
+	 * Returns the most octets the extensions may add to a command line, for the framer.
+	 * @param config the configuration
+	 * @return the largest allowance of {@link #allowance}
+	 */
+	static int maxAllowance(SmtpServerConfig config) {
+		return Math.max(allowance("MAIL", config), allowance("RCPT", config));
+	}
+
+	private static int allowance(String verb, SmtpServerConfig config) {
+		boolean dsn = config.extensions().dsn();
+		return switch (verb) {
+			case "MAIL" -> SIZE_ALLOWANCE + (config.extensions().smtputf8() ? SMTPUTF8_ALLOWANCE : 0)
+					+ (dsn ? DSN_MAIL_ALLOWANCE : 0);
+			case "RCPT" -> dsn ? DSN_RCPT_ALLOWANCE : 0;
+			default -> 0;
+		};
+	}
+
 	private boolean exceedsLengthLimit(String verb, String line) {
-		int limit = this.config.limits().commandSizeLimit();
-		if (verb.equals("MAIL")) {
-			limit += SIZE_ALLOWANCE + (this.config.extensions().smtputf8() ? SMTPUTF8_ALLOWANCE : 0);
-		}
+		int limit = this.config.limits().commandSizeLimit() + allowance(verb, this.config);
 		return line.length() + 2 > limit && line.getBytes(StandardCharsets.UTF_8).length + 2 > limit;
 	}
 

@@ -86,6 +86,9 @@ final class GreetingCommands {
 		if (config.extensions().smtputf8()) {
 			keywords.add("SMTPUTF8");
 		}
+		if (config.extensions().dsn()) {
+			keywords.add("DSN");
+		}
 		keywords.add("PIPELINING");
 		if (config.extensions().chunking()) {
 			keywords.add("CHUNKING");

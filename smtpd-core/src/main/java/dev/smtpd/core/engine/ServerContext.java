@@ -76,8 +76,8 @@ final class ServerContext {
 		this.config = config;
 		this.chain = new HandlerChain(handlers);
 		this.hookExecutor = hookExecutor;
-		this.argumentParser = new ArgumentParser(config.extensions().smtputf8(), config.limits().dataSizeLimit(),
-				config.limits().localPartLimit());
+		this.argumentParser = new ArgumentParser(config.extensions().smtputf8(), config.extensions().dsn(),
+				config.limits().dataSizeLimit(), config.limits().localPartLimit());
 		Map<String, SmtpCommand> byVerb = new LinkedHashMap<>();
 		for (SmtpCommand command : commands) {
 			String verb = command.verb().toUpperCase(Locale.ROOT);

@@ -23,9 +23,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 
-	/** Allowances RFC 1870 (SIZE) and RFC 6531 (SMTPUTF8) add to a MAIL command line. */
-	private static final int MAX_EXTENSION_ALLOWANCE = 36;
-
 	private final ServerContext server;
 
 	private final ConnectionLimiter limiter;
@@ -48,7 +45,8 @@ final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 	@Override
 	protected void initChannel(Channel channel) {
 		SmtpServerConfig config = this.server.config();
-		SmtpFrameDecoder framer = new SmtpFrameDecoder(config.limits().commandSizeLimit() + MAX_EXTENSION_ALLOWANCE,
+		SmtpFrameDecoder framer = new SmtpFrameDecoder(
+				config.limits().commandSizeLimit() + CommandPolicy.maxAllowance(config),
 				config.limits().lineLengthLimit());
 		ChannelPipeline pipeline = channel.pipeline();
 		pipeline.addLast(PipelineNames.LIMITER, this.limiter);

@@ -18,8 +18,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.smtpd.core.handler.DsnNotify;
+import dev.smtpd.core.handler.DsnReturn;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.OriginalRecipient;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -239,6 +243,66 @@ class BuiltInHandlersTests {
 		assertThat(send(server, "a@example.com", List.of("unknown@example.com", "b@example.com"), "hi\r\n").code())
 			.isEqualTo(250);
 		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("b@example.com");
+	}
+
+	@Test
+	void relayPassesDsnParametersToAnUpstreamThatOffersDsn() throws Exception {
+		BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
+		TestServer upstream = start(dsnRecorder(seen));
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com> RET=HDRS ENVID=id+2B1+3D2", 250);
+			client.command("RCPT TO:<b@example.com> NOTIFY=FAILURE,SUCCESS ORCPT=rfc822;+22b+20c+22@example.com", 250);
+			client.command("RCPT TO:<c@example.com> NOTIFY=NEVER ORCPT=utf-8;j\\x{F6}rg+2B@example.com", 250);
+			client.command("RCPT TO:<d@example.com>", 250);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		MailOptions mail = (MailOptions) seen.poll(10, TimeUnit.SECONDS);
+		assertThat(mail.ret()).isEqualTo(DsnReturn.HDRS);
+		assertThat(mail.envelopeId()).isEqualTo("id+1=2");
+		RcptOptions b = (RcptOptions) seen.poll(10, TimeUnit.SECONDS);
+		assertThat(b.notifyOn()).containsExactly(DsnNotify.SUCCESS, DsnNotify.FAILURE);
+		assertThat(b.originalRecipient()).isEqualTo(new OriginalRecipient("rfc822", "\"b c\"@example.com"));
+		RcptOptions c = (RcptOptions) seen.poll(10, TimeUnit.SECONDS);
+		assertThat(c.notifyOn()).containsExactly(DsnNotify.NEVER);
+		assertThat(c.originalRecipient()).isEqualTo(new OriginalRecipient("utf-8", "j\u00f6rg+@example.com"));
+		assertThat(c.parameters()).containsEntry("ORCPT", "utf-8;j\\x{F6}rg\\x{2B}@example.com");
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(RcptOptions.NONE);
+	}
+
+	@Test
+	void relayDropsDsnParametersWhenTheUpstreamDoesNotOfferDsn() throws Exception {
+		BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
+		TestServer upstream = TestServer.start((builder) -> builder.dsn(false).handler(dsnRecorder(seen)));
+		this.servers.add(upstream);
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com> RET=FULL ENVID=x", 250);
+			client.command("RCPT TO:<b@example.com> NOTIFY=DELAY ORCPT=rfc822;b@example.com", 250);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(MailOptions.NONE);
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(RcptOptions.NONE);
+	}
+
+	private static SmtpHandler dsnRecorder(BlockingQueue<Object> seen) {
+		return new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options) {
+				seen.add(options);
+				return null;
+			}
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				seen.add(options);
+				return null;
+			}
+
+		};
 	}
 
 	@Test

@@ -1,7 +1,12 @@
 package dev.smtpd.core.engine;
 
+import java.util.Arrays;
+
 import dev.smtpd.core.handler.BodyType;
+import dev.smtpd.core.handler.DsnNotify;
+import dev.smtpd.core.handler.DsnReturn;
 import dev.smtpd.core.handler.MailOptions;
+import dev.smtpd.core.handler.OriginalRecipient;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.SmtpException;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -21,9 +26,9 @@ import static org.assertj.core.api.Assertions.entry;
 @Tag("transport-independent")
 class ArgumentParserTests {
 
-	private final ArgumentParser parser = new ArgumentParser(false, 0, 0);
+	private final ArgumentParser parser = new ArgumentParser(false, true, 0, 0);
 
-	private final ArgumentParser utf8Parser = new ArgumentParser(true, 0, 0);
+	private final ArgumentParser utf8Parser = new ArgumentParser(true, true, 0, 0);
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|',
@@ -206,14 +211,14 @@ class ArgumentParserTests {
 
 	@Test
 	void sizeWithinTheLimitIsAccepted() {
-		ArgumentParser limited = new ArgumentParser(false, 1000, 0);
+		ArgumentParser limited = new ArgumentParser(false, true, 1000, 0);
 		assertThat(limited.parseMail("FROM:<a@example.com> SIZE=1000").options().size()).isEqualTo(1000L);
 		assertThat(limited.parseMail("FROM:<a@example.com> SIZE=0").options().size()).isZero();
 	}
 
 	@Test
 	void sizeOverTheLimitGets552() {
-		ArgumentParser limited = new ArgumentParser(false, 1000, 0);
+		ArgumentParser limited = new ArgumentParser(false, true, 1000, 0);
 		assertReply(() -> limited.parseMail("FROM:<a@example.com> SIZE=1001"), 552, "5.3.4");
 		assertReply(() -> limited.parseMail("FROM:<a@example.com> SIZE=99999999999999999999"), 552, "5.3.4");
 	}
@@ -253,11 +258,141 @@ class ArgumentParserTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource(delimiter = '|', value = { "NOTIFY=NEVER     | 555 | 5.5.4", "ORCPT=rfc822;b@x | 555 | 5.5.4",
-			"FOO              | 555 | 5.5.4", "SIZE=1           | 555 | 5.5.4", "=FOO             | 501 | 5.5.4",
-			"FOO=             | 501 | 5.5.4", "FOO FOO          | 501 | 5.5.4", })
-	void anyRcptParameterIsRefused(String parameters, int code, String status) {
+	@CsvSource(delimiter = '|',
+			value = { "FOO              | 555 | 5.5.4", "SIZE=1           | 555 | 5.5.4",
+					"SMTPUTF8         | 555 | 5.5.4", "=FOO             | 501 | 5.5.4",
+					"FOO=             | 501 | 5.5.4", "FOO FOO          | 501 | 5.5.4", })
+	void unknownRcptParameterIsRefused(String parameters, int code, String status) {
 		assertReply(() -> this.utf8Parser.parseRcpt("TO:<b@example.com> " + parameters, true), code, status);
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|',
+			value = { "RET=FULL                   | FULL |", "ret=hdrs                   | HDRS |",
+					"Ret=Full                   | FULL |", "ENVID=QQ314159             |      | QQ314159",
+					"ENVID=a+2Bb+3Dc            |      | a+b=c", "envid=a+2bb                |      | a+b",
+					"ENVID=+20x+7E              |      | ' x~'", "RET=HDRS ENVID=id-1@host.x | HDRS | id-1@host.x",
+					"SIZE=5 ENVID=1 RET=FULL    | FULL | 1", })
+	void dsnMailParametersAreTyped(String parameters, DsnReturn ret, String envelopeId) {
+		MailOptions options = this.parser.parseMail("FROM:<a@example.com> " + parameters).options();
+		assertThat(options.ret()).isEqualTo(ret);
+		assertThat(options.envelopeId()).isEqualTo(envelopeId);
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|',
+			value = { "NOTIFY=NEVER                  | NEVER", "notify=never                  | NEVER",
+					"NOTIFY=SUCCESS                | SUCCESS", "NOTIFY=Failure                | FAILURE",
+					"NOTIFY=DELAY                  | DELAY", "NOTIFY=FAILURE,DELAY          | FAILURE;DELAY",
+					"NOTIFY=delay,Success,FAILURE  | SUCCESS;FAILURE;DELAY", })
+	void notifyIsTyped(String parameter, String expected) {
+		RcptOptions options = this.parser.parseRcpt("TO:<b@example.com> " + parameter, false).options();
+		assertThat(options.notifyOn()).containsExactlyInAnyOrder(
+				Arrays.stream(expected.split(";")).map(DsnNotify::valueOf).toArray(DsnNotify[]::new));
+		assertThat(options.originalRecipient()).isNull();
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|',
+			value = { "ORCPT=rfc822;b@example.com                | rfc822  | b@example.com",
+					"orcpt=RFC822;b+2Bx@example.com            | RFC822  | b+x@example.com",
+					"ORCPT=rfc822;+22b+20c+22@example.com      | rfc822  | '\"b c\"@example.com'",
+					"ORCPT=x-local;anything+3D1                | x-local | anything=1",
+					"ORCPT=utf-8;j\\x{F6}rg@example.com       | utf-8   | j\u00f6rg@example.com",
+					"ORCPT=UTF-8;\\x{1F600}@example.com       | UTF-8   | \ud83d\ude00@example.com",
+					"ORCPT=utf-8;b\\c@example.com             | utf-8   | b\\c@example.com", })
+	void originalRecipientIsTypedAndDecoded(String parameter, String addressType, String address) {
+		RcptOptions options = this.parser.parseRcpt("TO:<b@example.com> " + parameter, false).options();
+		assertThat(options.originalRecipient()).isEqualTo(new OriginalRecipient(addressType, address));
+		assertThat(options.notifyOn()).isEmpty();
+	}
+
+	@Test
+	void dsnParametersAreTypedAndKeptAsGiven() {
+		MailOptions mail = this.parser.parseMail("FROM:<a@example.com> RET=hdrs ENVID=x+2By").options();
+		assertThat(mail.parameters()).containsExactly(entry("RET", "hdrs"), entry("ENVID", "x+2By"));
+		RcptOptions rcpt = this.parser
+			.parseRcpt("TO:<b@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b+2B1@example.com", false)
+			.options();
+		assertThat(rcpt.notifyOn()).containsExactly(DsnNotify.SUCCESS, DsnNotify.FAILURE);
+		assertThat(rcpt.originalRecipient()).isEqualTo(new OriginalRecipient("rfc822", "b+1@example.com"));
+		assertThat(rcpt.parameters()).containsExactly(entry("NOTIFY", "SUCCESS,FAILURE"),
+				entry("ORCPT", "rfc822;b+2B1@example.com"));
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|',
+			value = { "RET                       | 501 | 5.5.4", "RET=NONE                  | 501 | 5.5.4",
+					"RET=FULLY                 | 501 | 5.5.4", "RET=FULL RET=HDRS         | 501 | 5.5.4",
+					"RET=FULL ret=FULL         | 501 | 5.5.4", "ENVID                     | 501 | 5.5.4",
+					"ENVID=a+2                 | 501 | 5.5.4", "ENVID=a+                  | 501 | 5.5.4",
+					"ENVID=a+zz                | 501 | 5.5.4", "ENVID=a+0D+0A             | 501 | 5.5.4",
+					"ENVID=+00                 | 501 | 5.5.4", "ENVID=+7F                 | 501 | 5.5.4",
+					"ENVID=+C3+A9              | 501 | 5.5.4", "ENVID=\u00e9              | 501 | 5.5.4",
+					"SMTPUTF8 ENVID=\u00e9     | 501 | 5.5.4", "ENVID=a+\u0661\u0661      | 501 | 5.5.4",
+					"ENVID=a ENVID=b           | 501 | 5.5.4", "NOTIFY=NEVER              | 501 | 5.5.4",
+					"ORCPT=rfc822;a@example.com | 501 | 5.5.4", "RET=FULL NOTIFY=NEVER     | 501 | 5.5.4", })
+	void badDsnMailParameterIsRefused(String parameters, int code, String status) {
+		assertReply(() -> this.utf8Parser.parseMail("FROM:<a@example.com> " + parameters), code, status);
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = { "NOTIFY                             | 501 | 5.5.4",
+			"NOTIFY=                            | 501 | 5.5.4", "NOTIFY=NEVER,SUCCESS               | 501 | 5.5.4",
+			"NOTIFY=SUCCESS,NEVER               | 501 | 5.5.4", "NOTIFY=NEVER,NEVER                 | 501 | 5.5.4",
+			"NOTIFY=SUCCESS,success             | 501 | 5.5.4", "NOTIFY=SUCCESS,                    | 501 | 5.5.4",
+			"NOTIFY=,FAILURE                    | 501 | 5.5.4", "NOTIFY=SUCCESS,,FAILURE            | 501 | 5.5.4",
+			"NOTIFY=SOMETIMES                   | 501 | 5.5.4", "NOTIFY=NEVER NOTIFY=NEVER          | 501 | 5.5.4",
+			"NOTIFY=NEVER notify=SUCCESS        | 501 | 5.5.4", "ORCPT                              | 501 | 5.5.4",
+			"ORCPT=rfc822                       | 501 | 5.5.4", "ORCPT=rfc822;                      | 501 | 5.5.4",
+			"ORCPT=;b@example.com               | 501 | 5.5.4", "ORCPT=rf(c;b@example.com           | 501 | 5.5.4",
+			"ORCPT=rfc 822;b@example.com        | 501 | 5.5.4", "ORCPT=rfc822;b+4@example.com       | 501 | 5.5.4",
+			"ORCPT=utf-8;\\x{D800}@example.com | 501 | 5.5.4", "ORCPT=utf-8;\\x{}@example.com     | 501 | 5.5.4",
+			"ORCPT=utf-8;\\x{1234567}          | 501 | 5.5.4", "ORCPT=utf-8;\\x{110000}           | 501 | 5.5.4",
+			"ORCPT=utf-8;\\x{0A}               | 501 | 5.5.4", "ORCPT=utf-8;\\x{41                | 501 | 5.5.4",
+			"ORCPT=utf-8;\\x{G1}               | 501 | 5.5.4", "ORCPT=rfc822;a ORCPT=rfc822;b      | 501 | 5.5.4",
+			"RET=FULL                           | 501 | 5.5.4", "ENVID=x                            | 501 | 5.5.4",
+			"NOTIFY=NEVER RET=FULL              | 501 | 5.5.4", })
+	void badDsnRcptParameterIsRefused(String parameters, int code, String status) {
+		assertReply(() -> this.utf8Parser.parseRcpt("TO:<b@example.com> " + parameters, true), code, status);
+	}
+
+	@Test
+	void envelopeIdOfAtMost100CharactersIsAccepted() {
+		String envid = "x".repeat(100);
+		assertThat(this.parser.parseMail("FROM:<a@example.com> ENVID=" + envid).options().envelopeId())
+			.isEqualTo(envid);
+		assertReply(() -> this.parser.parseMail("FROM:<a@example.com> ENVID=" + envid + "y"), 501, "5.5.4");
+	}
+
+	@Test
+	void originalRecipientOfAtMost500CharactersIsAccepted() {
+		String orcpt = "rfc822;" + "x".repeat(493);
+		assertThat(this.parser.parseRcpt("TO:<b@example.com> ORCPT=" + orcpt, false).options().originalRecipient())
+			.isEqualTo(new OriginalRecipient("rfc822", "x".repeat(493)));
+		assertReply(() -> this.parser.parseRcpt("TO:<b@example.com> ORCPT=" + orcpt + "y", false), 501, "5.5.4");
+	}
+
+	@Test
+	void nonAsciiOriginalRecipientNeedsSmtputf8AndTheUtf8Type() {
+		assertThat(this.utf8Parser.parseRcpt("TO:<b@example.com> ORCPT=utf-8;j\u00f6rg@example.com", true)
+			.options()
+			.originalRecipient()).isEqualTo(new OriginalRecipient("utf-8", "j\u00f6rg@example.com"));
+		assertReply(() -> this.utf8Parser.parseRcpt("TO:<b@example.com> ORCPT=utf-8;j\u00f6rg@example.com", false), 501,
+				"5.5.4");
+		assertReply(() -> this.parser.parseRcpt("TO:<b@example.com> ORCPT=utf-8;j\u00f6rg@example.com", true), 501,
+				"5.5.4");
+		assertReply(() -> this.utf8Parser.parseRcpt("TO:<b@example.com> ORCPT=rfc822;j\u00f6rg@example.com", true), 501,
+				"5.5.4");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "RET=FULL", "ENVID=x", "NOTIFY=NEVER", "ORCPT=rfc822;b@example.com", "RET=", "RET" })
+	void dsnParametersAreUnknownWhenDisabled(String parameter) {
+		ArgumentParser noDsn = new ArgumentParser(true, false, 0, 0);
+		int code = parameter.equals("RET=") ? 501 : 555;
+		assertReply(() -> noDsn.parseMail("FROM:<a@example.com> " + parameter), code, "5.5.4");
+		assertReply(() -> noDsn.parseRcpt("TO:<b@example.com> " + parameter, false), code, "5.5.4");
 	}
 
 	@Test
@@ -298,7 +433,7 @@ class ArgumentParserTests {
 
 	@Test
 	void localPartWithinTheLimitIsAccepted() {
-		ArgumentParser limited = new ArgumentParser(false, 0, 5);
+		ArgumentParser limited = new ArgumentParser(false, true, 0, 5);
 		assertThat(limited.parseMail("FROM:<abcde@example.com>").address()).isEqualTo("abcde@example.com");
 		assertThat(limited.parseRcpt("TO:<abcde@example.com>", false).address()).isEqualTo("abcde@example.com");
 		assertThat(limited.parseMail("FROM:<>").address()).isEmpty();
@@ -307,7 +442,7 @@ class ArgumentParserTests {
 
 	@Test
 	void localPartOverTheLimitGets553() {
-		ArgumentParser limited = new ArgumentParser(false, 0, 5);
+		ArgumentParser limited = new ArgumentParser(false, true, 0, 5);
 		assertReply(() -> limited.parseMail("FROM:<abcdef@example.com>"), 553, "5.1.7");
 		assertReply(() -> limited.parseRcpt("TO:<abcdef@example.com>", false), 553, "5.1.1");
 		assertReply(() -> limited.parseRcpt("TO:<\"abcd\"@example.com>", false), 553, "5.1.1");
@@ -315,7 +450,7 @@ class ArgumentParserTests {
 
 	@Test
 	void localPartLimitCountsUtf8Octets() {
-		ArgumentParser limited = new ArgumentParser(true, 0, 5);
+		ArgumentParser limited = new ArgumentParser(true, true, 0, 5);
 		assertThat(limited.parseMail("FROM:<j\u00f6rg@example.com> SMTPUTF8").address()).startsWith("j");
 		assertReply(() -> limited.parseMail("FROM:<j\u00f6rgx@example.com> SMTPUTF8"), 553, "5.1.7");
 	}
@@ -327,6 +462,9 @@ class ArgumentParserTests {
 			.satisfies((ex) -> assertThat(ex.getReply().lines()).noneMatch((line) -> line.contains("EVIL")));
 		assertThatExceptionOfType(SmtpException.class)
 			.isThrownBy(() -> this.parser.parseMail("FROM:<a@example.com> EVIL=1"))
+			.satisfies((ex) -> assertThat(ex.getReply().lines()).noneMatch((line) -> line.contains("EVIL")));
+		assertThatExceptionOfType(SmtpException.class)
+			.isThrownBy(() -> this.parser.parseRcpt("TO:<b@example.com> ORCPT=EVIL;EVIL+", false))
 			.satisfies((ex) -> assertThat(ex.getReply().lines()).noneMatch((line) -> line.contains("EVIL")));
 	}
 
