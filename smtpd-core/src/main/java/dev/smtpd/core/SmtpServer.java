@@ -545,6 +545,17 @@ public final class SmtpServer {
 			return this;
 		}
 
+		/**
+		 * Sets whether BINARYMIME is advertised and {@code BODY=BINARYMIME} accepted (RFC
+		 * 3030); such a message must come with BDAT. Off by default; needs CHUNKING.
+		 * @param binarymime whether to offer BINARYMIME
+		 * @return this builder
+		 */
+		public Builder binarymime(boolean binarymime) {
+			this.extensions = this.extensions.withBinarymime(binarymime);
+			return this;
+		}
+
 		public Builder decodeData(boolean decodeData) {
 			this.content = this.content.withDecodeData(decodeData);
 			return this;

@@ -41,6 +41,9 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
 			throw new InvalidSettingException("hostname", hostname, "Must be printable ASCII without spaces");
 		}
+		if (extensions.binarymime() && !extensions.chunking()) {
+			throw new InvalidSettingException("binarymime", true, "Needs CHUNKING (chunking=true)");
+		}
 		if (ident.chars().anyMatch((c) -> c < ' ' || c > '~')) {
 			throw new InvalidSettingException("ident", ident, "Must be printable ASCII");
 		}
@@ -402,27 +405,33 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * ({@code chunking})
 	 * @param dsn whether to advertise DSN and accept its parameters, RFC 3461
 	 * ({@code dsn})
+	 * @param binarymime whether to advertise BINARYMIME and accept
+	 * {@code BODY=BINARYMIME}, RFC 3030; needs {@code chunking} ({@code binarymime})
 	 */
-	public record Extensions(boolean smtputf8, boolean chunking, boolean dsn) {
+	public record Extensions(boolean smtputf8, boolean chunking, boolean dsn, boolean binarymime) {
 
 		/**
-		 * Returns the defaults: SMTPUTF8 off, CHUNKING and DSN on.
+		 * Returns the defaults: SMTPUTF8 off, CHUNKING and DSN on, BINARYMIME off.
 		 * @return the defaults
 		 */
 		public static Extensions defaults() {
-			return new Extensions(false, true, true);
+			return new Extensions(false, true, true, false);
 		}
 
 		public Extensions withSmtputf8(boolean smtputf8) {
-			return new Extensions(smtputf8, this.chunking, this.dsn);
+			return new Extensions(smtputf8, this.chunking, this.dsn, this.binarymime);
 		}
 
 		public Extensions withChunking(boolean chunking) {
-			return new Extensions(this.smtputf8, chunking, this.dsn);
+			return new Extensions(this.smtputf8, chunking, this.dsn, this.binarymime);
 		}
 
 		public Extensions withDsn(boolean dsn) {
-			return new Extensions(this.smtputf8, this.chunking, dsn);
+			return new Extensions(this.smtputf8, this.chunking, dsn, this.binarymime);
+		}
+
+		public Extensions withBinarymime(boolean binarymime) {
+			return new Extensions(this.smtputf8, this.chunking, this.dsn, binarymime);
 		}
 
 	}

@@ -198,6 +198,35 @@ class ChunkingTests {
 		assertThat(this.handler.take().text()).isEqualTo("lmtp");
 	}
 
+	@Test
+	void binarymimeIsAcceptedOnlyWhenOfferedAndOnlyWithBdat() throws Exception {
+		try (SmtpTestClient client = connect()) {
+			assertThat(client.command("EHLO client.example", 250).lines()).doesNotContain("250-BINARYMIME");
+			client.command("MAIL FROM:<a@example.com> BODY=BINARYMIME", 555);
+		}
+		stop();
+		byte[] binary = { 0, 1, 2, '\r', '.', '\r', '\n', (byte) 0xff, '\n' };
+		try (SmtpTestClient client = connect((builder) -> builder.binarymime(true))) {
+			assertThat(client.command("EHLO client.example", 250).lines()).contains("250-BINARYMIME");
+			client.command("MAIL FROM:<a@example.com> BODY=BINARYMIME", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			assertThat(client.command("DATA", 503).text()).contains("BDAT");
+			client.sendRaw(("BDAT " + binary.length + " LAST\r\n").getBytes(StandardCharsets.US_ASCII));
+			client.sendRaw(binary);
+			assertThat(client.reply().code()).isEqualTo(250);
+		}
+		RecordingHandler.Delivery delivery = this.handler.take();
+		assertThat(delivery.options().body()).isEqualTo(dev.smtpd.core.handler.BodyType.BINARYMIME);
+		assertThat(delivery.content()).isEqualTo(binary);
+	}
+
+	@Test
+	void binarymimeWithoutChunkingIsABadSetting() {
+		org.assertj.core.api.Assertions.assertThatExceptionOfType(InvalidSettingException.class)
+			.isThrownBy(() -> SmtpServer.builder().chunking(false).binarymime(true).build())
+			.satisfies((ex) -> assertThat(ex.key()).isEqualTo("binarymime"));
+	}
+
 	private static List<Integer> codes(SmtpTestClient client, int count) throws Exception {
 		Integer[] codes = new Integer[count];
 		for (int i = 0; i < count; i++) {

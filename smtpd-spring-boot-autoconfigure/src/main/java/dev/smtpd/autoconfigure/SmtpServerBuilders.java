@@ -106,7 +106,8 @@ final class SmtpServerBuilders {
 		builder.extensions(SmtpServerConfig.Extensions.defaults()
 			.withSmtputf8(properties.isSmtputf8())
 			.withChunking(properties.isChunking())
-			.withDsn(properties.isDsn()));
+			.withDsn(properties.isDsn())
+			.withBinarymime(properties.isBinarymime()));
 		SmtpdProperties.Auth auth = properties.getAuth();
 		builder.auth(SmtpServerConfig.Auth.defaults()
 			.withRequired(auth.isRequired())

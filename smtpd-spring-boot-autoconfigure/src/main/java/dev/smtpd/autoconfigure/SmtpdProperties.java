@@ -107,6 +107,12 @@ public class SmtpdProperties {
 	private boolean dsn = true;
 
 	/**
+	 * Whether to advertise BINARYMIME and accept BODY=BINARYMIME (RFC 3030); needs
+	 * chunking.
+	 */
+	private boolean binarymime = false;
+
+	/**
 	 * Whether to also hand handlers the message content decoded as a string.
 	 */
 	private boolean decodeData = false;
@@ -294,6 +300,14 @@ public class SmtpdProperties {
 
 	public void setSmtputf8(boolean smtputf8) {
 		this.smtputf8 = smtputf8;
+	}
+
+	public boolean isBinarymime() {
+		return this.binarymime;
+	}
+
+	public void setBinarymime(boolean binarymime) {
+		this.binarymime = binarymime;
 	}
 
 	public boolean isDsn() {

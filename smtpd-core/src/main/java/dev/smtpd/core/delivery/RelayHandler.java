@@ -45,6 +45,9 @@ public class RelayHandler implements SmtpHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(RelayHandler.class);
 
+	private static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
+			"BINARYMIME content cannot be relayed: the relay sends with DATA");
+
 	private static final Reply UNREACHABLE = Reply.of(451, "4.4.1", "Upstream server not reachable, try again later");
 
 	private static final Reply UPSTREAM_BROKE = Reply.of(451, "4.4.2",
@@ -101,6 +104,10 @@ public class RelayHandler implements SmtpHandler {
 
 	@Override
 	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws IOException {
+		if (envelope.mailOptions().body() == BodyType.BINARYMIME) {
+			// this relay sends with DATA, which cannot carry binary content (RFC 3030 §3)
+			return NO_BINARYMIME;
+		}
 		Socket socket = new Socket();
 		try {
 			socket.connect(new InetSocketAddress(this.host, this.port), (int) this.connectTimeout.toMillis());

@@ -77,7 +77,7 @@ final class ArgumentParser {
 
 	private static final Reply BAD_SIZE = Reply.of(501, "5.5.4", "Syntax: SIZE=<digits>");
 
-	private static final Reply BAD_BODY = Reply.of(501, "5.5.4", "BODY can only be one of 7BIT, 8BITMIME");
+	private static final Reply BAD_BODY = Reply.of(501, "5.5.4", "BODY can only be one of 7BIT, 8BITMIME, BINARYMIME");
 
 	private static final Reply BAD_SMTPUTF8 = Reply.of(501, "5.5.4", "SMTPUTF8 takes no value");
 
@@ -434,6 +434,10 @@ final class ArgumentParser {
 		}
 		if ("8BITMIME".equalsIgnoreCase(value)) {
 			return BodyType.EIGHT_BIT_MIME;
+		}
+		if ("BINARYMIME".equalsIgnoreCase(value)) {
+			// whether the server offers it is the MAIL command's concern
+			return BodyType.BINARYMIME;
 		}
 		throw new SmtpException(BAD_BODY);
 	}

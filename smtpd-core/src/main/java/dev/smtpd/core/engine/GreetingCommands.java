@@ -93,6 +93,9 @@ final class GreetingCommands {
 		if (config.extensions().chunking()) {
 			keywords.add("CHUNKING");
 		}
+		if (config.extensions().binarymime()) {
+			keywords.add("BINARYMIME");
+		}
 		keywords.add("ENHANCEDSTATUSCODES");
 		keywords.add("HELP");
 		return keywords;

@@ -2,6 +2,7 @@ package dev.smtpd.core.engine;
 
 import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Recipient;
 import dev.smtpd.core.handler.Reply;
@@ -17,6 +18,10 @@ final class TransactionCommands {
 	private static final Reply NESTED_MAIL = Reply.of(503, "5.5.1", "Error: nested MAIL command");
 
 	private static final Reply NEED_MAIL = Reply.of(503, "5.5.1", "Error: need MAIL command");
+
+	private static final Reply BINARYMIME_NOT_OFFERED = Reply.of(555, "5.5.4", "BODY=BINARYMIME not offered");
+
+	private static final Reply BINARYMIME_NEEDS_BDAT = Reply.of(503, "5.5.1", "Error: BINARYMIME needs BDAT, not DATA");
 
 	private static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Error: need RCPT command");
 
@@ -46,6 +51,10 @@ final class TransactionCommands {
 		}
 		if (!state.isExtended() && !mail.options().parameters().isEmpty()) {
 			session.reply(Reply.PARAMETERS_NOT_RECOGNIZED);
+			return;
+		}
+		if (mail.options().body() == BodyType.BINARYMIME && !session.config().extensions().binarymime()) {
+			session.reply(BINARYMIME_NOT_OFFERED);
 			return;
 		}
 		session.runHook(Hook.MAIL, (handler) -> handler.mail(state, transaction, mail.address(), mail.options()),
@@ -92,6 +101,9 @@ final class TransactionCommands {
 		}
 		else if (transaction.isChunking()) {
 			refuseData(session, ChunkingCommands.DATA_AFTER_BDAT);
+		}
+		else if (transaction.mailOptions().body() == BodyType.BINARYMIME) {
+			refuseData(session, BINARYMIME_NEEDS_BDAT);
 		}
 		else if (!transaction.hasSender()) {
 			refuseData(session, NEED_MAIL);

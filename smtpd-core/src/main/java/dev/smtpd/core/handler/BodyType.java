@@ -7,6 +7,9 @@ public enum BodyType {
 	SEVEN_BIT,
 
 	/** {@code BODY=8BITMIME}. */
-	EIGHT_BIT_MIME
+	EIGHT_BIT_MIME,
+
+	/** {@code BODY=BINARYMIME} (RFC 3030): any octets, sent with BDAT only. */
+	BINARYMIME
 
 }

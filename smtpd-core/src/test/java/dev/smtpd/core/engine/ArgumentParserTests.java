@@ -239,15 +239,14 @@ class ArgumentParserTests {
 					"SIZE=                       | 501 | 5.5.4", "SIZE=-1                     | 501 | 5.5.4",
 					"SIZE=1.5                    | 501 | 5.5.4", "SIZE=999999999999999999999  | 501 | 5.5.4",
 					"SIZE=1 SIZE=2               | 501 | 5.5.4", "size=1 SIZE=1               | 501 | 5.5.4",
-					"BODY=BINARYMIME             | 501 | 5.5.4", "BODY=7BITS                  | 501 | 5.5.4",
-					"BODY                        | 501 | 5.5.4", "BODY=7BIT BODY=7BIT         | 501 | 5.5.4",
-					"SMTPUTF8=YES                | 501 | 5.5.4", "SMTPUTF8 SMTPUTF8           | 501 | 5.5.4",
-					"=BAR                        | 501 | 5.5.4", "-FOO                        | 501 | 5.5.4",
-					"FOO=A=B                     | 501 | 5.5.4", "FOO==1                      | 501 | 5.5.4",
-					"F_O                         | 501 | 5.5.4", "FOO=1 FOO=2                 | 501 | 5.5.4",
-					"FOO=1 BAR=                  | 501 | 5.5.4", "FOO=BAR                     | 555 | 5.5.4",
-					"X-FOO                       | 555 | 5.5.4", "SIZE=1 AUTH=<>              | 555 | 5.5.4",
-					"FOO SIZE=abc                | 555 | 5.5.4", })
+					"BODY=7BITS                  | 501 | 5.5.4", "BODY                        | 501 | 5.5.4",
+					"BODY=7BIT BODY=7BIT         | 501 | 5.5.4", "SMTPUTF8=YES                | 501 | 5.5.4",
+					"SMTPUTF8 SMTPUTF8           | 501 | 5.5.4", "=BAR                        | 501 | 5.5.4",
+					"-FOO                        | 501 | 5.5.4", "FOO=A=B                     | 501 | 5.5.4",
+					"FOO==1                      | 501 | 5.5.4", "F_O                         | 501 | 5.5.4",
+					"FOO=1 FOO=2                 | 501 | 5.5.4", "FOO=1 BAR=                  | 501 | 5.5.4",
+					"FOO=BAR                     | 555 | 5.5.4", "X-FOO                       | 555 | 5.5.4",
+					"SIZE=1 AUTH=<>              | 555 | 5.5.4", "FOO SIZE=abc                | 555 | 5.5.4", })
 	void badMailParameterIsRefused(String parameters, int code, String status) {
 		assertReply(() -> this.utf8Parser.parseMail("FROM:<a@example.com> " + parameters), code, status);
 	}
