@@ -195,6 +195,16 @@ class SmtpdAutoConfigurationTests {
 	}
 
 	@Test
+	void extensionPropertiesReachTheServer() {
+		this.runner.withPropertyValues("smtpd.chunking=false", "smtpd.dsn=false", "smtpd.smtputf8=true")
+			.run((context) -> assertThat(context.getBean(SmtpServer.class).config().extensions())
+				.isEqualTo(new SmtpServerConfig.Extensions(true, false, false, false)));
+		this.runner.withPropertyValues("smtpd.binarymime=true")
+			.run((context) -> assertThat(context.getBean(SmtpServer.class).config().extensions())
+				.isEqualTo(new SmtpServerConfig.Extensions(false, true, true, true)));
+	}
+
+	@Test
 	void whenTheProtocolIsLmtpThenTheServerSpeaksLmtp() {
 		this.runner.withPropertyValues("smtpd.protocol=lmtp", "smtpd.handler=sink").run((context) -> {
 			SmtpServer server = context.getBean(SmtpServer.class);
@@ -356,6 +366,8 @@ class SmtpdAutoConfigurationTests {
 				"printable ASCII");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.handshake-timeout=0s"),
 				"smtpd.ssl.handshake-timeout", "positive");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.binarymime=true", "smtpd.chunking=false"),
+				"smtpd.binarymime", "CHUNKING");
 	}
 
 	@Test
