@@ -227,6 +227,42 @@ class ChunkingTests {
 			.satisfies((ex) -> assertThat(ex.key()).isEqualTo("binarymime"));
 	}
 
+	@Test
+	void underLmtpARefusedLastChunkIsAnsweredOncePerRecipient() throws Exception {
+		this.server = TestServer
+			.start((builder) -> builder.handler(this.handler).protocol(Protocol.LMTP).dataSizeLimit(100));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.command("LHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			client.command("RCPT TO:<c@example.org>", 250);
+			client.command("RCPT TO:<d@example.org>", 250);
+			client.sendRaw("BDAT 80\r\n" + "x".repeat(80));
+			assertThat(client.reply().code()).isEqualTo(250);
+			client.sendRaw("BDAT 80 LAST\r\n" + "y".repeat(80));
+			assertThat(codes(client, 3)).containsExactly(552, 552, 552);
+			assertThat(client.command("NOOP", 250).text()).isEqualTo("2.0.0 OK");
+		}
+		assertThat(this.handler.pending()).isZero();
+	}
+
+	@Test
+	void aChunkRefusedInTheMiddleOfAMessageFailsTheWholeMessage() throws Exception {
+		try (SmtpTestClient client = connect()) {
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			client.sendRaw("BDAT 3\r\nabc");
+			assertThat(client.reply().code()).isEqualTo(250);
+			// a command line over the limit: refused, its chunk still consumed
+			client.sendRaw("BDAT 3" + " ".repeat(600) + "\r\ndef");
+			assertThat(client.reply().code()).isEqualTo(500);
+			client.sendRaw("BDAT 3 LAST\r\nghi");
+			assertThat(client.reply().code()).isEqualTo(552);
+			client.command("NOOP", 250);
+		}
+		assertThat(this.handler.pending()).isZero();
+	}
+
 	private static List<Integer> codes(SmtpTestClient client, int count) throws Exception {
 		Integer[] codes = new Integer[count];
 		for (int i = 0; i < count; i++) {

@@ -192,6 +192,29 @@ class LmtpTests {
 	}
 
 	@Test
+	void decodedContentIsThereForLmtpHooksToo() throws Exception {
+		List<String> seen = new CopyOnWriteArrayList<>();
+		this.server = TestServer
+			.start((builder) -> builder.protocol(Protocol.LMTP).decodeData(true).handler(new SmtpHandler() {
+				@Override
+				public @Nullable Reply deliver(Session session, Envelope envelope, Recipient recipient,
+						MessageContent content) {
+					seen.add(recipient.address() + ": " + envelope.decodedContent());
+					return null;
+				}
+			}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.command("LHLO client.example", 250);
+			client.command("MAIL FROM:<s@example.com>", 250);
+			client.command("RCPT TO:<a@example.org>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("décodé\r\n.\r\n".replace("é", "\u00e9"));
+			assertThat(client.reply().code()).isEqualTo(250);
+		}
+		assertThat(seen).hasSize(1).first().asString().startsWith("a@example.org: d");
+	}
+
+	@Test
 	void aDataHookRefusalAnswersEveryRecipientWithoutAskingTheDeliverHook() throws Exception {
 		List<String> asked = new CopyOnWriteArrayList<>();
 		SmtpHandler handler = new SmtpHandler() {

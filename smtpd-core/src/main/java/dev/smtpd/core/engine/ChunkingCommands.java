@@ -1,5 +1,8 @@
 package dev.smtpd.core.engine;
 
+import java.util.Collections;
+
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.Reply;
 import org.jspecify.annotations.Nullable;
@@ -57,26 +60,58 @@ final class ChunkingCommands {
 		TransactionState transaction = session.transaction();
 		Reply refusal = (policyRefusal != null) ? policyRefusal : refusal(session, transaction, size);
 		if (refusal != null) {
-			session.startChunk(size, null, (failed) -> {
-				if (last && transaction.isChunking() && transaction == session.transaction()) {
-					session.resetTransaction();
-				}
-				session.reply(refusal);
-			});
+			if (transaction.isChunking() && !transaction.hasChunkingFailed()) {
+				// a chunk of this message is refused: the message can no longer be whole
+				transaction.failChunking();
+			}
+			session.startChunk(size, null, (failed) -> refused(session, transaction, last, refusal));
 			return;
 		}
 		MessageBuffer buffer = transaction.chunks(session::newMessageBuffer);
 		session.startChunk(size, buffer, (failed) -> {
 			transaction.chunkReceived(size);
-			if (!last && !failed) {
+			if (failed && !last) {
+				transaction.failChunking();
+				session.reply(Reply.LOCAL_ERROR);
+				return;
+			}
+			if (!last) {
 				session.reply(Reply.of(250, "2.0.0", size + " octets received"));
 				return;
 			}
 			MessageBuffer message = transaction.takeChunks();
-			if (message != null) {
-				session.messageReceived(failed ? DataStatus.IO_ERROR : DataStatus.OK, message);
+			if (message == null) {
+				session.reply(Reply.LOCAL_ERROR);
+				return;
 			}
+			session.messageReceived(failed ? DataStatus.IO_ERROR : DataStatus.OK, message);
 		});
+	}
+
+	/**
+	 * Answers a refused BDAT once its chunk is consumed. A refused last chunk of a
+	 * chunked message ends the transaction, and under LMTP it is answered once per
+	 * recipient.
+	 */
+	private static void refused(CommandContext session, TransactionState transaction, boolean last, Reply refusal) {
+		boolean endsMessage = last && transaction.isChunking() && transaction == session.transaction();
+		if (!endsMessage) {
+			session.reply(refusal);
+			return;
+		}
+		session.resetTransaction();
+		session.answering("BDAT");
+		session.server().messageCompleted(false);
+		session.server()
+			.listeners()
+			.messageCompleted(session.session(), transaction, transaction.chunkedSize(), refusal.code());
+		int recipients = transaction.recipients().size();
+		if (session.config().protocol() == Protocol.LMTP && recipients > 1) {
+			session.replyEach(Collections.nCopies(recipients, refusal));
+		}
+		else {
+			session.reply(refusal);
+		}
 	}
 
 	private static @Nullable Reply refusal(CommandContext session, TransactionState transaction, long size) {

@@ -38,6 +38,7 @@ final class LmtpDelivery {
 		}
 		SessionState state = session.session();
 		MessageContent content = buffer.content();
+		transaction.content(content, session.config().content().decodeData());
 		@Nullable Reply[] replies = new Reply[recipients.size()];
 		boolean started = session.tryOffLoop(() -> {
 			try {

@@ -522,7 +522,9 @@ final class SessionContext implements CommandContext {
 	 */
 	void shutdown() {
 		this.shutdownRequested = true;
-		if (!this.hooks.isRunning() && !this.closing && !this.transaction.hasSender()) {
+		// not between the replies of one command (LMTP's per recipient): next() does it
+		// after
+		if (!this.hooks.isRunning() && !this.closing && !this.transaction.hasSender() && this.pendingReplies == null) {
 			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 		}
 	}
