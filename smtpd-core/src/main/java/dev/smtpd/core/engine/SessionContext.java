@@ -391,7 +391,11 @@ final class SessionContext implements CommandContext {
 			return;
 		}
 		// A spilled message is complete once its last chunk is on disk (written off the
-		// event loop). The reply may then go out from a task of its own: flush it.
+		// event loop). Its reply then goes out from a task of its own, so it is flushed
+		// there; one kept in memory is answered at once, and flushed with the other
+		// replies
+		// of the same read (one write for pipelined commands).
+		boolean later = message.isSpilled();
 		message.whenWritten(() -> {
 			messageWritten();
 			if (this.closing) {
@@ -399,7 +403,9 @@ final class SessionContext implements CommandContext {
 				return;
 			}
 			TransactionCommands.dataEnd(this, message.hasFailed() ? DataStatus.IO_ERROR : DataStatus.OK, message);
-			this.ctx.flush();
+			if (later) {
+				this.ctx.flush();
+			}
 		});
 	}
 
