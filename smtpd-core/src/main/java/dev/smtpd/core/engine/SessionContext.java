@@ -7,8 +7,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
-import dev.smtpd.core.Protocol;
-import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SessionSnapshot;
 import dev.smtpd.core.handler.Reply;
@@ -71,11 +69,7 @@ final class SessionContext implements CommandContext {
 
 	private boolean handshaking;
 
-	/** What to do when the BDAT chunk being read ends. */
-	private @Nullable Consumer<Boolean> chunkDone;
-
-	/** The final dot arrived and the message's last chunk is still being written. */
-	private boolean awaitingDisk;
+	private final MessageIntake intake;
 
 	/** Whether the session still wants a hook's reply. */
 	private final BooleanSupplier open;
@@ -91,9 +85,9 @@ final class SessionContext implements CommandContext {
 		this.policy = new CommandPolicy(server.config());
 		this.hooks = new HookRunner(server.hookExecutor(), session.id());
 		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::lastReadNanos);
+		this.intake = new MessageIntake(server, framer, ctx, this.timers);
 		// the client waits for us while a hook, a handshake or the disk works: not idle
-		this.timers.startIdle(
-				() -> this.hooks.isRunning() || this.handshaking || this.awaitingDisk || framer.isWaitingForDisk(),
+		this.timers.startIdle(() -> this.hooks.isRunning() || this.handshaking || this.intake.isWaitingForDisk(),
 				this::idleTimeout);
 	}
 
@@ -196,21 +190,6 @@ final class SessionContext implements CommandContext {
 			this.framer.resume();
 			this.ctx.flush();
 		}
-	}
-
-	/**
-	 * The DATA phase ended at the final dot: no more deadline, and until
-	 * {@link #messageWritten()} the session waits for the disk.
-	 */
-	void dataEnded() {
-		this.timers.cancelDataDeadline();
-		this.awaitingDisk = true;
-	}
-
-	/** The message of the DATA phase is all in memory or on disk. */
-	void messageWritten() {
-		this.awaitingDisk = false;
-		this.timers.activity();
 	}
 
 	/** Notes that the server finished something the client waited for (a greeting). */
@@ -383,43 +362,17 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void messageReceived(DataStatus status, MessageBuffer message) {
-		dataEnded();
-		if (status != DataStatus.OK) {
-			// refused anyway: no need to wait for the disk
-			messageWritten();
-			TransactionCommands.dataEnd(this, status, message);
-			return;
-		}
-		// A spilled message is complete once its last chunk is on disk (written off the
-		// event loop). Its reply then goes out from a task of its own, so it is flushed
-		// there; one kept in memory is answered at once, and flushed with the other
-		// replies
-		// of the same read (one write for pipelined commands).
-		boolean later = message.isSpilled();
-		message.whenWritten(() -> {
-			messageWritten();
-			if (this.closing) {
-				message.release();
-				return;
-			}
-			TransactionCommands.dataEnd(this, message.hasFailed() ? DataStatus.IO_ERROR : DataStatus.OK, message);
-			if (later) {
-				this.ctx.flush();
-			}
-		});
+		this.intake.messageReceived(this, status, message, () -> this.closing);
 	}
 
 	@Override
 	public MessageBuffer newMessageBuffer() {
-		SmtpServerConfig config = config();
-		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
-				this.server.fileExecutor(), this.ctx.executor());
+		return this.intake.newBuffer();
 	}
 
 	@Override
 	public void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
-		this.chunkDone = done;
-		this.framer.startChunk(size, target);
+		this.intake.startChunk(size, target, done);
 		next();
 	}
 
@@ -428,29 +381,12 @@ final class SessionContext implements CommandContext {
 	 * @param failed whether storing it failed
 	 */
 	void chunkEnded(boolean failed) {
-		Consumer<Boolean> done = this.chunkDone;
-		this.chunkDone = null;
-		if (done != null) {
-			done.accept(failed);
-		}
+		this.intake.chunkEnded(failed);
 	}
 
 	@Override
 	public void startData() {
-		SmtpServerConfig config = config();
-		MessageBuffer buffer = newMessageBuffer();
-		this.framer.startData(config.limits().dataSizeLimit(), buffer);
-		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
-			logger.debug("Session {}: DATA took longer than {}", this.session.id(), config.timeouts().dataTimeout());
-			Reply tooLong = Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long");
-			if (config.protocol() == Protocol.LMTP) {
-				// RFC 2033 §4.2: one reply per recipient, also when the whole DATA fails
-				for (int i = 1; i < this.transaction.recipients().size(); i++) {
-					write(tooLong);
-				}
-			}
-			replyAndClose(tooLong, SessionEnd.TIMEOUT);
-		});
+		this.intake.startData(this);
 	}
 
 	@Override

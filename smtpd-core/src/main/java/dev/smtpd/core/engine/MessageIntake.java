@@ -1,0 +1,131 @@
+package dev.smtpd.core.engine;
+
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import dev.smtpd.core.Protocol;
+import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.Reply;
+import io.netty.channel.ChannelHandlerContext;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How one session takes in a message: the DATA phase under its deadline, BDAT chunks of a
+ * declared size, the buffer they go to, and the wait for a spilled message's last write
+ * before the DATA hook (or LMTP's replies) answer it. Owned by the
+ * {@link SessionContext}; the session is handed in where a reply is due.
+ */
+final class MessageIntake {
+
+	private static final Logger logger = LoggerFactory.getLogger(MessageIntake.class);
+
+	private final ServerContext server;
+
+	private final SmtpFrameDecoder framer;
+
+	private final ChannelHandlerContext ctx;
+
+	private final SessionTimers timers;
+
+	/** What to do when the BDAT chunk being read ends. */
+	private @Nullable Consumer<Boolean> chunkDone;
+
+	/** The whole message arrived and its last chunk is still being written. */
+	private boolean awaitingDisk;
+
+	MessageIntake(ServerContext server, SmtpFrameDecoder framer, ChannelHandlerContext ctx, SessionTimers timers) {
+		this.server = server;
+		this.framer = framer;
+		this.ctx = ctx;
+		this.timers = timers;
+	}
+
+	/**
+	 * Returns whether the session waits for the disk (it is not idle then).
+	 * @return whether a write of the message holds the session up
+	 */
+	boolean isWaitingForDisk() {
+		return this.awaitingDisk || this.framer.isWaitingForDisk();
+	}
+
+	MessageBuffer newBuffer() {
+		SmtpServerConfig config = this.server.config();
+		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
+				this.server.fileExecutor(), this.ctx.executor());
+	}
+
+	/**
+	 * Switches to DATA under the DATA deadline.
+	 * @param session the session, answered {@code 421} (once per recipient under LMTP)
+	 * when the deadline passes
+	 */
+	void startData(CommandContext session) {
+		SmtpServerConfig config = this.server.config();
+		this.framer.startData(config.limits().dataSizeLimit(), newBuffer());
+		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
+			logger.debug("Session {}: DATA took longer than {}", session.session().id(),
+					config.timeouts().dataTimeout());
+			Reply tooLong = Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long");
+			if (config.protocol() == Protocol.LMTP) {
+				// RFC 2033 §4.2: one reply per recipient, also when the whole DATA fails
+				for (int i = 1; i < session.transaction().recipients().size(); i++) {
+					session.write(tooLong);
+				}
+			}
+			session.replyAndClose(tooLong, SessionEnd.TIMEOUT);
+		});
+	}
+
+	void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
+		this.chunkDone = done;
+		this.framer.startChunk(size, target);
+	}
+
+	void chunkEnded(boolean failed) {
+		Consumer<Boolean> done = this.chunkDone;
+		this.chunkDone = null;
+		if (done != null) {
+			done.accept(failed);
+		}
+	}
+
+	/**
+	 * The whole message arrived: once its last octets are written it goes to the DATA
+	 * hook (or LMTP's replies).
+	 * @param session the session
+	 * @param status how the reception went
+	 * @param message the content, handed over
+	 * @param closing whether the session is closing by now
+	 */
+	void messageReceived(CommandContext session, DataStatus status, MessageBuffer message, BooleanSupplier closing) {
+		this.timers.cancelDataDeadline();
+		if (status != DataStatus.OK) {
+			// refused anyway: no need to wait for the disk
+			this.timers.activity();
+			TransactionCommands.dataEnd(session, status, message);
+			return;
+		}
+		this.awaitingDisk = true;
+		// A spilled message is complete once its last chunk is on disk (written off the
+		// event loop). Its reply then goes out from a task of its own, so it is flushed
+		// there; one kept in memory is answered at once, and flushed with the other
+		// replies of the same read (one write for pipelined commands).
+		boolean later = message.isSpilled();
+		message.whenWritten(() -> {
+			this.awaitingDisk = false;
+			this.timers.activity();
+			if (closing.getAsBoolean()) {
+				message.release();
+				return;
+			}
+			TransactionCommands.dataEnd(session, message.hasFailed() ? DataStatus.IO_ERROR : DataStatus.OK, message);
+			if (later) {
+				this.ctx.flush();
+			}
+		});
+	}
+
+}
