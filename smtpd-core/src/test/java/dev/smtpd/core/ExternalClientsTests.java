@@ -5,14 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.LoginPassword;
-import dev.smtpd.core.test.RecordingHandler;
+import dev.smtpd.core.test.ExternalTools;
 import dev.smtpd.core.test.RecordingHandler.Delivery;
+import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Real command-line clients against the server: swaks, curl and {@code openssl s_client}.
@@ -62,7 +61,7 @@ class ExternalClientsTests {
 
 	@Test
 	void swaksWithStarttlsAndAuth() throws Exception {
-		requireTool("swaks");
+		ExternalTools.require("swaks");
 		for (String mechanism : List.of("PLAIN", "LOGIN")) {
 			Result result = run("swaks", "--server", "127.0.0.1", "--port", String.valueOf(this.server.port()),
 					"--from", "alice@example.com", "--to", "bob@example.org", "--tls", "--auth", mechanism,
@@ -82,7 +81,7 @@ class ExternalClientsTests {
 
 	@Test
 	void curlWithStarttlsAndAuth() throws Exception {
-		requireTool("curl");
+		ExternalTools.require("curl");
 		Path message = this.directory.resolve("message.eml");
 		Files.writeString(message, "Subject: curl\r\n\r\nhello from curl\r\n.leading dot\r\n");
 		Result result = run("curl", "--silent", "--show-error", "--url", "smtp://127.0.0.1:" + this.server.port(),
@@ -97,7 +96,7 @@ class ExternalClientsTests {
 
 	@Test
 	void opensslStarttlsShowsOurCertificateAndTheSessionStartsOver() throws Exception {
-		requireTool("openssl");
+		ExternalTools.require("openssl");
 		ProcessBuilder builder = new ProcessBuilder("openssl", "s_client", "-starttls", "smtp", "-connect",
 				"127.0.0.1:" + this.server.port(), "-CAfile", this.certificate.toString(), "-quiet",
 				"-verify_return_error");
@@ -109,15 +108,6 @@ class ExternalClientsTests {
 		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		assertThat(output).contains("CN = localhost", "verify return:1", "250-AUTH PLAIN LOGIN", "221 2.0.0")
 			.doesNotContain("250-STARTTLS");
-	}
-
-	private static void requireTool(String tool) {
-		boolean present = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":"))).stream()
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, tool)));
-		if ("1".equals(System.getenv("SMTPD_REQUIRE_TOOLS"))) {
-			assertThat(present).as(tool + " must be installed").isTrue();
-		}
-		assumeTrue(present, tool + " is not installed");
 	}
 
 	private static Result run(String... command) throws Exception {

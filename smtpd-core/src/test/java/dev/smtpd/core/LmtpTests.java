@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +18,7 @@ import dev.smtpd.core.handler.Recipient;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.test.ExternalTools;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * LMTP (RFC 2033) over a real socket: LHLO, and one reply per accepted recipient after
@@ -273,7 +272,7 @@ class LmtpTests {
 
 	@Test
 	void pythonSmtplibLmtpDeliversOverTcp() throws Exception {
-		requireTool("python3");
+		ExternalTools.require("python3");
 		List<String> received = new CopyOnWriteArrayList<>();
 		TestServer server = start(new SmtpHandler() {
 			@Override
@@ -298,7 +297,7 @@ class LmtpTests {
 
 	@Test
 	void postfixSmtpSourceSpeaksLmtpWithSeveralRecipientsPerMessage() throws Exception {
-		requireTool("smtp-source");
+		ExternalTools.require("smtp-source");
 		List<Integer> recipients = new CopyOnWriteArrayList<>();
 		TestServer server = start(new SmtpHandler() {
 			@Override
@@ -323,8 +322,8 @@ class LmtpTests {
 
 	@Test
 	void overAUnixSocketPythonAndPostfixClientsSpeakLmtp() throws Exception {
-		requireTool("python3");
-		requireTool("smtp-source");
+		ExternalTools.require("python3");
+		ExternalTools.require("smtp-source");
 		Path socket = this.tempDir.resolve("lmtp.sock");
 		List<String> received = new CopyOnWriteArrayList<>();
 		this.server = TestServer.start(
@@ -357,15 +356,6 @@ class LmtpTests {
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		assertThat(process.exitValue()).as(output).isZero();
 		return output;
-	}
-
-	private static void requireTool(String tool) {
-		boolean present = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":"))).stream()
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, tool)));
-		if ("1".equals(System.getenv("SMTPD_REQUIRE_TOOLS"))) {
-			assertThat(present).as(tool + " must be installed").isTrue();
-		}
-		assumeTrue(present, tool + " is not installed");
 	}
 
 }

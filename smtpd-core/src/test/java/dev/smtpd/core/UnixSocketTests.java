@@ -27,6 +27,7 @@ import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.test.ExternalTools;
 import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
@@ -37,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The server on a Unix domain socket ({@code unix-socket.path}), with real clients: the
@@ -92,7 +92,7 @@ class UnixSocketTests {
 
 	@Test
 	void pythonSmtplibSendsThroughTheSocket() throws Exception {
-		requirePython();
+		ExternalTools.require("python3");
 		Path socket = this.directory.resolve("smtpd.sock");
 		start((builder) -> builder.port(-1).unixSocketPath(socket));
 		Path script = Path.of(UnixSocketTests.class.getResource("/clients/smtplib_unix.py").toURI());
@@ -227,16 +227,6 @@ class UnixSocketTests {
 		}).server();
 		this.servers.add(server);
 		return server;
-	}
-
-	private static void requirePython() {
-		boolean present = List.of(System.getenv().getOrDefault("PATH", "").split(":"))
-			.stream()
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, "python3")));
-		if ("1".equals(System.getenv("SMTPD_REQUIRE_TOOLS"))) {
-			assertThat(present).as("python3 must be installed").isTrue();
-		}
-		assumeTrue(present, "python3 is not installed");
 	}
 
 	/** A blocking SMTP client on a Unix domain socket, with the JDK's own channel. */
