@@ -139,10 +139,7 @@ class LmtpTests {
 	void anSmtpHandlersReplyIsRepeatedPerRecipientAndMaildirStoresTheMessageOnce() throws Exception {
 		Path maildir = this.tempDir.resolve("maildir");
 		try (SmtpTestClient client = start(new MaildirHandler(maildir)).connect()) {
-			client.command("LHLO client.example", 250);
-			client.command("MAIL FROM:<s@example.com>", 250);
-			client.command("RCPT TO:<a@example.org>", 250);
-			client.command("RCPT TO:<b@example.org>", 250);
+			transaction(client, "a@example.org", "b@example.org");
 			client.command("DATA", 354);
 			client.sendRaw("Subject: once\r\n\r\nstored once\r\n.\r\n");
 			assertThat(client.reply().lines()).containsExactly("250 2.0.0 OK");
@@ -159,11 +156,7 @@ class LmtpTests {
 	void aDataPhaseThatFailsAsAWholeGivesItsFailureOncePerRecipient() throws Exception {
 		this.server = TestServer.start((builder) -> builder.protocol(Protocol.LMTP).dataSizeLimit(1000));
 		try (SmtpTestClient client = this.server.connect()) {
-			client.command("LHLO client.example", 250);
-			client.command("MAIL FROM:<s@example.com>", 250);
-			client.command("RCPT TO:<a@example.org>", 250);
-			client.command("RCPT TO:<b@example.org>", 250);
-			client.command("RCPT TO:<c@example.org>", 250);
+			transaction(client, "a@example.org", "b@example.org", "c@example.org");
 			client.command("DATA", 354);
 			client.sendRaw("x".repeat(2000) + "\r\n.\r\n");
 			for (int i = 0; i < 3; i++) {
@@ -178,10 +171,7 @@ class LmtpTests {
 		this.server = TestServer
 			.start((builder) -> builder.protocol(Protocol.LMTP).dataTimeout(Duration.ofMillis(300)));
 		try (SmtpTestClient client = this.server.connect()) {
-			client.command("LHLO client.example", 250);
-			client.command("MAIL FROM:<s@example.com>", 250);
-			client.command("RCPT TO:<a@example.org>", 250);
-			client.command("RCPT TO:<b@example.org>", 250);
+			transaction(client, "a@example.org", "b@example.org");
 			client.command("DATA", 354);
 			client.sendRaw("the message never ends\r\n");
 			assertThat(client.reply().lines()).containsExactly("421 4.4.2 mx.test.example Error: DATA took too long");
@@ -203,9 +193,7 @@ class LmtpTests {
 				}
 			}));
 		try (SmtpTestClient client = this.server.connect()) {
-			client.command("LHLO client.example", 250);
-			client.command("MAIL FROM:<s@example.com>", 250);
-			client.command("RCPT TO:<a@example.org>", 250);
+			transaction(client, "a@example.org");
 			client.command("DATA", 354);
 			client.sendRaw("décodé\r\n.\r\n".replace("é", "\u00e9"));
 			assertThat(client.reply().code()).isEqualTo(250);
@@ -230,10 +218,7 @@ class LmtpTests {
 			}
 		};
 		try (SmtpTestClient client = start(handler).connect()) {
-			client.command("LHLO client.example", 250);
-			client.command("MAIL FROM:<s@example.com>", 250);
-			client.command("RCPT TO:<a@example.org>", 250);
-			client.command("RCPT TO:<b@example.org>", 250);
+			transaction(client, "a@example.org", "b@example.org");
 			client.command("DATA", 354);
 			client.sendRaw("spam\r\n.\r\n");
 			assertThat(client.reply().lines()).containsExactly("554 5.7.1 Spam");
@@ -344,6 +329,18 @@ class LmtpTests {
 		run("smtp-source", "-L", "-d", "-s", "2", "-m", "10", "-r", "2", "-l", "256", "-f", "s@example.com", "-t",
 				"r@example.org", "unix:" + socket);
 		assertThat(received).hasSize(1 + 20);
+	}
+
+	/**
+	 * LHLO, then a transaction from {@code s@example.com} to the recipients, each
+	 * accepted.
+	 */
+	private static void transaction(SmtpTestClient client, String... recipients) throws Exception {
+		client.command("LHLO client.example", 250);
+		client.command("MAIL FROM:<s@example.com>", 250);
+		for (String recipient : recipients) {
+			client.command("RCPT TO:<" + recipient + ">", 250);
+		}
 	}
 
 	/** Runs a client to its end and returns its output; it must exit with 0. */
