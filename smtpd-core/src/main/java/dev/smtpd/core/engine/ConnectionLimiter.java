@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * Counts open connections, globally and per client address, and answers a connection over
  * either limit with {@code 421} and a close before any other handler sees it. A
  * connection on the Unix domain socket counts towards the global limit only: it has no
- * client address, and the socket file's permissions decide who may connect.
+ * client address, and the socket file's permissions decide who may connect. With the
+ * PROXY protocol the client's address is known only once the header came, so the
+ * per-address limit is applied then, by {@link #admit}; the global one still at accept.
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -37,8 +39,13 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final Listeners listeners;
 
-	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname, Listeners listeners) {
+	/** Whether the per-address limit waits for a PROXY header, through {@link #admit}. */
+	private final boolean admitAfterHeader;
+
+	ConnectionLimiter(int maxConnections, int maxPerAddress, boolean admitAfterHeader, String hostname,
+			Listeners listeners) {
 		this.listeners = listeners;
+		this.admitAfterHeader = admitAfterHeader;
 		this.maxConnections = maxConnections;
 		this.maxPerAddress = maxPerAddress;
 		this.hostname = hostname;
@@ -49,7 +56,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		int count = this.total.incrementAndGet();
 		InetAddress address = null;
 		int countForAddress = 0;
-		if (this.maxPerAddress > 0 && ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+		if (this.maxPerAddress > 0 && !this.admitAfterHeader
+				&& ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
 			address = peer.getAddress();
 			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
 		}
@@ -60,28 +68,66 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		// an attribute.
 		ctx.channel().closeFuture().addListener((future) -> release(counted));
 		if (this.maxConnections > 0 && count > this.maxConnections) {
-			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS);
+			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS,
+					SessionState.inetAddress(ctx.channel().remoteAddress()));
 			return;
 		}
 		if (this.maxPerAddress > 0 && countForAddress > this.maxPerAddress) {
 			refuse(ctx, "Too many connections from your address, try again later",
-					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
+					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS,
+					SessionState.inetAddress(ctx.channel().remoteAddress()));
 			return;
 		}
 		ctx.pipeline().remove(this);
 		ctx.fireChannelActive();
 	}
 
+	/**
+	 * Counts a connection under the per-address limit once its PROXY header named the
+	 * client, or refuses it with {@code 421} and a close.
+	 * @param ctx the context to answer on
+	 * @param client the client the header named, or the proxy for a {@code LOCAL} header
+	 * @return whether the connection may go on
+	 */
+	boolean admit(ChannelHandlerContext ctx, InetSocketAddress client) {
+		if (this.maxPerAddress <= 0) {
+			return true;
+		}
+		InetAddress address = client.getAddress();
+		int count = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+		ctx.channel().closeFuture().addListener((future) -> releaseAddress(address));
+		if (count > this.maxPerAddress) {
+			refuse(ctx, "Too many connections from your address, try again later",
+					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS, client);
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * Counts a connection closed before its session began for a reason of its own (its
+	 * PROXY header), and tells the listeners.
+	 * @param peer the connection's peer
+	 * @param reason why
+	 */
+	void refused(InetSocketAddress peer, ConnectionRefusal reason) {
+		this.refused.incrementAndGet();
+		this.listeners.connectionRefused(peer, reason);
+	}
+
 	private void release(@Nullable InetAddress address) {
 		this.total.decrementAndGet();
 		if (address != null) {
-			this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
+			releaseAddress(address);
 		}
 	}
 
-	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason) {
-		this.refused.incrementAndGet();
-		this.listeners.connectionRefused(SessionState.inetAddress(ctx.channel().remoteAddress()), reason);
+	private void releaseAddress(InetAddress address) {
+		this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
+	}
+
+	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason, InetSocketAddress peer) {
+		refused(peer, reason);
 		ByteBuf out = ctx.alloc().buffer(64);
 		ReplyEncoder.encode(Reply.of(421, "4.7.0", this.hostname + " " + text), out);
 		ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);

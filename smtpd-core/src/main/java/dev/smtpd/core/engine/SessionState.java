@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.smtpd.core.handler.ProxyInfo;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.TlsInfo;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +40,8 @@ final class SessionState implements Session {
 
 	private final @Nullable Path unixSocketPath;
 
+	private final @Nullable ProxyInfo proxy;
+
 	/**
 	 * Creates the state of a session on a TCP connection, or on the Unix domain socket
 	 * when the channel's addresses are not IP addresses.
@@ -46,12 +49,17 @@ final class SessionState implements Session {
 	 * @param peerAddress the channel's remote address
 	 * @param localAddress the channel's local address
 	 * @param unixSocketPath the server's Unix domain socket, if it has one
+	 * @param proxy the PROXY header the connection began with, if any: its source becomes
+	 * the peer address
 	 */
-	SessionState(String id, SocketAddress peerAddress, SocketAddress localAddress, @Nullable Path unixSocketPath) {
+	SessionState(String id, SocketAddress peerAddress, SocketAddress localAddress, @Nullable Path unixSocketPath,
+			@Nullable ProxyInfo proxy) {
 		this.id = id;
-		this.peerAddress = inetAddress(peerAddress);
+		InetSocketAddress source = (proxy != null) ? proxy.source() : null;
+		this.peerAddress = (source != null) ? source : inetAddress(peerAddress);
 		this.localAddress = inetAddress(localAddress);
 		this.unixSocketPath = (localAddress instanceof InetSocketAddress) ? null : unixSocketPath;
+		this.proxy = proxy;
 	}
 
 	/**
@@ -72,6 +80,11 @@ final class SessionState implements Session {
 	@Override
 	public InetSocketAddress peerAddress() {
 		return this.peerAddress;
+	}
+
+	@Override
+	public @Nullable ProxyInfo proxy() {
+		return this.proxy;
 	}
 
 	@Override
@@ -141,7 +154,8 @@ final class SessionState implements Session {
 	@Override
 	public String toString() {
 		return "Session[" + this.id + " "
-				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress) + "]";
+				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress)
+				+ ((this.proxy != null) ? " via " + this.proxy.proxy() : "") + "]";
 	}
 
 }
