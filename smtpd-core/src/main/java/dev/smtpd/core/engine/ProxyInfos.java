@@ -4,7 +4,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 import dev.smtpd.core.handler.ProxyInfo;
 import io.netty.buffer.ByteBufUtil;
@@ -48,7 +51,15 @@ final class ProxyInfos {
 		InetSocketAddress destination = address(message.destinationAddress(), message.destinationPort());
 		boolean local = message.command() == HAProxyCommand.LOCAL || source == null;
 		List<ProxyInfo.Tlv> tlvs = new ArrayList<>(message.tlvs().size());
+		// Netty lists the SSL field's sub-fields after it as well: they stay inside it
+		Set<HAProxyTLV> nested = Collections.newSetFromMap(new IdentityHashMap<>());
 		for (HAProxyTLV tlv : message.tlvs()) {
+			if (nested.contains(tlv)) {
+				continue;
+			}
+			if (tlv instanceof HAProxySSLTLV ssl) {
+				nested.addAll(ssl.encapsulatedTLVs());
+			}
 			tlvs.add(tlv(tlv));
 		}
 		return new ProxyInfo(version, local, local ? null : source, local ? null : destination, proxy, tlvs);
