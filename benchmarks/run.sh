@@ -149,7 +149,8 @@ free_port() {
 # Waits until the port answers with a 220 greeting (after the bytes of $3, e.g. a PROXY header).
 wait_ready() {
 	local port="$1" pid="$2" prefix="${3:-}" attempt greeting
-	for attempt in $(seq 1 150); do
+	# up to two minutes: on a busy machine the sample app may take over 30 s to start
+	for attempt in $(seq 1 600); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "Server $pid exited" >&2
 			return 1
@@ -230,7 +231,7 @@ start_haproxy() {
 	port="$(free_port)"
 	cat >"$config" <<-CFG
 		global
-		    maxconn 4000
+		    maxconn 1000
 		defaults
 		    mode tcp
 		    timeout connect 5s

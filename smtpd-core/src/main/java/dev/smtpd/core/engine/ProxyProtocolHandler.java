@@ -85,8 +85,11 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 	private void accept(ChannelHandlerContext ctx, ProxyInfo proxy) {
 		this.done = true;
 		cancelTimeout();
+		// a LOCAL header on the Unix domain socket names no IP address: no per-address
+		// count
+		boolean hasAddress = proxy.source() != null || ctx.channel().remoteAddress() instanceof InetSocketAddress;
 		InetSocketAddress client = (proxy.source() != null) ? proxy.source() : proxy.proxy();
-		if (!this.limiter.admit(ctx, client)) {
+		if (hasAddress && !this.limiter.admit(ctx, client)) {
 			return;
 		}
 		this.session.proxied(proxy);
