@@ -1,7 +1,6 @@
 package dev.smtpd.core.engine;
 
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,6 @@ import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.test.ProxyHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -145,25 +143,6 @@ class ProxyProtocolHandlerTests {
 		assertThat(channel.isActive()).isFalse();
 		assertThat(output(channel)).isEmpty();
 		assertThat(this.refusals).containsExactly(ConnectionRefusal.PROXY_UNTRUSTED);
-	}
-
-	private static final class LoopbackChannel extends EmbeddedChannel {
-
-		LoopbackChannel(ChannelHandler handler) {
-			super(handler);
-			config().setAutoRead(false);
-		}
-
-		@Override
-		protected SocketAddress localAddress0() {
-			return new InetSocketAddress("127.0.0.1", 25);
-		}
-
-		@Override
-		protected SocketAddress remoteAddress0() {
-			return new InetSocketAddress("127.0.0.1", 40000);
-		}
-
 	}
 
 }

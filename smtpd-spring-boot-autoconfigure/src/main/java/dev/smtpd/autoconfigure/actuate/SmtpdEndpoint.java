@@ -127,7 +127,8 @@ public class SmtpdEndpoint {
 	 * @param sessions sessions accepted
 	 * @param messagesAccepted messages answered 2xx after DATA
 	 * @param messagesRejected messages answered 4xx/5xx after DATA
-	 * @param connectionsRefused connections refused over a limit or for their PROXY header
+	 * @param connectionsRefused connections refused over a limit or for their PROXY
+	 * header
 	 */
 	public record Totals(long sessions, long messagesAccepted, long messagesRejected, long connectionsRefused) {
 	}
