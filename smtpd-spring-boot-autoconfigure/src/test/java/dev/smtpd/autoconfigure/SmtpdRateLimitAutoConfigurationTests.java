@@ -6,11 +6,11 @@ import dev.smtpd.core.ratelimit.InMemoryRateLimiter;
 import dev.smtpd.core.ratelimit.RateLimits;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import static dev.smtpd.autoconfigure.test.StartupFailures.assertStartupFails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -73,21 +73,6 @@ class SmtpdRateLimitAutoConfigurationTests {
 	void whenMaxTrackedClientsIsZeroThenStartupFailsNamingTheProperty() {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.rate-limit.max-tracked-clients=0"),
 				"smtpd.rate-limit.max-tracked-clients", "Must be at least 1");
-	}
-
-	private static void assertStartupFails(ApplicationContextRunner runner, String property, String text) {
-		runner.run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable cause = context.getStartupFailure();
-			while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
-				cause = cause.getCause();
-			}
-			assertThat(cause).as("failure %s", context.getStartupFailure())
-				.isInstanceOf(InvalidConfigurationPropertyValueException.class);
-			InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) cause;
-			assertThat(invalid.getName()).isEqualTo(property);
-			assertThat(invalid.getReason()).contains(text);
-		});
 	}
 
 	@Configuration(proxyBeanMethods = false)
