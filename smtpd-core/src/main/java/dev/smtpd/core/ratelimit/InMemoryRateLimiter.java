@@ -12,8 +12,11 @@ import java.util.Map;
 import dev.smtpd.core.handler.RateLimiter;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.BucketListener;
+import io.github.bucket4j.MathType;
 import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.local.SynchronizationStrategy;
+import io.github.bucket4j.local.ThreadUnsafeBucket;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,12 +36,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InMemoryRateLimiter implements RateLimiter {
 
-	private static final long REFILL_NANOS = Duration.ofMinutes(1).toNanos();
+	private static final Duration REFILL = Duration.ofMinutes(1);
+
+	private static final long REFILL_NANOS = REFILL.toNanos();
 
 	/** Clients listed as limited in {@link #status()}: the most recent ones. */
 	private static final int MAX_LISTED = 100;
 
 	private final RateLimits limits;
+
+	/**
+	 * One configuration per limit, shared by its buckets: a bucket then holds only its
+	 * state.
+	 */
+	private final Map<Limit, BucketConfiguration> configurations = new EnumMap<>(Limit.class);
 
 	private final TimeMeter clock;
 
@@ -64,6 +75,15 @@ public final class InMemoryRateLimiter implements RateLimiter {
 	public InMemoryRateLimiter(RateLimits limits, TimeMeter clock) {
 		this.limits = limits;
 		this.clock = clock;
+		for (Limit limit : Limit.values()) {
+			int perMinute = limits.perMinute(limit);
+			if (perMinute > 0) {
+				this.configurations.put(limit,
+						BucketConfiguration.builder()
+							.addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, REFILL).build())
+							.build());
+			}
+		}
 	}
 
 	@Override
@@ -81,8 +101,8 @@ public final class InMemoryRateLimiter implements RateLimiter {
 	}
 
 	private @Nullable Limit take(Limit limit, @Nullable Object client) {
-		int perMinute = this.limits.perMinute(limit);
-		if (perMinute == 0 || client == null) {
+		BucketConfiguration configuration = this.configurations.get(limit);
+		if (configuration == null || client == null) {
 			return null;
 		}
 		Key key = new Key(limit, client);
@@ -91,7 +111,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
 			forgetIdle(now);
 			Counter counter = this.counters.get(key);
 			if (counter == null) {
-				counter = new Counter(newBucket(perMinute));
+				counter = new Counter(newBucket(configuration));
 				this.counters.put(key, counter);
 				if (this.counters.size() > this.limits.maxTrackedClients()) {
 					Iterator<Counter> eldest = this.counters.values().iterator();
@@ -130,13 +150,9 @@ public final class InMemoryRateLimiter implements RateLimiter {
 		}
 	}
 
-	private Bucket newBucket(int perMinute) {
-		return Bucket.builder()
-			.addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
-			.withCustomTimePrecision(this.clock)
-			// every call holds this limiter's lock already
-			.withSynchronizationStrategy(SynchronizationStrategy.NONE)
-			.build();
+	private Bucket newBucket(BucketConfiguration configuration) {
+		// every call holds this limiter's lock already: no synchronization of its own
+		return new ThreadUnsafeBucket(configuration, MathType.INTEGER_64_BITS, this.clock, BucketListener.NOPE);
 	}
 
 	@Override
