@@ -153,7 +153,7 @@ class RateLimitTests {
 				.containsExactly("450 4.7.1 Error: too many AUTH commands, try again later");
 			client.command("NOOP", 250);
 		}
-		assertThat(this.events).containsExactly("127.0.0.1 auth-attempts");
+		assertThat(this.events).containsExactly("127.0.0.1 auth_attempts");
 	}
 
 	@Test
@@ -177,7 +177,7 @@ class RateLimitTests {
 				anonymous.command("RSET", 250);
 			}
 		}
-		assertThat(this.events).containsExactly("127.0.0.1 login-messages");
+		assertThat(this.events).containsExactly("127.0.0.1 login_messages");
 	}
 
 	@Test

@@ -107,12 +107,12 @@ public interface RateLimiter {
 		}
 
 		/**
-		 * Returns the limit's name as a lower-case, dashed tag value, such as
-		 * {@code login-messages}.
+		 * Returns the limit's name in lower case, as a metric tag value, such as
+		 * {@code login_messages} (as the other tags of enum values).
 		 * @return the name
 		 */
 		public String tag() {
-			return name().toLowerCase(Locale.ROOT).replace('_', '-');
+			return name().toLowerCase(Locale.ROOT);
 		}
 
 	}

@@ -155,7 +155,7 @@ public class SmtpdEndpoint {
 	/**
 	 * A client over a rate limit.
 	 *
-	 * @param limit the limit, such as {@code messages} or {@code login-recipients}
+	 * @param limit the limit, such as {@code messages} or {@code login_recipients}
 	 * @param client the client's address, or its login for a per-login limit
 	 * @param retryAfterSeconds seconds until it may go on
 	 */

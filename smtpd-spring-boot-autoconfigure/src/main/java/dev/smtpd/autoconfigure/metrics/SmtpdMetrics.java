@@ -82,8 +82,8 @@ import org.jspecify.annotations.Nullable;
  * <tr>
  * <td>{@code smtpd.rate.limited}</td>
  * <td>counter</td>
- * <td>{@code limit}: connections, messages, recipients, auth-attempts, login-messages,
- * login-recipients</td>
+ * <td>{@code limit}: connections, messages, recipients, auth_attempts, login_messages,
+ * login_recipients</td>
  * </tr>
  * </table>
  */
