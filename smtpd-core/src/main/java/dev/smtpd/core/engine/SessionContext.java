@@ -239,7 +239,7 @@ final class SessionContext implements CommandContext {
 		Iterator<Reply> replies = this.pendingReplies;
 		while (replies != null && replies.hasNext()) {
 			Reply reply = replies.next();
-			if (!replies.hasNext()) {
+			if (!replies.hasNext() || reply == HandlerChain.DROP) {
 				this.pendingReplies = null;
 				reply(reply);
 				return;
@@ -255,6 +255,12 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void write(Reply reply) {
+		if (reply == HandlerChain.DROP) {
+			this.currentVerb = null;
+			this.timers.cancelDataDeadline();
+			close(SessionEnd.DROPPED);
+			return;
+		}
 		completed(reply);
 		this.ctx.write(reply);
 	}
@@ -270,6 +276,10 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void replyAndClose(Reply reply, SessionEnd end) {
+		if (reply == HandlerChain.DROP) {
+			write(reply);
+			return;
+		}
 		if (this.end == null) {
 			this.end = end;
 		}
