@@ -1,23 +1,28 @@
 package dev.smtpd.test.spring;
 
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
+import dev.smtpd.test.Faults;
+import dev.smtpd.test.Inbox;
 import dev.smtpd.test.MailCatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
+import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.env.MapPropertySource;
+import org.springframework.context.event.ContextRefreshedEvent;
 import org.springframework.test.context.ContextCustomizer;
 import org.springframework.test.context.MergedContextConfiguration;
 
 /**
- * Starts the catcher before the context refreshes, so its port is known when the mail
- * auto-configuration binds {@code spring.mail.*}, and closes it with the context. Equal
- * only for the same test class: each class gets its own context and catcher.
+ * Starts the catcher while the context refreshes (on a thread of its own, so its startup
+ * overlaps the context's), points {@code spring.mail.host} and {@code spring.mail.port}
+ * at it, registers it, its inbox and its faults as beans, and closes it with the context.
+ * Equal only for the same test class: each class gets its own context and catcher.
  */
 class MailCatcherContextCustomizer implements ContextCustomizer {
 
@@ -37,20 +42,44 @@ class MailCatcherContextCustomizer implements ContextCustomizer {
 
 	@Override
 	public void customizeContext(ConfigurableApplicationContext context, MergedContextConfiguration merged) {
-		MailCatcher catcher = MailCatcher.builder().maxMessages(this.maxMessages).start();
-		context.getEnvironment()
-			.getPropertySources()
-			.addFirst(new MapPropertySource("mailCatcher", Map.of("spring.mail.host", catcher.host(),
-					"spring.mail.port", catcher.port(), "smtpd.test.mail-catcher.port", catcher.port())));
+		CompletableFuture<MailCatcher> catcher = new CompletableFuture<>();
+		Thread starter = new Thread(() -> {
+			try {
+				catcher.complete(MailCatcher.builder().maxMessages(this.maxMessages).start());
+			}
+			catch (Throwable ex) {
+				catcher.completeExceptionally(ex);
+			}
+		}, "mail-catcher-start");
+		starter.setDaemon(true);
+		starter.start();
+		context.getEnvironment().getPropertySources().addFirst(new MailCatcherPropertySource(catcher));
 		ConfigurableListableBeanFactory beans = context.getBeanFactory();
-		beans.registerSingleton(BEAN_NAME, catcher);
-		beans.registerSingleton("mailCatcherInbox", catcher.inbox());
-		beans.registerSingleton("mailCatcherFaults", catcher.faults());
-		if (beans instanceof DefaultSingletonBeanRegistry registry) {
-			registry.registerDisposableBean(BEAN_NAME, catcher::close);
+		if (beans instanceof BeanDefinitionRegistry registry) {
+			registry.registerBeanDefinition(BEAN_NAME, definition(MailCatcher.class, catcher::join));
+			registry.registerBeanDefinition("mailCatcherInbox", definition(Inbox.class, () -> catcher.join().inbox()));
+			registry.registerBeanDefinition("mailCatcherFaults",
+					definition(Faults.class, () -> catcher.join().faults()));
 		}
-		logger.info("Mail catcher for {} on {}:{}, started in {} ms", this.testClass.getSimpleName(), catcher.host(),
-				catcher.port(), catcher.startupTime().toMillis());
+		if (beans instanceof DefaultSingletonBeanRegistry registry) {
+			// closed with the context even if nothing asked for the bean
+			registry.registerDisposableBean(BEAN_NAME + "Stopper", () -> catcher.join().close());
+		}
+		context.addApplicationListener((event) -> {
+			if (event instanceof ContextRefreshedEvent refreshed && refreshed.getApplicationContext() == context) {
+				long waiting = System.nanoTime();
+				MailCatcher started = catcher.join();
+				logger.info("Mail catcher for {} on {}:{}: started in {} ms beside the context, ready {} ms after it",
+						this.testClass.getSimpleName(), started.host(), started.port(),
+						started.startupTime().toMillis(), (System.nanoTime() - waiting) / 1_000_000);
+			}
+		});
+	}
+
+	private static <T> RootBeanDefinition definition(Class<T> type, java.util.function.Supplier<T> supplier) {
+		RootBeanDefinition definition = new RootBeanDefinition(type, supplier);
+		definition.setRole(org.springframework.beans.factory.config.BeanDefinition.ROLE_INFRASTRUCTURE);
+		return definition;
 	}
 
 	@Override
