@@ -82,6 +82,26 @@ class DropConnectionTests {
 	}
 
 	@Test
+	void whenADroppedCommandWasPipelinedThenTheRepliesBeforeItStillArrive() throws Exception {
+		SmtpHandler handler = new SmtpHandler() {
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				if (address.startsWith("drop")) {
+					throw new DropConnectionException();
+				}
+				return null;
+			}
+		};
+		try (TestServer server = start(handler); SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.sendRaw("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<drop@example.com>\r\n");
+			client.expect(250);
+			client.expect(250);
+			assertThat(client.isClosedByServer()).isTrue();
+		}
+	}
+
+	@Test
 	void whenDataStartDropsThenTheClientGets354AndThenLosesTheConnection() throws Exception {
 		SmtpHandler handler = new SmtpHandler() {
 			@Override

@@ -1,9 +1,9 @@
 package dev.smtpd.test;
 
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 import dev.smtpd.core.delivery.MemoryHandler;
 import dev.smtpd.core.delivery.StoredMessage;
@@ -18,8 +18,11 @@ public final class Inbox {
 
 	private final MemoryHandler memory;
 
-	/** The parsed form of each stored message, so it is parsed once. */
-	private final Map<StoredMessage, CaughtMessage> parsed = new WeakHashMap<>();
+	/**
+	 * The parsed form of each message held, so it is parsed once; pruned to what the
+	 * handler holds whenever all messages are read.
+	 */
+	private Map<StoredMessage, CaughtMessage> parsed = new IdentityHashMap<>();
 
 	private Inbox(MemoryHandler memory) {
 		this.memory = memory;
@@ -39,7 +42,15 @@ public final class Inbox {
 	 * @return the messages
 	 */
 	public List<CaughtMessage> messages() {
-		return wrap(this.memory.messages());
+		List<StoredMessage> stored = this.memory.messages();
+		synchronized (this) {
+			Map<StoredMessage, CaughtMessage> held = new IdentityHashMap<>();
+			for (StoredMessage message : stored) {
+				held.put(message, this.parsed.getOrDefault(message, new CaughtMessage(message)));
+			}
+			this.parsed = held;
+			return stored.stream().map(held::get).toList();
+		}
 	}
 
 	/**
@@ -106,15 +117,13 @@ public final class Inbox {
 	 */
 	public void clear() {
 		this.memory.clear();
-		synchronized (this.parsed) {
-			this.parsed.clear();
+		synchronized (this) {
+			this.parsed = new IdentityHashMap<>();
 		}
 	}
 
-	private List<CaughtMessage> wrap(List<StoredMessage> stored) {
-		synchronized (this.parsed) {
-			return stored.stream().map((message) -> this.parsed.computeIfAbsent(message, CaughtMessage::new)).toList();
-		}
+	private synchronized List<CaughtMessage> wrap(List<StoredMessage> stored) {
+		return stored.stream().map((message) -> this.parsed.computeIfAbsent(message, CaughtMessage::new)).toList();
 	}
 
 	@Override

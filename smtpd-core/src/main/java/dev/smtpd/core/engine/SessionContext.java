@@ -256,8 +256,11 @@ final class SessionContext implements CommandContext {
 	@Override
 	public void write(Reply reply) {
 		if (reply == HandlerChain.DROP) {
+			// replies written before reach the client, as they would have from a server
+			// that went away now
 			this.currentVerb = null;
 			this.timers.cancelDataDeadline();
+			this.ctx.flush();
 			close(SessionEnd.DROPPED);
 			return;
 		}
