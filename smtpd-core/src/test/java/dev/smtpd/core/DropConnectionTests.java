@@ -118,6 +118,47 @@ class DropConnectionTests {
 	}
 
 	@Test
+	void whenDataStartDropsAfterSomeOctetsThenTheConnectionClosesMidData() throws Exception {
+		java.util.concurrent.atomic.AtomicInteger messages = new java.util.concurrent.atomic.AtomicInteger();
+		SmtpHandler handler = new SmtpHandler() {
+			@Override
+			public @Nullable Reply dataStart(Session session, Envelope envelope) {
+				throw new DropConnectionException(100);
+			}
+
+			@Override
+			public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
+				messages.incrementAndGet();
+				return null;
+			}
+		};
+		try (TestServer server = start(handler); SmtpTestClient client = server.connect()) {
+			transaction(client);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: x\r\n\r\n" + "a".repeat(60) + "\r\n");
+			client.sendRaw("b".repeat(60) + "\r\n");
+			assertThat(client.isClosedByServer()).isTrue();
+			assertThat(this.ended.get(5, TimeUnit.SECONDS)).isEqualTo(SessionEnd.DROPPED);
+		}
+		assertThat(messages).hasValue(0);
+	}
+
+	@Test
+	void whenTheMessageEndsBeforeTheDropThenItIsReceivedAsUsual() throws Exception {
+		SmtpHandler handler = new SmtpHandler() {
+			@Override
+			public @Nullable Reply dataStart(Session session, Envelope envelope) {
+				throw new DropConnectionException(10_000);
+			}
+		};
+		try (TestServer server = start(handler); SmtpTestClient client = server.connect()) {
+			transaction(client);
+			assertThat(client.data("Subject: short\r\n\r\nbody\r\n").code()).isEqualTo(250);
+			client.command("QUIT", 221);
+		}
+	}
+
+	@Test
 	void whenDataStartRefusesThenDataIsAnsweredWithTheRefusalAndTheEnvelopeStays() throws Exception {
 		SmtpHandler handler = new SmtpHandler() {
 

@@ -114,11 +114,7 @@ public class CaughtMessageAssert extends AbstractAssert<CaughtMessageAssert, Cau
 	 */
 	public CaughtMessageAssert hasTextContaining(String text) {
 		isNotNull();
-		String body = this.actual.text();
-		if (body == null || !body.contains(text)) {
-			failWithMessage("Expected the text body to contain <%s> but it was <%s> in %s", text, body, this.actual);
-		}
-		return this;
+		return bodyContains("text", this.actual.text(), text);
 	}
 
 	/**
@@ -128,9 +124,13 @@ public class CaughtMessageAssert extends AbstractAssert<CaughtMessageAssert, Cau
 	 */
 	public CaughtMessageAssert hasHtmlContaining(String text) {
 		isNotNull();
-		String body = this.actual.html();
+		return bodyContains("HTML", this.actual.html(), text);
+	}
+
+	private CaughtMessageAssert bodyContains(String kind, @Nullable String body, String text) {
 		if (body == null || !body.contains(text)) {
-			failWithMessage("Expected the HTML body to contain <%s> but it was <%s> in %s", text, body, this.actual);
+			failWithMessage("Expected the %s body to contain <%s> but it was <%s> in %s", kind, text, body,
+					this.actual);
 		}
 		return this;
 	}

@@ -8,7 +8,7 @@ package dev.smtpd.test;
  * @param verb the upper-case verb, such as {@code MAIL}; {@code CONNECT} for a new
  * connection (its code is the greeting's, or the refusal's)
  * @param replyCode the reply code; {@code 0} when the connection was dropped without a
- * reply
+ * reply (after a {@code 354}, the drop follows the {@code 354} as an entry of its own)
  * @param faulted whether a fault decided the reply
  */
 public record Exchange(String sessionId, String verb, int replyCode, boolean faulted) {

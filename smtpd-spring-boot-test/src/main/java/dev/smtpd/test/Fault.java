@@ -34,19 +34,23 @@ public final class Fault {
 
 	private final @Nullable Reply reply;
 
+	/** For a drop at DATA_START: octets of the message to read first. */
+	private final long dropAfterOctets;
+
 	/** Applications left; negative for always. */
 	private final AtomicInteger remaining = new AtomicInteger(1);
 
 	private final AtomicInteger triggered = new AtomicInteger();
 
 	Fault(FaultPoint point, @Nullable String argument, Predicate<Session> condition, Duration delay, Action action,
-			@Nullable Reply reply) {
+			@Nullable Reply reply, long dropAfterOctets) {
 		this.point = point;
 		this.argument = argument;
 		this.condition = condition;
 		this.delay = delay;
 		this.action = action;
 		this.reply = reply;
+		this.dropAfterOctets = dropAfterOctets;
 	}
 
 	/**
@@ -94,6 +98,10 @@ public final class Fault {
 
 	@Nullable Reply reply() {
 		return this.reply;
+	}
+
+	long dropAfterOctets() {
+		return this.dropAfterOctets;
 	}
 
 	/**

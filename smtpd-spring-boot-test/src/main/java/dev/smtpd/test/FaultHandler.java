@@ -21,6 +21,9 @@ final class FaultHandler implements SmtpHandler {
 
 	static final String FAULTED = FaultHandler.class.getName() + ".faulted";
 
+	/** Marks a session that a fault drops after the {@code 354}. */
+	static final String DROP_AFTER_354 = FaultHandler.class.getName() + ".dropAfter354";
+
 	private final Faults faults;
 
 	private final Transcript transcript;
@@ -99,8 +102,14 @@ final class FaultHandler implements SmtpHandler {
 		}
 		switch (fault.action()) {
 			case DROP -> {
-				this.transcript.add(new Exchange(session.id(), verb, 0, true));
-				throw new DropConnectionException();
+				if (point == FaultPoint.DATA_START) {
+					// the client gets 354 first: the transcript notes the drop after it
+					session.attributes().put(DROP_AFTER_354, Boolean.TRUE);
+				}
+				else {
+					this.transcript.add(new Exchange(session.id(), verb, 0, true));
+				}
+				throw new DropConnectionException(fault.dropAfterOctets());
 			}
 			case REPLY -> {
 				session.attributes().put(FAULTED, Boolean.TRUE);

@@ -19,7 +19,8 @@ public enum FaultPoint {
 
 	/**
 	 * The DATA command, before {@code 354}: a reply refuses DATA, a dropped connection
-	 * comes right after the {@code 354}, while the client sends the message.
+	 * comes right after the {@code 354} or after some octets of the message
+	 * ({@link Faults.Rule#dropConnectionAfter}), while the client sends it.
 	 */
 	DATA_START,
 

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * faults.on(FaultPoint.RCPT, "x@example.com").reply("452 4.2.2 Mailbox full");
  * faults.on(FaultPoint.DATA).reply("451 4.3.0 Try again later").times(2);
  * faults.on(FaultPoint.DATA).dropConnection();
+ * faults.on(FaultPoint.DATA_START).dropConnectionAfter(64 * 1024);
  * faults.on(FaultPoint.MAIL).after(Duration.ofSeconds(2)).proceed();
  * </pre>
  */
@@ -185,7 +186,7 @@ public final class Faults {
 		 * @return the fault, registered
 		 */
 		public Fault reply(Reply reply) {
-			return add(new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.REPLY, reply));
+			return add(new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.REPLY, reply, 0));
 		}
 
 		/**
@@ -194,7 +195,25 @@ public final class Faults {
 		 * @return the fault, registered
 		 */
 		public Fault dropConnection() {
-			return add(new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.DROP, null));
+			return add(new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.DROP, null, 0));
+		}
+
+		/**
+		 * At {@link FaultPoint#DATA_START} only: answers {@code 354}, then closes the
+		 * connection without a reply once at least {@code octets} octets of the message
+		 * arrived (mid-DATA); a shorter message is received as usual.
+		 * @param octets the octets of the message to read first, at least 1
+		 * @return the fault, registered
+		 */
+		public Fault dropConnectionAfter(long octets) {
+			if (this.point != FaultPoint.DATA_START) {
+				throw new IllegalStateException("A drop after some octets of the message needs FaultPoint.DATA_START");
+			}
+			if (octets < 1) {
+				throw new IllegalArgumentException("octets must be at least 1, not " + octets);
+			}
+			return add(
+					new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.DROP, null, octets));
 		}
 
 		/**
@@ -202,7 +221,7 @@ public final class Faults {
 		 * @return the fault, registered
 		 */
 		public Fault proceed() {
-			return add(new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.PROCEED, null));
+			return add(new Fault(this.point, this.argument, this.condition, this.delay, Fault.Action.PROCEED, null, 0));
 		}
 
 	}

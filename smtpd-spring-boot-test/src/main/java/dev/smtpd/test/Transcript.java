@@ -18,6 +18,10 @@ final class Transcript implements SmtpServerListener {
 	public void commandCompleted(Session session, String verb, int replyCode) {
 		boolean faulted = session.attributes().remove(FaultHandler.FAULTED) != null;
 		this.exchanges.add(new Exchange(session.id(), verb, replyCode, faulted));
+		if (replyCode == 354 && session.attributes().remove(FaultHandler.DROP_AFTER_354) != null) {
+			// noted here, before the connection closes, so it is in order
+			this.exchanges.add(new Exchange(session.id(), verb, 0, true));
+		}
 	}
 
 	void add(Exchange exchange) {

@@ -98,6 +98,24 @@ class FaultsTests {
 			assertThat(client.isClosedByServer()).isTrue();
 		}
 		assertThat(this.catcher.inbox()).hasNoMessages();
+		assertThat(this.catcher.transcript()).extracting(Exchange::verb, Exchange::replyCode)
+			.endsWith(tuple("DATA", 354), tuple("DATA", 0));
+	}
+
+	@Test
+	void whenDataStartDropsAfterSomeOctetsThenTheConnectionClosesMidData() throws Exception {
+		this.catcher.faults().on(FaultPoint.DATA_START).dropConnectionAfter(1000);
+		try (TestSmtpClient client = transaction()) {
+			assertThat(client.command("DATA").code()).isEqualTo(354);
+			client.send("Subject: big\r\n\r\n");
+			for (int i = 0; i < 20; i++) {
+				client.send("x".repeat(98) + "\r\n");
+			}
+			assertThat(client.isClosedByServer()).isTrue();
+		}
+		assertThat(this.catcher.inbox()).hasNoMessages();
+		assertThat(this.catcher.transcript()).extracting(Exchange::verb, Exchange::replyCode)
+			.endsWith(tuple("DATA", 354), tuple("DATA", 0));
 	}
 
 	@Test

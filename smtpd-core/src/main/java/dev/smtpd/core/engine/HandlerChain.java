@@ -70,6 +70,9 @@ final class HandlerChain {
 				return ex.getReply();
 			}
 			catch (DropConnectionException ex) {
+				if (session instanceof SessionState state) {
+					state.dropAfterDataOctets(ex.afterDataOctets());
+				}
 				return DROP;
 			}
 			catch (Exception | LinkageError | AssertionError ex) {

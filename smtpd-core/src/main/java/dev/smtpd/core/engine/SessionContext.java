@@ -403,6 +403,11 @@ final class SessionContext implements CommandContext {
 	}
 
 	@Override
+	public void dropDuringData(long octets) {
+		this.framer.dropAfter(octets, () -> write(HandlerChain.DROP));
+	}
+
+	@Override
 	public int discardPipelined() {
 		return this.framer.discardBuffered();
 	}

@@ -123,7 +123,15 @@ final class TransactionCommands {
 	private static void dataStart(CommandContext session, @Nullable Reply reply) {
 		if (reply == HandlerChain.DROP) {
 			// the handler wants the client to lose the connection while it sends
-			session.replyAndClose(Reply.START_DATA, SessionEnd.DROPPED);
+			long octets = session.session().takeDropAfterDataOctets();
+			if (octets > 0) {
+				session.startData();
+				session.dropDuringData(octets);
+				session.reply(Reply.START_DATA);
+			}
+			else {
+				session.replyAndClose(Reply.START_DATA, SessionEnd.DROPPED);
+			}
 		}
 		else if (reply != null && !reply.isPositive()) {
 			refuseData(session, reply);
