@@ -26,6 +26,7 @@ import dev.smtpd.core.handler.ProxyInfo;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.ratelimit.RateLimits;
 import dev.smtpd.core.test.ProxyHeaders;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestCertificates;
@@ -342,6 +343,23 @@ class ProxyProtocolTests {
 			assertThat(second.expect(421).text()).contains("Too many connections from your address");
 		}
 		assertThat(this.refusals.poll(10, TimeUnit.SECONDS)).isEqualTo(ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
+	}
+
+	@Test
+	void connectionRateLimitCountsTheProxiedClient() throws Exception {
+		start((proxy) -> proxy, (builder) -> builder.rateLimits(RateLimits.defaults().withConnectionsPerMinute(1)));
+		for (String client : List.of("192.0.2.1", "192.0.2.2")) { // one each: both
+																	// admitted
+			try (SmtpTestClient first = new SmtpTestClient(this.server.port())) {
+				first.sendRaw(ProxyHeaders.v1(client, 1000, "198.51.100.1", 25));
+				first.expect(220);
+			}
+		}
+		try (SmtpTestClient again = new SmtpTestClient(this.server.port())) {
+			again.sendRaw(ProxyHeaders.v1("192.0.2.1", 1001, "198.51.100.1", 25));
+			assertThat(again.expect(421).text()).contains("too many connections");
+		}
+		assertThat(this.refusals.poll(10, TimeUnit.SECONDS)).isEqualTo(ConnectionRefusal.RATE_LIMIT);
 	}
 
 	@Test

@@ -16,11 +16,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counts open connections, globally and per client address, and answers a connection over
- * either limit with {@code 421} and a close before any other handler sees it. A
- * connection on the Unix domain socket counts towards the global limit only: it has no
- * client address, and the socket file's permissions decide who may connect. With the
- * PROXY protocol the client's address is known only once the header came, so the
- * per-address limit is applied then, by {@link #admit}; the global one still at accept.
+ * either limit, or over the connection rate limit ({@link RateGate}), with {@code 421}
+ * and a close before any other handler sees it. A connection on the Unix domain socket
+ * counts towards the global limit only: it has no client address, and the socket file's
+ * permissions decide who may connect. With the PROXY protocol the client's address is
+ * known only once the header came, so the per-address limit and the rate limit are
+ * applied then, by {@link #admit}; the global limit still at accept.
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -39,12 +40,17 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final Listeners listeners;
 
-	/** Whether the per-address limit waits for a PROXY header, through {@link #admit}. */
+	private final RateGate rateGate;
+
+	/**
+	 * Whether the per-address and rate limits wait for a PROXY header ({@link #admit}).
+	 */
 	private final boolean admitAfterHeader;
 
 	ConnectionLimiter(int maxConnections, int maxPerAddress, boolean admitAfterHeader, String hostname,
-			Listeners listeners) {
+			Listeners listeners, RateGate rateGate) {
 		this.listeners = listeners;
+		this.rateGate = rateGate;
 		this.admitAfterHeader = admitAfterHeader;
 		this.maxConnections = maxConnections;
 		this.maxPerAddress = maxPerAddress;
@@ -78,27 +84,36 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 					SessionState.inetAddress(ctx.channel().remoteAddress()));
 			return;
 		}
+		if (!this.admitAfterHeader && this.rateGate.refusesConnection(ctx.channel().remoteAddress())) {
+			refuse(ctx, "Error: too many connections from your address, try again later", ConnectionRefusal.RATE_LIMIT,
+					SessionState.inetAddress(ctx.channel().remoteAddress()));
+			return;
+		}
 		ctx.pipeline().remove(this);
 		ctx.fireChannelActive();
 	}
 
 	/**
-	 * Counts a connection under the per-address limit once its PROXY header named the
-	 * client, or refuses it with {@code 421} and a close.
+	 * Counts a connection under the per-address limit and the connection rate limit once
+	 * its PROXY header named the client, or refuses it with {@code 421} and a close.
 	 * @param ctx the context to answer on
 	 * @param client the client the header named, or the proxy for a {@code LOCAL} header
 	 * @return whether the connection may go on
 	 */
 	boolean admit(ChannelHandlerContext ctx, InetSocketAddress client) {
-		if (this.maxPerAddress <= 0) {
-			return true;
+		if (this.maxPerAddress > 0) {
+			InetAddress address = client.getAddress();
+			int count = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+			ctx.channel().closeFuture().addListener((future) -> releaseAddress(address));
+			if (count > this.maxPerAddress) {
+				refuse(ctx, "Too many connections from your address, try again later",
+						ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS, client);
+				return false;
+			}
 		}
-		InetAddress address = client.getAddress();
-		int count = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
-		ctx.channel().closeFuture().addListener((future) -> releaseAddress(address));
-		if (count > this.maxPerAddress) {
-			refuse(ctx, "Too many connections from your address, try again later",
-					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS, client);
+		if (this.rateGate.refusesConnection(client)) {
+			refuse(ctx, "Error: too many connections from your address, try again later", ConnectionRefusal.RATE_LIMIT,
+					client);
 			return false;
 		}
 		return true;

@@ -42,6 +42,9 @@ final class SessionState implements Session {
 
 	private final @Nullable ProxyInfo proxy;
 
+	/** Set by a DropConnectionException: DATA octets to read before the drop. */
+	private long dropAfterDataOctets;
+
 	/**
 	 * Creates the state of a session on a TCP connection, or on the Unix domain socket
 	 * when the channel's addresses are not IP addresses.
@@ -156,6 +159,24 @@ final class SessionState implements Session {
 		return "Session[" + this.id + " "
 				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress)
 				+ ((this.proxy != null) ? " via " + this.proxy.proxy() : "") + "]";
+	}
+
+	/**
+	 * Notes how many DATA octets a handler that drops the connection wants read first.
+	 * @param octets the octets, {@code 0} for none
+	 */
+	void dropAfterDataOctets(long octets) {
+		this.dropAfterDataOctets = octets;
+	}
+
+	/**
+	 * Returns and forgets how many DATA octets to read before a drop.
+	 * @return the octets, {@code 0} for none
+	 */
+	long takeDropAfterDataOctets() {
+		long octets = this.dropAfterDataOctets;
+		this.dropAfterDataOctets = 0;
+		return octets;
 	}
 
 }

@@ -13,6 +13,9 @@ public enum ConnectionRefusal {
 	/** Over {@code max-connections-per-address}. */
 	MAX_CONNECTIONS_PER_ADDRESS,
 
+	/** Over the connection rate limit ({@code rate-limit.connections-per-minute}). */
+	RATE_LIMIT,
+
 	/**
 	 * The PROXY protocol is on and the connection comes from outside its trusted proxies.
 	 */

@@ -57,7 +57,7 @@ class ProxyProtocolHandlerTests {
 			}
 		};
 		this.initializer = new SmtpChannelInitializer(server.config(), List.of(), List.of(), Runnable::run, null,
-				List.of(), null, List.of(listener));
+				List.of(), null, List.of(listener), null);
 		EmbeddedChannel channel = new LoopbackChannel(this.initializer);
 		this.channel = channel;
 		return channel;
