@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.handler.MessageContent.Transfer;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.TlsInfo;
 import io.netty.channel.ChannelFutureListener;
@@ -366,8 +367,8 @@ final class SessionContext implements CommandContext {
 	}
 
 	@Override
-	public MessageBuffer newMessageBuffer() {
-		return this.intake.newBuffer();
+	public MessageBuffer newChunkBuffer() {
+		return this.intake.newBuffer(Transfer.BDAT, this.transaction.mailOptions().body());
 	}
 
 	@Override
