@@ -310,6 +310,14 @@ final class MessageBuffer {
 	}
 
 	/**
+	 * Returns how the message arrives.
+	 * @return DATA or BDAT
+	 */
+	Transfer transfer() {
+		return this.transfer;
+	}
+
+	/**
 	 * Returns whether the content went to a temporary file.
 	 * @return whether spilled
 	 */

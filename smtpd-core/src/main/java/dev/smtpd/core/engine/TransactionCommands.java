@@ -138,6 +138,9 @@ final class TransactionCommands {
 	static void dataEnd(CommandContext session, DataStatus status, MessageBuffer buffer) {
 		TransactionState transaction = session.transaction();
 		session.resetTransaction();
+		// the reply counts for the command that ended the message: DATA's final dot or
+		// BDAT LAST
+		session.answering(buffer.transfer().name());
 		long size = buffer.size();
 		Reply failure = switch (status) {
 			case OK -> null;
@@ -175,7 +178,6 @@ final class TransactionCommands {
 	}
 
 	private static void messageDone(CommandContext session, TransactionState transaction, long size, Reply reply) {
-		session.answering("DATA");
 		session.server().messageCompleted(reply.isPositive());
 		session.server().listeners().messageCompleted(session.session(), transaction, size, reply.code());
 		session.reply(reply);
