@@ -190,6 +190,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		else if (frame instanceof Frame.ChunkEnd chunk) {
 			session.chunkEnded(chunk.failed());
 		}
+		else if (frame instanceof Frame.InputEnded) {
+			session.inputEnded();
+		}
 	}
 
 	private void onCommand(SessionContext session, String line) {
