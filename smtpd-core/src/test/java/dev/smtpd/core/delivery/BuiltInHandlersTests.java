@@ -103,6 +103,7 @@ class BuiltInHandlersTests {
 		String printed = bytes.toString(StandardCharsets.UTF_8);
 		assertThat(printed).startsWith("---------- MESSAGE FOLLOWS ----------\nX-Peer: 127.0.0.1\n")
 			.contains("mail options: SIZE=100 BODY=8BITMIME\n")
+			.contains("received with: DATA\n")
 			.contains("Subject: test\n\n.dot line\nFrom here\n")
 			.endsWith("end\n------------ END MESSAGE ------------\n");
 	}
