@@ -1,7 +1,9 @@
 package dev.smtpd.benchmarks;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
  * --seconds=60 --chunk=0}. With {@code --chunk=N} (N > 0) each message goes with BDAT
- * (RFC 3030) in chunks of N octets instead of DATA, MAIL, RCPT and every chunk in one
- * write.
+ * (RFC 3030) in chunks of N octets instead of DATA: MAIL, RCPT and every chunk behind its
+ * BDAT line in one write (one array built once), as Exim sends them, so that a BDAT line
+ * never leaves in a segment of its own.
  */
 public final class PipeliningClient {
 
@@ -40,6 +43,11 @@ public final class PipeliningClient {
 	private final long deadline;
 
 	private int chunk;
+
+	/** With BDAT: MAIL, RCPT and the chunks, each behind its BDAT line. */
+	private byte[] chunkedWire = new byte[0];
+
+	private int chunkCount;
 
 	private final AtomicInteger claimed = new AtomicInteger();
 
@@ -67,6 +75,9 @@ public final class PipeliningClient {
 		PipeliningClient client = new PipeliningClient(server, Messages.stuffed(size), messages,
 				start + seconds * 1_000_000_000L);
 		client.chunk = options.getInt("chunk", 0);
+		if (client.chunk > 0) {
+			client.buildChunkedWire();
+		}
 		List<Thread> threads = new ArrayList<>(sessions);
 		for (int i = 0; i < sessions; i++) {
 			Thread thread = new Thread(client::runSession, "session-" + i);
@@ -130,22 +141,27 @@ public final class PipeliningClient {
 		}
 	}
 
+	private void buildChunkedWire() {
+		ByteArrayOutputStream wire = new ByteArrayOutputStream(this.message.length + 1024);
+		wire.writeBytes(ENVELOPE.getBytes(StandardCharsets.US_ASCII));
+		for (int offset = 0; offset < this.message.length; offset += this.chunk) {
+			int length = Math.min(this.chunk, this.message.length - offset);
+			boolean last = offset + length >= this.message.length;
+			wire.writeBytes(("BDAT " + length + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+			wire.write(this.message, offset, length);
+			this.chunkCount++;
+		}
+		this.chunkedWire = wire.toByteArray();
+	}
+
 	/** BDAT: envelope and chunks in one write per message, then their replies. */
 	private void sendChunked(SmtpClientConnection connection) throws IOException {
 		while (claim()) {
-			connection.write(ENVELOPE);
-			int chunks = 0;
-			for (int offset = 0; offset < this.message.length; offset += this.chunk) {
-				int length = Math.min(this.chunk, this.message.length - offset);
-				boolean last = offset + length >= this.message.length;
-				connection.write("BDAT " + length + (last ? " LAST" : "") + "\r\n");
-				connection.write(this.message, offset, length);
-				chunks++;
-			}
+			connection.write(this.chunkedWire);
 			connection.flush();
 			connection.expect(2); // MAIL
 			connection.expect(2); // RCPT
-			for (int i = 0; i < chunks; i++) {
+			for (int i = 0; i < this.chunkCount; i++) {
 				connection.expect(2);
 			}
 			this.delivered.incrementAndGet();
