@@ -1,7 +1,9 @@
 package dev.smtpd.benchmarks;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,12 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
  * --seconds=60 --chunk=0 --per-connection=0 --proxy=none}. With {@code --chunk=N} (N > 0)
- * each message goes with BDAT (RFC 3030) in chunks of N octets instead of DATA, MAIL,
- * RCPT and every chunk in one write. With {@code --per-connection=N} (N > 0) a session
- * sends N messages per connection, then QUIT and a new connection ({@code 1} is scenario
- * A's shape). With {@code --proxy=v2} every connection begins with a PROXY protocol v2
- * header naming the client's own address and port, in the same write as nothing else (as
- * HAProxy sends it), before the greeting.
+ * each message goes with BDAT (RFC 3030) in chunks of N octets instead of DATA: MAIL, RCPT
+ * and every chunk behind its BDAT line in one write (one array built once), as Exim sends
+ * them, so that a BDAT line never leaves in a segment of its own. With
+ * {@code --per-connection=N} (N > 0) a session sends N messages per connection, then QUIT
+ * and a new connection ({@code 1} is scenario A's shape). With {@code --proxy=v2} every
+ * connection begins with a PROXY protocol v2 header naming the client's own address and
+ * port, in the same write as nothing else (as HAProxy sends it), before the greeting.
  */
 public final class PipeliningClient {
 
@@ -48,6 +51,10 @@ public final class PipeliningClient {
 	private int perConnection;
 
 	private boolean proxyV2;
+	/** With BDAT: MAIL, RCPT and the chunks, each behind its BDAT line. */
+	private byte[] chunkedWire = new byte[0];
+
+	private int chunkCount;
 
 	private final AtomicInteger claimed = new AtomicInteger();
 
@@ -81,6 +88,9 @@ public final class PipeliningClient {
 			throw new IllegalArgumentException("--proxy must be none or v2");
 		}
 		client.proxyV2 = proxy.equals("v2");
+		if (client.chunk > 0) {
+			client.buildChunkedWire();
+		}
 		List<Thread> threads = new ArrayList<>(sessions);
 		for (int i = 0; i < sessions; i++) {
 			Thread thread = new Thread(client::runSession, "session-" + i);
@@ -195,22 +205,27 @@ public final class PipeliningClient {
 		}
 	}
 
+	private void buildChunkedWire() {
+		ByteArrayOutputStream wire = new ByteArrayOutputStream(this.message.length + 1024);
+		wire.writeBytes(ENVELOPE.getBytes(StandardCharsets.US_ASCII));
+		for (int offset = 0; offset < this.message.length; offset += this.chunk) {
+			int length = Math.min(this.chunk, this.message.length - offset);
+			boolean last = offset + length >= this.message.length;
+			wire.writeBytes(("BDAT " + length + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+			wire.write(this.message, offset, length);
+			this.chunkCount++;
+		}
+		this.chunkedWire = wire.toByteArray();
+	}
+
 	/** BDAT: envelope and chunks in one write per message, then their replies. */
 	private void sendChunked(SmtpClientConnection connection) throws IOException {
 		while (claim()) {
-			connection.write(ENVELOPE);
-			int chunks = 0;
-			for (int offset = 0; offset < this.message.length; offset += this.chunk) {
-				int length = Math.min(this.chunk, this.message.length - offset);
-				boolean last = offset + length >= this.message.length;
-				connection.write("BDAT " + length + (last ? " LAST" : "") + "\r\n");
-				connection.write(this.message, offset, length);
-				chunks++;
-			}
+			connection.write(this.chunkedWire);
 			connection.flush();
 			connection.expect(2); // MAIL
 			connection.expect(2); // RCPT
-			for (int i = 0; i < chunks; i++) {
+			for (int i = 0; i < this.chunkCount; i++) {
 				connection.expect(2);
 			}
 			this.delivered.incrementAndGet();

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.smtpd.core.handler.BodyType;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
@@ -161,6 +163,33 @@ class ChunkingTests {
 	}
 
 	@Test
+	void theDataHookIsToldHowTheMessageArrivedInMemoryAndInAFile() throws Exception {
+		String small = "Subject: small\r\n\r\nhi\r\n";
+		String large = "Subject: large\r\n\r\n" + ("x".repeat(78) + "\r\n").repeat(50);
+		try (SmtpTestClient client = connect((builder) -> builder.memoryThreshold(1024))) {
+			for (String message : List.of(small, large)) {
+				client.command("MAIL FROM:<a@example.com> BODY=8BITMIME", 250);
+				client.command("RCPT TO:<b@example.org>", 250);
+				assertThat(client.data(message).code()).isEqualTo(250);
+				client.command("MAIL FROM:<a@example.com>", 250);
+				client.command("RCPT TO:<b@example.org>", 250);
+				client.sendRaw("BDAT " + message.length() + " LAST\r\n" + message);
+				assertThat(client.reply().code()).isEqualTo(250);
+			}
+		}
+		for (String where : List.of("in memory", "in a temporary file")) {
+			RecordingHandler.Delivery data = this.handler.take();
+			assertThat(data.transfer()).isEqualTo(MessageContent.Transfer.DATA);
+			assertThat(data.bodyType()).isEqualTo(BodyType.EIGHT_BIT_MIME);
+			assertThat(data.description()).contains(where);
+			RecordingHandler.Delivery bdat = this.handler.take();
+			assertThat(bdat.transfer()).isEqualTo(MessageContent.Transfer.BDAT);
+			assertThat(bdat.bodyType()).isEqualTo(BodyType.SEVEN_BIT);
+			assertThat(bdat.description()).contains(where);
+		}
+	}
+
+	@Test
 	void withoutChunkingBdatIsNotAdvertisedAndItsChunkIsStillConsumed() throws Exception {
 		try (SmtpTestClient client = connect((builder) -> builder.chunking(false))) {
 			assertThat(client.command("EHLO client.example", 250).lines()).doesNotContain("250-CHUNKING");
@@ -195,7 +224,9 @@ class ChunkingTests {
 			assertThat(codes(client, 2)).containsExactly(250, 250);
 			client.command("NOOP", 250);
 		}
-		assertThat(this.handler.take().text()).isEqualTo("lmtp");
+		RecordingHandler.Delivery delivery = this.handler.take();
+		assertThat(delivery.text()).isEqualTo("lmtp");
+		assertThat(delivery.transfer()).isEqualTo(MessageContent.Transfer.BDAT);
 	}
 
 	@Test
@@ -216,7 +247,9 @@ class ChunkingTests {
 			assertThat(client.reply().code()).isEqualTo(250);
 		}
 		RecordingHandler.Delivery delivery = this.handler.take();
-		assertThat(delivery.options().body()).isEqualTo(dev.smtpd.core.handler.BodyType.BINARYMIME);
+		assertThat(delivery.options().body()).isEqualTo(BodyType.BINARYMIME);
+		assertThat(delivery.bodyType()).isEqualTo(BodyType.BINARYMIME);
+		assertThat(delivery.transfer()).isEqualTo(MessageContent.Transfer.BDAT);
 		assertThat(delivery.content()).isEqualTo(binary);
 	}
 

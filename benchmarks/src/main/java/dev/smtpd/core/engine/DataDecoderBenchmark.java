@@ -23,12 +23,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * DATA decoding: a 1 MiB message of 78-character lines, every tenth one dot-stuffed, fed
- * through {@link SmtpFrameDecoder} on an {@link EmbeddedChannel} in reads of
- * {@code readSize} bytes, as a socket would deliver it. The decoder finds the end of the
- * message, removes the stuffed dots and copies the text into a {@link MessageBuffer} held
- * in memory. Throughput is reported per kibibyte, so {@code ops/ms} reads as roughly
- * MB/s.
+ * Message decoding: a 1 MiB message of 78-character lines fed through
+ * {@link SmtpFrameDecoder} on an {@link EmbeddedChannel} in reads of {@code readSize}
+ * bytes, as a socket would deliver it, and copied into a {@link MessageBuffer} held in
+ * memory. With {@code transfer=DATA} every tenth line is dot-stuffed and the decoder
+ * finds the end of the message and removes the stuffed dots; with {@code BDAT} the
+ * message goes as one {@code BDAT <size> LAST} chunk, with {@code BDAT64} in 64 KiB
+ * chunks, each a command and a chunk, taken as they are. Throughput is reported per
+ * kibibyte, so {@code ops/ms} reads as roughly MB/s.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +45,9 @@ public class DataDecoderBenchmark {
 	@Param({ "16384", "65536" })
 	public int readSize;
 
+	@Param({ "DATA", "BDAT", "BDAT64" })
+	public String transfer;
+
 	private byte[] wire;
 
 	private EmbeddedChannel channel;
@@ -51,7 +56,12 @@ public class DataDecoderBenchmark {
 
 	@Setup
 	public void setUp() {
-		this.wire = wire(MESSAGE_KIB * 1024);
+		this.wire = switch (this.transfer) {
+			case "DATA" -> wire(MESSAGE_KIB * 1024);
+			case "BDAT" -> chunks(MESSAGE_KIB * 1024, MESSAGE_KIB * 1024);
+			case "BDAT64" -> chunks(MESSAGE_KIB * 1024, 64 * 1024);
+			default -> throw new IllegalArgumentException(this.transfer);
+		};
 		SmtpFrameDecoder decoder = new SmtpFrameDecoder(512, 1001);
 		this.sink = new MessageSink(decoder);
 		this.channel = new EmbeddedChannel(decoder, this.sink);
@@ -100,6 +110,24 @@ public class DataDecoderBenchmark {
 	}
 
 	/**
+	 * Returns a message of exactly {@code size} bytes in BDAT chunks of {@code chunk}
+	 * bytes, the last one with {@code LAST}.
+	 */
+	private static byte[] chunks(int size, int chunk) {
+		byte[] message = new byte[size];
+		byte[] text = wire(size + size / 5);
+		System.arraycopy(text, 6, message, 0, size);
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(size + 1024);
+		for (int offset = 0; offset < size; offset += chunk) {
+			int length = Math.min(chunk, size - offset);
+			boolean last = offset + length >= size;
+			out.writeBytes(("BDAT " + length + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+			out.write(message, offset, length);
+		}
+		return out.toByteArray();
+	}
+
+	/**
 	 * Plays the session: starts DATA on the command, drops the message, asks for the next
 	 * frame.
 	 */
@@ -111,6 +139,10 @@ public class DataDecoderBenchmark {
 
 		long bytes;
 
+		private MessageBuffer chunks;
+
+		private boolean last;
+
 		MessageSink(SmtpFrameDecoder decoder) {
 			this.decoder = decoder;
 		}
@@ -120,6 +152,23 @@ public class DataDecoderBenchmark {
 			if (msg instanceof Frame.Command command && command.line().equals("DATA")) {
 				this.decoder.startData(0,
 						new MessageBuffer(ctx.alloc(), 4 * 1024 * 1024, null, Runnable::run, ctx.executor()));
+			}
+			else if (msg instanceof Frame.Command command && command.line().startsWith("BDAT ")) {
+				String[] parts = command.line().split(" ");
+				this.last = parts.length == 3;
+				if (this.chunks == null) {
+					this.chunks = new MessageBuffer(ctx.alloc(), 4 * 1024 * 1024, null, Runnable::run, ctx.executor());
+				}
+				this.decoder.startChunk(Long.parseLong(parts[1]), this.chunks);
+			}
+			else if (msg instanceof Frame.ChunkEnd && this.last) {
+				this.bytes = this.chunks.size();
+				this.chunks.release();
+				this.chunks = null;
+				this.messages++;
+			}
+			else if (msg instanceof Frame.ChunkEnd) {
+				// the next chunk's command follows
 			}
 			else if (msg instanceof Frame.DataEnd end) {
 				this.bytes = end.message().size();

@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Prints each envelope and message, as aiosmtpd's {@code Debugging} handler: the peer,
- * the MAIL and RCPT parameters, and the message text between marker lines. Messages from
- * concurrent sessions are printed whole, one after the other. Accepts every message.
+ * how the message came (DATA or BDAT), the MAIL and RCPT parameters, and the message text
+ * between marker lines. Messages from concurrent sessions are printed whole, one after
+ * the other. Accepts every message.
  */
 public class DebuggingHandler implements SmtpHandler {
 
@@ -42,6 +43,7 @@ public class DebuggingHandler implements SmtpHandler {
 		StringBuilder block = new StringBuilder(text.length() + 256);
 		block.append("---------- MESSAGE FOLLOWS ----------\n");
 		block.append("X-Peer: ").append(peer(session)).append('\n');
+		block.append("received with: ").append(content.transfer()).append('\n');
 		if (!envelope.mailOptions().parameters().isEmpty()) {
 			block.append("mail options: ").append(format(envelope.mailOptions().parameters())).append('\n');
 		}

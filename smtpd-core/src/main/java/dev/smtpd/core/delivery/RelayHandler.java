@@ -1,23 +1,13 @@
 package dev.smtpd.core.delivery;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.handler.Envelope;
@@ -33,20 +23,35 @@ import org.slf4j.LoggerFactory;
 /**
  * Forwards each accepted message to an upstream SMTP server, as aiosmtpd's {@code Proxy}
  * handler, with a small blocking client of its own (one connection per message). The
- * client sees the upstream's answer: a refused MAIL or DATA is answered with the
+ * client sees the upstream's answer: a refused MAIL or message is answered with the
  * upstream's reply; when some recipients are refused and others accepted, the message
  * goes to the accepted ones and the client gets {@code 250} (per-recipient status needs
  * LMTP). An upstream that cannot be reached gives {@code 451 4.4.1}. Message content is
- * never logged. DSN parameters ({@code RET}, {@code ENVID}, {@code NOTIFY},
- * {@code ORCPT}) go upstream when it advertises DSN, and are dropped otherwise (RFC 3461
- * §4).
+ * never logged.
+ * <p>
+ * What the upstream advertises decides how the message goes:
+ * <ul>
+ * <li>{@code CHUNKING}: the message goes as one {@code BDAT <size> LAST}, its octets as
+ * they are; otherwise with DATA, dot-stuffed, whichever way it came in.</li>
+ * <li>{@code BINARYMIME} content (RFC 3030) goes only to an upstream that advertises
+ * {@code BINARYMIME} and {@code CHUNKING}; to any other it is refused with
+ * {@code 554 5.6.3} before MAIL, since DATA cannot carry it and the relay does not
+ * convert it.</li>
+ * <li>{@code DSN}: the parameters {@code RET}, {@code ENVID}, {@code NOTIFY} and
+ * {@code ORCPT} go upstream (RFC 3461 §5.2.1); to an upstream without DSN the message is
+ * relayed without them (§5.2.2). The relay keeps no queue and writes no mail of its own,
+ * so it does not issue the "relayed" notification §5.2.2 asks for when
+ * {@code NOTIFY=SUCCESS} was given.</li>
+ * <li>{@code SMTPUTF8} content goes only to an upstream that advertises it
+ * ({@code 554 5.6.7} otherwise); {@code BODY=8BITMIME} is passed when advertised.</li>
+ * </ul>
  */
 public class RelayHandler implements SmtpHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(RelayHandler.class);
 
 	private static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
-			"BINARYMIME content cannot be relayed: the relay sends with DATA");
+			"Upstream server does not accept BINARYMIME; message not relayed");
 
 	private static final Reply UNREACHABLE = Reply.of(451, "4.4.1", "Upstream server not reachable, try again later");
 
@@ -55,17 +60,6 @@ public class RelayHandler implements SmtpHandler {
 
 	private static final Reply NO_SMTPUTF8 = Reply.of(554, "5.6.7",
 			"Upstream server does not support SMTPUTF8; message not relayed");
-
-	/**
-	 * Closes the upstream socket when a write does not finish in time: a blocking socket
-	 * has a read timeout but no write timeout, and an upstream that stops reading would
-	 * hold the hook thread.
-	 */
-	private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor((task) -> {
-		Thread thread = new Thread(task, "smtpd-relay-watchdog");
-		thread.setDaemon(true);
-		return thread;
-	});
 
 	private final String host;
 
@@ -104,10 +98,6 @@ public class RelayHandler implements SmtpHandler {
 
 	@Override
 	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws IOException {
-		if (envelope.mailOptions().body() == BodyType.BINARYMIME) {
-			// this relay sends with DATA, which cannot carry binary content (RFC 3030 §3)
-			return NO_BINARYMIME;
-		}
 		Socket socket = new Socket();
 		try {
 			socket.connect(new InetSocketAddress(this.host, this.port), (int) this.connectTimeout.toMillis());
@@ -120,7 +110,7 @@ public class RelayHandler implements SmtpHandler {
 		}
 		try (socket) {
 			socket.setSoTimeout((int) this.readTimeout.toMillis());
-			Upstream upstream = new Upstream(socket, this.readTimeout);
+			UpstreamConnection upstream = new UpstreamConnection(socket, this.readTimeout);
 			return relay(session, envelope, content, upstream);
 		}
 		catch (IOException ex) {
@@ -129,8 +119,8 @@ public class RelayHandler implements SmtpHandler {
 		}
 	}
 
-	private @Nullable Reply relay(Session session, Envelope envelope, MessageContent content, Upstream upstream)
-			throws IOException {
+	private @Nullable Reply relay(Session session, Envelope envelope, MessageContent content,
+			UpstreamConnection upstream) throws IOException {
 		Reply greeting = upstream.read();
 		if (greeting.code() != 220) {
 			return refused(session, "greeting", greeting);
@@ -145,8 +135,20 @@ public class RelayHandler implements SmtpHandler {
 		}
 		List<String> keywords = extended ? ehlo.lines().stream().map((line) -> line.toUpperCase(Locale.ROOT)).toList()
 				: List.of();
+		boolean chunking = keywords.contains("CHUNKING");
 		StringBuilder mail = new StringBuilder("MAIL FROM:<").append(envelope.mailFrom()).append('>');
-		if (envelope.mailOptions().body() == BodyType.EIGHT_BIT_MIME && keywords.contains("8BITMIME")) {
+		BodyType body = envelope.mailOptions().body();
+		if (body == BodyType.BINARYMIME) {
+			if (!chunking || !keywords.contains("BINARYMIME")) {
+				// DATA cannot carry binary content (RFC 3030 §3), and the relay does
+				// not convert it
+				upstream.command("QUIT");
+				logger.info("Session {}: upstream does not accept BINARYMIME", session.id());
+				return NO_BINARYMIME;
+			}
+			mail.append(" BODY=BINARYMIME");
+		}
+		else if (body == BodyType.EIGHT_BIT_MIME && keywords.contains("8BITMIME")) {
 			mail.append(" BODY=8BITMIME");
 		}
 		if (envelope.isSmtputf8()) {
@@ -187,21 +189,28 @@ public class RelayHandler implements SmtpHandler {
 			return (lastRefusal != null) ? refused(session, "RCPT", lastRefusal)
 					: Reply.of(554, "5.5.1", "No valid recipients");
 		}
-		Reply data = upstream.command("DATA");
-		if (data.code() != 354) {
-			return refused(session, "DATA", data);
+		Reply end;
+		if (chunking) {
+			try (InputStream in = content.openStream()) {
+				end = upstream.sendChunk(in, content.size());
+			}
 		}
-		try (InputStream in = content.openStream()) {
-			upstream.sendStuffed(in);
+		else {
+			Reply data = upstream.command("DATA");
+			if (data.code() != 354) {
+				return refused(session, "DATA", data);
+			}
+			try (InputStream in = content.openStream()) {
+				end = upstream.sendStuffed(in);
+			}
 		}
-		Reply end = upstream.command(".");
 		try {
 			upstream.command("QUIT");
 		}
 		catch (IOException ex) {
 			// the message is already accepted or refused; a lost QUIT changes nothing
 		}
-		return end.isPositive() ? null : refused(session, "end of DATA", end);
+		return end.isPositive() ? null : refused(session, chunking ? "BDAT" : "end of DATA", end);
 	}
 
 	private static Reply refused(Session session, String step, Reply reply) {
@@ -212,138 +221,6 @@ public class RelayHandler implements SmtpHandler {
 	@Override
 	public String toString() {
 		return "RelayHandler[" + this.host + ":" + this.port + "]";
-	}
-
-	/** One connection to the upstream server. */
-	private static final class Upstream {
-
-		private final InputStream in;
-
-		private final OutputStream out;
-
-		Upstream(Socket socket, Duration writeTimeout) throws IOException {
-			this.in = new BufferedInputStream(socket.getInputStream());
-			this.out = new BufferedOutputStream(new DeadlineOutputStream(socket, writeTimeout), 8192);
-		}
-
-		Reply command(String line) throws IOException {
-			this.out.write(line.getBytes(StandardCharsets.UTF_8));
-			this.out.write('\r');
-			this.out.write('\n');
-			this.out.flush();
-			return read();
-		}
-
-		Reply read() throws IOException {
-			StringBuilder text = new StringBuilder();
-			while (true) {
-				String line = readLine();
-				if (line.length() < 3) {
-					throw new IOException("Malformed reply from upstream");
-				}
-				text.append(line).append('\n');
-				if (line.length() == 3 || line.charAt(3) != '-') {
-					break;
-				}
-				if (text.length() > 64 * 1024) {
-					throw new IOException("Upstream reply too long");
-				}
-			}
-			try {
-				return Reply.parse(text.toString().replaceAll("(?m)^(\\d{3})-", "$1 "));
-			}
-			catch (IllegalArgumentException ex) {
-				throw new IOException("Malformed reply from upstream", ex);
-			}
-		}
-
-		private String readLine() throws IOException {
-			ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-			int previous = -1;
-			while (true) {
-				int b = this.in.read();
-				if (b < 0) {
-					throw new IOException("Upstream closed the connection");
-				}
-				if (b == '\n' && previous == '\r') {
-					byte[] bytes = line.toByteArray();
-					return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
-				}
-				if (line.size() > 4096) {
-					throw new IOException("Upstream reply line too long");
-				}
-				line.write(b);
-				previous = b;
-			}
-		}
-
-		/**
-		 * Sends the message with a dot doubled at the start of each line (RFC 5321
-		 * §4.5.2).
-		 */
-		void sendStuffed(InputStream content) throws IOException {
-			boolean lineStart = true;
-			int previous = -1;
-			byte[] buffer = new byte[8192];
-			int n;
-			while ((n = content.read(buffer)) > 0) {
-				for (int i = 0; i < n; i++) {
-					byte b = buffer[i];
-					if (lineStart && b == '.') {
-						this.out.write('.');
-					}
-					this.out.write(b);
-					lineStart = (b == '\n' && previous == '\r');
-					previous = b;
-				}
-			}
-			if (!lineStart) {
-				this.out.write('\r');
-				this.out.write('\n');
-			}
-		}
-
-	}
-
-	/**
-	 * The socket's output, closed by the watchdog if one write takes longer than the
-	 * timeout.
-	 */
-	private static final class DeadlineOutputStream extends FilterOutputStream {
-
-		private final Socket socket;
-
-		private final long timeoutNanos;
-
-		DeadlineOutputStream(Socket socket, Duration timeout) throws IOException {
-			super(socket.getOutputStream());
-			this.socket = socket;
-			this.timeoutNanos = timeout.toNanos();
-		}
-
-		@Override
-		public void write(byte[] bytes, int offset, int length) throws IOException {
-			ScheduledFuture<?> deadline = WATCHDOG.schedule(this::closeSocket, this.timeoutNanos, TimeUnit.NANOSECONDS);
-			try {
-				this.out.write(bytes, offset, length);
-			}
-			catch (IOException ex) {
-				throw this.socket.isClosed() ? new IOException("Upstream server stopped reading", ex) : ex;
-			}
-			finally {
-				deadline.cancel(false);
-			}
-		}
-
-		private void closeSocket() {
-			try {
-				this.socket.close();
-			}
-			catch (IOException ex) {
-				// closing is all that is wanted
-			}
-		}
-
 	}
 
 }

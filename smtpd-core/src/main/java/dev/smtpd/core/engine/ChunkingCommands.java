@@ -67,7 +67,7 @@ final class ChunkingCommands {
 			session.startChunk(size, null, (failed) -> refused(session, transaction, last, refusal));
 			return;
 		}
-		MessageBuffer buffer = transaction.chunks(session::newMessageBuffer);
+		MessageBuffer buffer = transaction.chunks(session::newChunkBuffer);
 		session.startChunk(size, buffer, (failed) -> {
 			transaction.chunkReceived(size);
 			if (failed && !last) {

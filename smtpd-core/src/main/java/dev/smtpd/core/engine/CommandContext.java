@@ -136,11 +136,11 @@ interface CommandContext {
 	void messageReceived(DataStatus status, MessageBuffer message);
 
 	/**
-	 * Creates a buffer for a message's content, in memory up to the threshold and then in
-	 * a temporary file, as for DATA.
+	 * Creates a buffer for the content of a message sent in BDAT chunks, in memory up to
+	 * the threshold and then in a temporary file, as for DATA.
 	 * @return the buffer
 	 */
-	MessageBuffer newMessageBuffer();
+	MessageBuffer newChunkBuffer();
 
 	/**
 	 * Takes the BDAT chunk that follows the current command: exactly {@code size} octets,

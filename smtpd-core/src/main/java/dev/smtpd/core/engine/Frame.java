@@ -5,7 +5,7 @@ import dev.smtpd.core.handler.Reply;
 /**
  * What the {@link SmtpFrameDecoder} hands the session, one at a time.
  */
-sealed interface Frame permits Frame.Command, Frame.BadCommand, Frame.DataEnd, Frame.ChunkEnd {
+sealed interface Frame permits Frame.Command, Frame.BadCommand, Frame.DataEnd, Frame.ChunkEnd, Frame.InputEnded {
 
 	/** A command line, without its CRLF. */
 	record Command(String line) implements Frame {
@@ -25,6 +25,15 @@ sealed interface Frame permits Frame.Command, Frame.BadCommand, Frame.DataEnd, F
 	 * @param failed whether the octets could not be stored
 	 */
 	record ChunkEnd(boolean failed) implements Frame {
+	}
+
+	/**
+	 * The client shut down its side of the connection (or closed it) and every frame it
+	 * sent before has been passed: nothing more will come. A client may send its last
+	 * commands, QUIT included, and half-close at once (Exim does after a pipelined QUIT);
+	 * they are still answered.
+	 */
+	record InputEnded() implements Frame {
 	}
 
 }

@@ -90,7 +90,6 @@ final class LmtpDelivery {
 		for (Reply reply : replies) {
 			accepted |= reply.isPositive();
 		}
-		session.answering("DATA");
 		session.server().messageCompleted(accepted);
 		session.server().listeners().messageCompleted(session.session(), transaction, size, replies.get(0).code());
 		session.replyEach(replies);

@@ -1,8 +1,6 @@
 package dev.smtpd.core.engine;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +8,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
+import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.MessageContent.Transfer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -52,6 +50,10 @@ final class MessageBuffer {
 	private final Executor fileExecutor;
 
 	private final Executor eventLoop;
+
+	private final Transfer transfer;
+
+	private final BodyType body;
 
 	/** The content while it fits under the threshold. */
 	private @Nullable ByteBuf memory;
@@ -96,11 +98,29 @@ final class MessageBuffer {
 	 */
 	MessageBuffer(ByteBufAllocator alloc, int memoryThreshold, @Nullable Path tempDirectory, Executor fileExecutor,
 			Executor eventLoop) {
+		this(alloc, memoryThreshold, tempDirectory, fileExecutor, eventLoop, Transfer.DATA, BodyType.SEVEN_BIT);
+	}
+
+	/**
+	 * Creates a buffer for one message that says how it arrived.
+	 * @param alloc the channel's allocator
+	 * @param memoryThreshold bytes kept in memory before the content goes to a file
+	 * @param tempDirectory where the file goes, {@code null} for the system's temporary
+	 * directory
+	 * @param fileExecutor what writes and deletes the file
+	 * @param eventLoop the session's event loop, where writes are reported back
+	 * @param transfer DATA or BDAT, as {@link MessageContent#transfer()} tells it
+	 * @param body the body type declared on MAIL
+	 */
+	MessageBuffer(ByteBufAllocator alloc, int memoryThreshold, @Nullable Path tempDirectory, Executor fileExecutor,
+			Executor eventLoop, Transfer transfer, BodyType body) {
 		this.alloc = alloc;
 		this.memoryThreshold = memoryThreshold;
 		this.tempDirectory = tempDirectory;
 		this.fileExecutor = fileExecutor;
 		this.eventLoop = eventLoop;
+		this.transfer = transfer;
+		this.body = body;
 	}
 
 	/**
@@ -290,6 +310,14 @@ final class MessageBuffer {
 	}
 
 	/**
+	 * Returns how the message arrives.
+	 * @return DATA or BDAT
+	 */
+	Transfer transfer() {
+		return this.transfer;
+	}
+
+	/**
 	 * Returns whether the content went to a temporary file.
 	 * @return whether spilled
 	 */
@@ -305,10 +333,11 @@ final class MessageBuffer {
 	MessageContent content() {
 		Path file = this.file;
 		if (file != null) {
-			return new FileContent(file, this.size);
+			return new ReceivedContent.InFile(file, this.size, this.transfer, this.body);
 		}
 		ByteBuf memory = this.memory;
-		return new MemoryContent((memory != null) ? memory : Unpooled.EMPTY_BUFFER);
+		return new ReceivedContent.InMemory((memory != null) ? memory : Unpooled.EMPTY_BUFFER, this.transfer,
+				this.body);
 	}
 
 	/**
@@ -364,57 +393,6 @@ final class MessageBuffer {
 				logger.warn("Temporary message file could not be deleted: {}", file);
 			}
 		}
-	}
-
-	private record MemoryContent(ByteBuf buffer) implements MessageContent {
-
-		@Override
-		public long size() {
-			return this.buffer.readableBytes();
-		}
-
-		@Override
-		public InputStream openStream() {
-			return new ByteBufInputStream(this.buffer.duplicate());
-		}
-
-		@Override
-		public byte[] toByteArray() {
-			return ByteBufUtil.getBytes(this.buffer, this.buffer.readerIndex(), this.buffer.readableBytes(), true);
-		}
-
-		@Override
-		public void writeTo(OutputStream out) throws IOException {
-			this.buffer.getBytes(this.buffer.readerIndex(), out, this.buffer.readableBytes());
-		}
-
-		@Override
-		public String toString() {
-			return "MessageContent[" + size() + " bytes in memory]";
-		}
-
-	}
-
-	private record FileContent(Path file, long size) implements MessageContent {
-
-		@Override
-		public InputStream openStream() throws IOException {
-			return Files.newInputStream(this.file);
-		}
-
-		@Override
-		public byte[] toByteArray() throws IOException {
-			if (this.size > Integer.MAX_VALUE - 8) {
-				throw new IllegalStateException("Message of " + this.size + " bytes does not fit in an array");
-			}
-			return Files.readAllBytes(this.file);
-		}
-
-		@Override
-		public String toString() {
-			return "MessageContent[" + this.size + " bytes in a temporary file]";
-		}
-
 	}
 
 }

@@ -6,6 +6,8 @@ import java.util.function.Consumer;
 import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.BodyType;
+import dev.smtpd.core.handler.MessageContent.Transfer;
 import dev.smtpd.core.handler.Reply;
 import io.netty.channel.ChannelHandlerContext;
 import org.jspecify.annotations.Nullable;
@@ -51,10 +53,17 @@ final class MessageIntake {
 		return this.awaitingDisk || this.framer.isWaitingForDisk();
 	}
 
-	MessageBuffer newBuffer() {
+	/**
+	 * Creates the buffer for a message's content, which tells the DATA hook how the
+	 * message arrived.
+	 * @param transfer DATA or BDAT
+	 * @param body the body type declared on MAIL
+	 * @return the buffer
+	 */
+	MessageBuffer newBuffer(Transfer transfer, BodyType body) {
 		SmtpServerConfig config = this.server.config();
 		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
-				this.server.fileExecutor(), this.ctx.executor());
+				this.server.fileExecutor(), this.ctx.executor(), transfer, body);
 	}
 
 	/**
@@ -64,7 +73,8 @@ final class MessageIntake {
 	 */
 	void startData(CommandContext session) {
 		SmtpServerConfig config = this.server.config();
-		this.framer.startData(config.limits().dataSizeLimit(), newBuffer());
+		this.framer.startData(config.limits().dataSizeLimit(),
+				newBuffer(Transfer.DATA, session.transaction().mailOptions().body()));
 		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
 			logger.debug("Session {}: DATA took longer than {}", session.session().id(),
 					config.timeouts().dataTimeout());

@@ -140,6 +140,9 @@ public final class NettyServer {
 			.option(ChannelOption.SO_REUSEADDR, true)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.TCP_NODELAY, true)
+			// a client may half-close after its last pipelined commands: they are still
+			// answered (SmtpFrameDecoder)
+			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
 			.childHandler(initializer);
 		InetSocketAddress bindAddress = (network.address() != null)

@@ -9,8 +9,10 @@ import java.util.function.Consumer;
 
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.handler.MessageContent.Transfer;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.TlsInfo;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslHandler;
@@ -160,6 +162,18 @@ final class SessionContext implements CommandContext {
 		}
 		this.closing = true;
 		this.ctx.close();
+	}
+
+	/**
+	 * The client half-closed and every command it sent is answered: closes once the
+	 * replies are written.
+	 */
+	void inputEnded() {
+		if (this.end == null) {
+			this.end = SessionEnd.DISCONNECT;
+		}
+		this.closing = true;
+		this.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
 	}
 
 	/**
@@ -379,8 +393,8 @@ final class SessionContext implements CommandContext {
 	}
 
 	@Override
-	public MessageBuffer newMessageBuffer() {
-		return this.intake.newBuffer();
+	public MessageBuffer newChunkBuffer() {
+		return this.intake.newBuffer(Transfer.BDAT, this.transaction.mailOptions().body());
 	}
 
 	@Override

@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * starts a line, so no combination of them can end the message early (SMTP smuggling).
  * Leading dots are removed (RFC 5321 §4.5.2), the size is counted as bytes arrive, and
  * bytes over the size limit are drained rather than stored.
+ * <p>
+ * When the client shuts down its side of the connection ({@code ALLOW_HALF_CLOSURE} is
+ * on), the frames it sent before are still passed one by one, and then
+ * {@link Frame.InputEnded}, so that pipelined commands ending in a QUIT and a half-close
+ * are all answered.
  */
 final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
@@ -64,6 +70,12 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	private boolean decoding;
 
 	private boolean closed;
+
+	/** The client will send nothing more. */
+	private boolean inputShutdown;
+
+	/** {@link Frame.InputEnded} was passed. */
+	private boolean inputEndPassed;
 
 	/** In command mode: the rest of an over-long line is being dropped. */
 	private boolean discardingLine;
@@ -161,6 +173,15 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	@Override
 	public void channelReadComplete(ChannelHandlerContext ctx) {
 		ctx.fireChannelReadComplete();
+	}
+
+	@Override
+	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+		if (evt instanceof ChannelInputShutdownEvent) {
+			this.inputShutdown = true;
+			resumeReading();
+		}
+		ctx.fireUserEventTriggered(evt);
 	}
 
 	@Override
@@ -318,22 +339,14 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		this.decoding = true;
 		try {
 			while (!this.paused && !this.closed) {
-				Frame frame;
-				if (this.chunkRemaining == 0) {
-					// an empty chunk (BDAT 0 LAST) ends without a byte
-					frame = endOfChunk();
-				}
-				else {
-					ByteBuf in = this.cumulation;
-					if (in == null || !in.isReadable()) {
+				Frame frame = nextFrame();
+				if (frame == null) {
+					dropIfDue();
+					if (!this.inputShutdown || this.inputEndPassed) {
 						break;
 					}
-					frame = (this.chunkRemaining > 0) ? decodeChunk(in)
-							: (this.message != null) ? decodeData(in) : decodeCommand(in);
-					if (frame == null) {
-						dropIfDue();
-						break;
-					}
+					this.inputEndPassed = true;
+					frame = new Frame.InputEnded();
 				}
 				this.paused = true;
 				ctx.fireChannelRead(frame);
@@ -348,9 +361,23 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			this.cumulation = null;
 		}
 		MessageBuffer message = this.message;
-		if (!this.paused && !this.closed && (message == null || !message.isBackedUp())) {
+		if (!this.paused && !this.closed && !this.inputShutdown && (message == null || !message.isBackedUp())) {
 			ctx.read();
 		}
+	}
+
+	/** Returns the next frame, or {@code null} if the bytes buffered hold none. */
+	private @Nullable Frame nextFrame() {
+		if (this.chunkRemaining == 0) {
+			// an empty chunk (BDAT 0 LAST) ends without a byte
+			return endOfChunk();
+		}
+		ByteBuf in = this.cumulation;
+		if (in == null || !in.isReadable()) {
+			return null;
+		}
+		return (this.chunkRemaining > 0) ? decodeChunk(in)
+				: (this.message != null) ? decodeData(in) : decodeCommand(in);
 	}
 
 	/**

@@ -202,6 +202,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			}
 			return;
 		}
+		if (frame instanceof Frame.InputEnded) {
+			// not a line for a waiting exchange (an AUTH challenge): it ends with the
+			// session
+			session.inputEnded();
+			return;
+		}
 		Consumer<Frame> lineConsumer = session.takeLineConsumer();
 		if (lineConsumer != null) {
 			lineConsumer.accept(frame);
@@ -228,6 +234,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		else if (frame instanceof Frame.ChunkEnd chunk) {
 			session.chunkEnded(chunk.failed());
 		}
+
 	}
 
 	private void onCommand(SessionContext session, String line) {

@@ -170,6 +170,9 @@ final class TransactionCommands {
 	static void dataEnd(CommandContext session, DataStatus status, MessageBuffer buffer) {
 		TransactionState transaction = session.transaction();
 		session.resetTransaction();
+		// the reply counts for the command that ended the message: DATA's final dot or
+		// BDAT LAST
+		session.answering(buffer.transfer().name());
 		long size = buffer.size();
 		Reply failure = switch (status) {
 			case OK -> null;
@@ -212,7 +215,6 @@ final class TransactionCommands {
 			session.reply(reply);
 			return;
 		}
-		session.answering("DATA");
 		session.server().messageCompleted(reply.isPositive());
 		session.server().listeners().messageCompleted(session.session(), transaction, size, reply.code());
 		session.reply(reply);

@@ -12,9 +12,32 @@ import java.nio.charset.StandardCharsets;
 /**
  * The bytes of a received message, after dot-unstuffing, with CRLF line endings as sent.
  * Small messages live in memory, large ones in a temporary file that is deleted when the
- * transaction ends; read the content in the DATA hook, not later.
+ * transaction ends; read the content in the DATA hook, not later. The content is the same
+ * whichever way it came; {@link #transfer()} and {@link #bodyType()} say how it came, for
+ * a handler that passes it on (a relay must not send {@code BINARYMIME} content with
+ * DATA).
  */
 public interface MessageContent {
+
+	/**
+	 * Returns how the message arrived. The server sets it; an implementation of its own
+	 * (in a test) gets {@link Transfer#DATA}.
+	 * @return DATA or BDAT
+	 */
+	default Transfer transfer() {
+		return Transfer.DATA;
+	}
+
+	/**
+	 * Returns the body type the client declared on MAIL ({@code BODY=}): with
+	 * {@link BodyType#BINARYMIME} the content may hold any octets, bare CR and LF and
+	 * lines of any length included, and it came with BDAT. The server sets it; an
+	 * implementation of its own gets {@link BodyType#SEVEN_BIT}.
+	 * @return the body type
+	 */
+	default BodyType bodyType() {
+		return BodyType.SEVEN_BIT;
+	}
 
 	/**
 	 * Returns the size in bytes.
@@ -76,6 +99,23 @@ public interface MessageContent {
 		catch (CharacterCodingException ex) {
 			return new String(bytes, StandardCharsets.ISO_8859_1);
 		}
+	}
+
+	/** How a message came to the server. */
+	enum Transfer {
+
+		/**
+		 * The DATA command: text ended by a line with a single dot, dot-stuffing removed
+		 * (RFC 5321 §4.5.2).
+		 */
+		DATA,
+
+		/**
+		 * One or more BDAT commands (RFC 3030 CHUNKING): chunks of a declared size, taken
+		 * as they are.
+		 */
+		BDAT
+
 	}
 
 }

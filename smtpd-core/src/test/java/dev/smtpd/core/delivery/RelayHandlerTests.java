@@ -1,0 +1,365 @@
+package dev.smtpd.core.delivery;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import dev.smtpd.core.SmtpServer;
+import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.BodyType;
+import dev.smtpd.core.handler.DsnNotify;
+import dev.smtpd.core.handler.DsnReturn;
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MailOptions;
+import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.MessageContent.Transfer;
+import dev.smtpd.core.handler.OriginalRecipient;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.test.RecordingHandler;
+import dev.smtpd.core.test.RecordingHandler.Delivery;
+import dev.smtpd.core.test.SmtpTestClient;
+import dev.smtpd.core.test.TestServer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The built-in {@link RelayHandler} between a real client and a real upstream (another
+ * server of this project, with CHUNKING, BINARYMIME and DSN on or off, or a fake that
+ * stops reading): what the upstream received (its command log, how the message arrived,
+ * the bytes) and what the client is answered.
+ */
+class RelayHandlerTests {
+
+	private static final String MESSAGE = "From: a@example.com\r\nSubject: test\r\n\r\n.dot line\r\nFrom here\r\n>From there\r\n.\r\nend\r\n";
+
+	private static final String STUFFED = MESSAGE.replace("\r\n.", "\r\n..");
+
+	private final List<TestServer> servers = new ArrayList<>();
+
+	@AfterEach
+	void stop() {
+		this.servers.forEach(TestServer::close);
+	}
+
+	private TestServer start(SmtpHandler handler) {
+		return start((builder) -> builder.handler(handler));
+	}
+
+	private TestServer start(Consumer<SmtpServer.Builder> customizer) {
+		TestServer server = TestServer.start(customizer);
+		this.servers.add(server);
+		return server;
+	}
+
+	/**
+	 * An upstream that records each message and the verbs of the commands it answered.
+	 */
+	private Upstream upstream(Consumer<SmtpServer.Builder> customizer) {
+		RecordingHandler handler = new RecordingHandler();
+		BlockingQueue<String> verbs = new LinkedBlockingQueue<>();
+		TestServer server = start((builder) -> {
+			builder.handler(handler).listener(new SmtpServerListener() {
+
+				@Override
+				public void commandCompleted(Session session, String verb, int replyCode) {
+					verbs.add(verb + " " + replyCode);
+				}
+
+			});
+			customizer.accept(builder);
+		});
+		return new Upstream(server, handler, verbs);
+	}
+
+	private static SmtpTestClient.TestReply send(TestServer server, String from, List<String> to, String stuffed)
+			throws Exception {
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<" + from + ">", 250);
+			for (String recipient : to) {
+				client.command("RCPT TO:<" + recipient + ">");
+			}
+			client.command("DATA");
+			client.sendRaw(stuffed + ".\r\n");
+			SmtpTestClient.TestReply reply = client.reply();
+			client.command("QUIT", 221);
+			return reply;
+		}
+	}
+
+	@Test
+	void relaySendsOneBdatToAnUpstreamThatOffersChunking() throws Exception {
+		Upstream upstream = upstream((builder) -> {
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		assertThat(send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
+			.isEqualTo(250);
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "RCPT 250", "BDAT 250",
+				"QUIT 221");
+		Delivery delivery = upstream.handler().take();
+		assertThat(delivery.mailFrom()).isEqualTo("a@example.com");
+		assertThat(delivery.recipients()).containsExactly("b@example.com", "c@example.com");
+		assertThat(delivery.transfer()).isEqualTo(Transfer.BDAT);
+		assertThat(delivery.text()).isEqualTo(MESSAGE);
+	}
+
+	@Test
+	void relayUsesDataWithDotStuffingWhenTheUpstreamDoesNotOfferChunking() throws Exception {
+		Upstream upstream = upstream((builder) -> builder.chunking(false));
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			// in with BDAT, lines that start with a dot and all: out with DATA, stuffed
+			client.sendRaw("BDAT " + MESSAGE.length() + " LAST\r\n" + MESSAGE);
+			assertThat(client.reply().code()).isEqualTo(250);
+		}
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "DATA 354", "DATA 250",
+				"QUIT 221");
+		Delivery delivery = upstream.handler().take();
+		assertThat(delivery.transfer()).isEqualTo(Transfer.DATA);
+		assertThat(delivery.text()).isEqualTo(MESSAGE);
+	}
+
+	@Test
+	void relayPassesBinarymimeToAnUpstreamThatAcceptsIt() throws Exception {
+		Upstream upstream = upstream((builder) -> builder.binarymime(true));
+		TestServer server = start(
+				(builder) -> builder.binarymime(true).handler(new RelayHandler("127.0.0.1", upstream.port())));
+		byte[] binary = { 'H', ':', ' ', 'x', '\r', '\n', '\r', '\n', 0, '.', '\r', (byte) 0xff, '\n', '.', '\r',
+				'\n' };
+		assertThat(sendBinary(server, binary).code()).isEqualTo(250);
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "BDAT 250", "QUIT 221");
+		Delivery delivery = upstream.handler().take();
+		assertThat(delivery.options().body()).isEqualTo(BodyType.BINARYMIME);
+		assertThat(delivery.bodyType()).isEqualTo(BodyType.BINARYMIME);
+		assertThat(delivery.transfer()).isEqualTo(Transfer.BDAT);
+		assertThat(delivery.content()).isEqualTo(binary);
+	}
+
+	@Test
+	void relayRefusesBinarymimeWhenTheUpstreamDoesNotAcceptIt() throws Exception {
+		for (Consumer<SmtpServer.Builder> upstreamSettings : List.<Consumer<SmtpServer.Builder>>of(
+				(builder) -> builder.binarymime(false), (builder) -> builder.chunking(false))) {
+			Upstream upstream = upstream(upstreamSettings);
+			TestServer server = start(
+					(builder) -> builder.binarymime(true).handler(new RelayHandler("127.0.0.1", upstream.port())));
+			assertThat(sendBinary(server, new byte[] { 0, 1, 2, '\n' }).lines())
+				.containsExactly("554 5.6.3 Upstream server does not accept BINARYMIME; message not relayed");
+			assertThat(upstream.session()).containsExactly("EHLO 250", "QUIT 221");
+			assertThat(upstream.handler().pending()).isZero();
+		}
+	}
+
+	private static SmtpTestClient.TestReply sendBinary(TestServer server, byte[] content) throws Exception {
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com> BODY=BINARYMIME", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.sendRaw(("BDAT " + content.length + " LAST\r\n").getBytes(StandardCharsets.US_ASCII));
+			client.sendRaw(content);
+			return client.reply();
+		}
+	}
+
+	@Test
+	void relayAnswersWithTheUpstreamsRefusals() throws Exception {
+		BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+		TestServer upstream = start(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("unknown") ? Reply.of(550, "5.1.1", "No such user here") : null;
+			}
+
+			@Override
+			public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+				String text = content.asString(StandardCharsets.US_ASCII);
+				seen.add(String.join(",", envelope.recipientAddresses()));
+				return text.contains("spam") ? Reply.of(554, "5.7.1", "Looks like spam") : null;
+			}
+
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		assertThat(send(server, "a@example.com", List.of("b@example.com"), "spam\r\n").lines())
+			.containsExactly("554 5.7.1 Looks like spam");
+		assertThat(send(server, "a@example.com", List.of("unknown@example.com"), "hi\r\n").lines())
+			.containsExactly("550 5.1.1 No such user here");
+		seen.clear();
+		assertThat(send(server, "a@example.com", List.of("unknown@example.com", "b@example.com"), "hi\r\n").code())
+			.isEqualTo(250);
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("b@example.com");
+	}
+
+	@Test
+	void relayPassesDsnParametersToAnUpstreamThatOffersDsn() throws Exception {
+		BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
+		TestServer upstream = start(dsnRecorder(seen));
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com> RET=HDRS ENVID=id+2B1+3D2", 250);
+			client.command("RCPT TO:<b@example.com> NOTIFY=FAILURE,SUCCESS ORCPT=rfc822;+22b+20c+22@example.com", 250);
+			client.command("RCPT TO:<c@example.com> NOTIFY=NEVER ORCPT=utf-8;j\\x{F6}rg+2B@example.com", 250);
+			client.command("RCPT TO:<d@example.com>", 250);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		MailOptions mail = (MailOptions) seen.poll(10, TimeUnit.SECONDS);
+		assertThat(mail.ret()).isEqualTo(DsnReturn.HDRS);
+		assertThat(mail.envelopeId()).isEqualTo("id+1=2");
+		RcptOptions b = (RcptOptions) seen.poll(10, TimeUnit.SECONDS);
+		assertThat(b.notifyOn()).containsExactly(DsnNotify.SUCCESS, DsnNotify.FAILURE);
+		assertThat(b.originalRecipient()).isEqualTo(new OriginalRecipient("rfc822", "\"b c\"@example.com"));
+		RcptOptions c = (RcptOptions) seen.poll(10, TimeUnit.SECONDS);
+		assertThat(c.notifyOn()).containsExactly(DsnNotify.NEVER);
+		assertThat(c.originalRecipient()).isEqualTo(new OriginalRecipient("utf-8", "j\u00f6rg+@example.com"));
+		assertThat(c.parameters()).containsEntry("ORCPT", "utf-8;j\\x{F6}rg\\x{2B}@example.com");
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(RcptOptions.NONE);
+	}
+
+	@Test
+	void relayDropsDsnParametersWhenTheUpstreamDoesNotOfferDsn() throws Exception {
+		BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
+		TestServer upstream = TestServer.start((builder) -> builder.dsn(false).handler(dsnRecorder(seen)));
+		this.servers.add(upstream);
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com> RET=FULL ENVID=x", 250);
+			client.command("RCPT TO:<b@example.com> NOTIFY=DELAY ORCPT=rfc822;b@example.com", 250);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(MailOptions.NONE);
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(RcptOptions.NONE);
+	}
+
+	private static SmtpHandler dsnRecorder(BlockingQueue<Object> seen) {
+		return new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options) {
+				seen.add(options);
+				return null;
+			}
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				seen.add(options);
+				return null;
+			}
+
+		};
+	}
+
+	@Test
+	void relayToAnUnreachableUpstreamGets451() throws Exception {
+		int closedPort;
+		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			closedPort = socket.getLocalPort();
+		}
+		TestServer server = start(new RelayHandler("127.0.0.1", closedPort));
+		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).lines())
+			.containsExactly("451 4.4.1 Upstream server not reachable, try again later");
+	}
+
+	@Test
+	void relayRefusesAnSmtputf8MessageWhenTheUpstreamCannotTakeIt() throws Exception {
+		RecordingHandler upstreamHandler = new RecordingHandler();
+		TestServer upstream = start(upstreamHandler); // SMTPUTF8 not enabled
+		TestServer server = TestServer
+			.start((builder) -> builder.smtputf8(true).handler(new RelayHandler("127.0.0.1", upstream.port())));
+		this.servers.add(server);
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<jörg@example.com> SMTPUTF8", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: grüße\r\n\r\nhi\r\n.\r\n");
+			assertThat(client.reply().lines())
+				.containsExactly("554 5.6.7 Upstream server does not support SMTPUTF8; message not relayed");
+		}
+		assertThat(upstreamHandler.pending()).isZero();
+	}
+
+	@Test
+	void relayGivesUpOnAnUpstreamThatStopsReading() throws Exception {
+		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			upstream.setReceiveBufferSize(4096);
+			ExecutorService executor = Executors.newSingleThreadExecutor();
+			Future<?> fake = executor.submit(() -> {
+				try (java.net.Socket socket = upstream.accept()) {
+					java.io.BufferedReader in = new java.io.BufferedReader(
+							new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+					java.io.OutputStream out = socket.getOutputStream();
+					out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
+					String line;
+					while ((line = in.readLine()) != null) {
+						if (line.equals("DATA")) {
+							out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+							// and never read again: the relay's writes fill the socket
+							// buffers
+							Thread.sleep(60_000);
+							return null;
+						}
+						out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+					}
+				}
+				return null;
+			});
+			try {
+				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
+						Duration.ofSeconds(1), "relay.test"));
+				String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, far
+																			// beyond any
+																			// socket
+																			// buffer
+				long start = System.nanoTime();
+				SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), big);
+				assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+			}
+			finally {
+				fake.cancel(true);
+				executor.shutdownNow();
+			}
+		}
+	}
+
+	private record Upstream(TestServer server, RecordingHandler handler, BlockingQueue<String> verbs) {
+
+		int port() {
+			return this.server.port();
+		}
+
+		/** The verbs and reply codes of one session, up to its QUIT. */
+		List<String> session() throws InterruptedException {
+			List<String> session = new ArrayList<>();
+			while (session.isEmpty() || !session.get(session.size() - 1).startsWith("QUIT")) {
+				String verb = this.verbs.poll(10, TimeUnit.SECONDS);
+				if (verb == null) {
+					throw new AssertionError("Upstream session did not end: " + session);
+				}
+				session.add(verb);
+			}
+			return session;
+		}
+
+	}
+
+}
