@@ -313,6 +313,10 @@ final class SessionContext implements CommandContext {
 			then.accept(null);
 			return;
 		}
+		if (chain.runsOnEventLoop(hook)) {
+			then.accept(chain.call(hook, this.session, call));
+			return;
+		}
 		runOffLoop(() -> chain.call(hook, this.session, call), then, () -> {
 		});
 	}
@@ -343,6 +347,10 @@ final class SessionContext implements CommandContext {
 		HandlerChain chain = this.server.chain();
 		if (chain.isEmpty(hook)) {
 			then.accept(null);
+			return;
+		}
+		if (chain.runsOnEventLoop(hook)) {
+			then.accept(chain.call(hook, this.session, call));
 			return;
 		}
 		boolean started = this.hooks.run(this.ctx, () -> chain.call(hook, this.session, call), this.open, then,
