@@ -23,6 +23,10 @@
 #                             (PipeliningClient --chunk), smtp-sink with DATA as in C
 #   C64_MESSAGES [300]        scenario C64: the same in 64 KiB chunks
 #   CD_MESSAGES [300]         scenario CD: the same with DATA, from the same client, for BDAT's baseline
+#   Q_MESSAGES [5000]         scenario Q: 8 sessions, 4 KiB, connections reused, our server with the maildir
+#                             handler in $MAILDIR (a real disk, not tmpfs), against a private Postfix
+#                             (the installed package; needs root) queueing every message, delivering to discard:
+#   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -60,6 +64,8 @@ U_MESSAGES="${U_MESSAGES:-20000}"
 C1_MESSAGES="${C1_MESSAGES:-300}"
 C64_MESSAGES="${C64_MESSAGES:-300}"
 CD_MESSAGES="${CD_MESSAGES:-300}"
+Q_MESSAGES="${Q_MESSAGES:-5000}"
+FSYNC_MESSAGES="${FSYNC_MESSAGES:-2000}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -75,7 +81,7 @@ MAILDIR_KEEP="${MAILDIR_KEEP:-0}"
 case "$SERVER" in
 	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
---smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=$APP_HANDLER --smtpd.maildir.path=$MAILDIR \
+--smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=\$HANDLER --smtpd.maildir.path=$MAILDIR \
 --smtpd.memory-threshold=${MEMORY_THRESHOLD:-4MB} --smtpd.timeout=1h --smtpd.data-timeout=1h ${APP_ARGS:-}" ;;
 	core) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT" ;;
 	*) echo "SERVER must be app or core" >&2; exit 1 ;;
@@ -88,9 +94,14 @@ CLK_TCK="$(getconf CLK_TCK)"
 RESULTS="$OUT_DIR/results.tsv"
 
 STARTED_PIDS=()
+POSTFIX_DIRS=()
+
+# shellcheck source=anchors.sh
+. "$HERE/anchors.sh"
 
 cleanup() {
 	local pid
+	stop_all_postfix
 	for pid in "${STARTED_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -189,9 +200,13 @@ start_server() {
 		SERVER_PORT="$(free_port)"
 		address="127.0.0.1:$SERVER_PORT"
 	fi
+	if [[ "$kind" == postfix ]]; then
+		start_postfix "$2"
+		return
+	fi
 	if [[ "$kind" == ours ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
-		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" bash -c "exec $SERVER_CMD$extra" \
+		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" bash -c "exec $SERVER_CMD$extra" \
 			>>"$log_file" 2>&1 &
 	else
 		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody "${lmtp[@]}" \
@@ -209,6 +224,31 @@ start_server() {
 stop_server() {
 	kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
+}
+
+# The anchor our server is compared with: smtp-sink, or for Q a private Postfix.
+anchor_for() {
+	case "$1" in
+		Q) echo postfix ;;
+		*) echo sink ;;
+	esac
+}
+
+# The sample app's handler in a scenario: Q stores durably.
+handler_for() {
+	case "$1" in
+		Q) echo maildir ;;
+		*) echo "$APP_HANDLER" ;;
+	esac
+}
+
+# CPU ticks of a server: Postfix's whole process tree, or one process.
+server_ticks() {
+	if [[ "$1" == postfix ]]; then
+		tree_cpu_ticks "$2"
+	else
+		cpu_ticks "$2"
+	fi
 }
 
 # utime + stime of a process, in clock ticks.
@@ -251,6 +291,7 @@ load_command() {
 			fi ;;
 		L) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "127.0.0.1:$port") ;;
 		U) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "unix:$port") ;;
+		Q) LOAD=("${source[@]}" -d -s 8 -m "$messages" -l 4096 "127.0.0.1:$port") ;;
 		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
 				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT") ;;
 	esac
@@ -259,6 +300,7 @@ load_command() {
 message_size() {
 	case "$1" in
 		C | C1 | C64 | CD) echo 1048576 ;;
+		Q) echo 4096 ;;
 		*) echo 1024 ;;
 	esac
 }
@@ -271,7 +313,7 @@ messages_for() {
 # Delivered messages are removed between runs (not measured), so every run starts with an empty new/;
 # MAILDIR_KEEP=1 leaves them.
 empty_maildir() {
-	if [[ "$APP_HANDLER" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
+	if [[ "$(handler_for "$1")" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
 		find "$MAILDIR/new" -type f -delete
 		sync
 	fi
@@ -285,7 +327,8 @@ throughput_scenario() {
 	messages="$(messages_for "$scenario")"
 	size="$(message_size "$scenario")"
 	declare -A pid port
-	for kind in ours sink; do
+	local kinds="ours $(anchor_for "$scenario")"
+	for kind in $kinds; do
 		start_server "$kind" "$scenario"
 		pid[$kind]="$SERVER_PID"
 		port[$kind]="$SERVER_PORT"
@@ -293,17 +336,17 @@ throughput_scenario() {
 		load_command "$scenario" "${port[$kind]}" "$messages"
 		for rep in $(seq 1 "$WARMUP_RUNS"); do
 			run_load "${LOAD[@]}" >/dev/null
-			empty_maildir
+			empty_maildir "$scenario"
 		done
 	done
 	for rep in $(seq 1 "$REPS"); do
-		for kind in ours sink; do
+		for kind in $kinds; do
 			local before after result wall client
-			before="$(cpu_ticks "${pid[$kind]}")"
+			before="$(server_ticks "$kind" "${pid[$kind]}")"
 			load_command "$scenario" "${port[$kind]}" "$messages"
 			result="$(run_load "${LOAD[@]}")"
-			after="$(cpu_ticks "${pid[$kind]}")"
-			empty_maildir
+			after="$(server_ticks "$kind" "${pid[$kind]}")"
+			empty_maildir "$scenario"
 			read -r wall client <<<"$result"
 			awk -v s="$scenario" -v k="$kind" -v r="$rep" -v m="$messages" -v size="$size" -v wall="$wall" \
 				-v server=$((after - before)) -v client="$client" -v tck="$CLK_TCK" -v hwm="$(peak_rss_kib "${pid[$kind]}")" \
@@ -312,8 +355,21 @@ throughput_scenario() {
 			log "$(tail -n 1 "$RESULTS")"
 		done
 	done
-	for kind in ours sink; do
-		stop_server "${pid[$kind]}"
+	if [[ "$scenario" == Q ]]; then
+		for kind in $kinds; do
+			load_command "$scenario" "${port[$kind]}" "$FSYNC_MESSAGES"
+			printf '%s\t%s\t%s\n' "$scenario" "$kind" "$(count_fsyncs "${pid[$kind]}" "$FSYNC_MESSAGES" "$kind")" \
+				>>"$RESULTS.fsync"
+			empty_maildir "$scenario"
+			log "fsyncs per message: $(tail -n 1 "$RESULTS.fsync")"
+		done
+	fi
+	for kind in $kinds; do
+		if [[ "$kind" == postfix ]]; then
+			stop_postfix "$scenario"
+		else
+			stop_server "${pid[$kind]}"
+		fi
 	done
 }
 
@@ -357,14 +413,15 @@ column_median() {
 report() {
 	local scenario kind
 	echo
-	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
+	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs anchor | CPU/msg vs anchor |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A B C CD C1 C64 P L U; do
+	for scenario in A B C CD C1 C64 P L U Q; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
-		local rate_sink cpu_sink
-		rate_sink="$(column_median "$RESULTS" "$scenario" sink 4)"
-		cpu_sink="$(column_median "$RESULTS" "$scenario" sink 6)"
-		for kind in ours sink; do
+		local rate_sink cpu_sink anchor
+		anchor="$(anchor_for "$scenario")"
+		rate_sink="$(column_median "$RESULTS" "$scenario" "$anchor" 4)"
+		cpu_sink="$(column_median "$RESULTS" "$scenario" "$anchor" 6)"
+		for kind in ours "$anchor"; do
 			local rate mb cpu client rss
 			rate="$(column_median "$RESULTS" "$scenario" "$kind" 4)"
 			mb="$(column_median "$RESULTS" "$scenario" "$kind" 5)"
@@ -373,11 +430,16 @@ report() {
 			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
-					name = (k == "ours") ? ours : "smtp-sink"
+					name = (k == "ours") ? ours : (k == "sink") ? "smtp-sink" : "Postfix"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
 		done
 	done
+	if [[ -f "$RESULTS.fsync" ]]; then
+		echo
+		echo "fsync + fdatasync calls per message (strace -f, one run of $FSYNC_MESSAGES messages): $(
+			awk -F '\t' '{ printf "%s%s %s %s", sep, $1, $2, $3; sep = "; " }' "$RESULTS.fsync")"
+	fi
 	if [[ -f "$RESULTS.idle" ]]; then
 		echo
 		echo "| Scenario D | Server | idle connections | RSS KiB per connection | live heap KiB per connection | fresh delivery ms | RSS with idle connections MiB | peak RSS MiB |"
@@ -417,7 +479,7 @@ fetch_postfix
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
-		A | B | C | C1 | C64 | CD | P | L | U) throughput_scenario "$scenario" ;;
+		A | B | C | C1 | C64 | CD | P | L | U | Q) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
