@@ -26,6 +26,10 @@
 #   Q_MESSAGES [5000]         scenario Q: 8 sessions, 4 KiB, connections reused, our server with the maildir
 #                             handler in $MAILDIR (a real disk, not tmpfs), against a private Postfix
 #                             (the installed package; needs root) queueing every message, delivering to discard:
+#   T_MESSAGES [2000]         scenarios TE (EC P-256) and TR (RSA 2048): a new connection per message with
+#                             STARTTLS and a full TLS 1.3 handshake, 1 KiB, 8 sessions (starttls-client.py,
+#                             Nagle on); against the private Postfix with the same certificate; and the crypto
+#                             floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
 #   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
@@ -66,6 +70,10 @@ C64_MESSAGES="${C64_MESSAGES:-300}"
 CD_MESSAGES="${CD_MESSAGES:-300}"
 Q_MESSAGES="${Q_MESSAGES:-5000}"
 FSYNC_MESSAGES="${FSYNC_MESSAGES:-2000}"
+T_MESSAGES="${T_MESSAGES:-2000}"
+T_MESSAGES_TE="$T_MESSAGES"
+T_MESSAGES_TR="$T_MESSAGES"
+FLOOR_SECONDS="${FLOOR_SECONDS:-20}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -206,7 +214,8 @@ start_server() {
 	fi
 	if [[ "$kind" == ours ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
-		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" bash -c "exec $SERVER_CMD$extra" \
+		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" \
+			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")" \
 			>>"$log_file" 2>&1 &
 	else
 		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody "${lmtp[@]}" \
@@ -229,7 +238,7 @@ stop_server() {
 # The anchor our server is compared with: smtp-sink, or for Q a private Postfix.
 anchor_for() {
 	case "$1" in
-		Q) echo postfix ;;
+		Q | TE | TR) echo postfix ;;
 		*) echo sink ;;
 	esac
 }
@@ -292,6 +301,7 @@ load_command() {
 		L) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "127.0.0.1:$port") ;;
 		U) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "unix:$port") ;;
 		Q) LOAD=("${source[@]}" -d -s 8 -m "$messages" -l 4096 "127.0.0.1:$port") ;;
+		TE | TR) LOAD=(python3 "$HERE/starttls-client.py" "$port" 8 "$messages" 1024 "$RUN_TIMEOUT") ;;
 		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
 				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT") ;;
 	esac
@@ -307,6 +317,7 @@ message_size() {
 
 messages_for() {
 	local name="${1}_MESSAGES"
+	[[ "$1" == T? ]] && name="T_MESSAGES"
 	echo "${!name}"
 }
 
@@ -355,6 +366,10 @@ throughput_scenario() {
 			log "$(tail -n 1 "$RESULTS")"
 		done
 	done
+	if [[ "$scenario" == T? ]]; then
+		printf '%s\t%s\n' "$scenario" "$(crypto_floor "$scenario")" >>"$RESULTS.floor"
+		log "crypto floor (handshakes/s, s_server CPU µs per handshake): $(tail -n 1 "$RESULTS.floor")"
+	fi
 	if [[ "$scenario" == Q ]]; then
 		for kind in $kinds; do
 			load_command "$scenario" "${port[$kind]}" "$FSYNC_MESSAGES"
@@ -415,7 +430,7 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs anchor | CPU/msg vs anchor |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A B C CD C1 C64 P L U Q; do
+	for scenario in A B C CD C1 C64 P L U Q TE TR; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
 		local rate_sink cpu_sink anchor
 		anchor="$(anchor_for "$scenario")"
@@ -435,6 +450,12 @@ report() {
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
 		done
 	done
+	if [[ -f "$RESULTS.floor" ]]; then
+		echo
+		echo "Crypto floor (openssl s_time -new against openssl s_server, TLS 1.3, ${FLOOR_SECONDS} s): $(
+			awk -F '\t' '{ split($2, v, " "); printf "%s%s %s handshakes/s, %s µs s_server CPU per handshake", sep, $1, v[1], v[2]; sep = "; " }' \
+				"$RESULTS.floor")"
+	fi
 	if [[ -f "$RESULTS.fsync" ]]; then
 		echo
 		echo "fsync + fdatasync calls per message (strace -f, one run of $FSYNC_MESSAGES messages): $(
@@ -476,10 +497,13 @@ if [[ " $SCENARIOS " == *" D "* && "$(ulimit -n)" -lt $((D_CONNECTIONS + 1000)) 
 	exit 1
 fi
 fetch_postfix
+if [[ " $SCENARIOS " == *" T"[ER]" "* ]]; then
+	make_certificates
+fi
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
-		A | B | C | C1 | C64 | CD | P | L | U | Q) throughput_scenario "$scenario" ;;
+		A | B | C | C1 | C64 | CD | P | L | U | Q | TE | TR) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
