@@ -159,7 +159,7 @@ free_port() {
 # Waits until the port answers with a 220 greeting.
 wait_ready() {
 	local port="$1" pid="$2" attempt greeting
-	for attempt in $(seq 1 150); do
+	for attempt in $(seq 1 600); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "Server $pid exited" >&2
 			return 1
@@ -177,7 +177,7 @@ wait_ready() {
 # Waits until the Unix domain socket answers with a 220 greeting.
 wait_ready_unix() {
 	local socket="$1" pid="$2" attempt
-	for attempt in $(seq 1 150); do
+	for attempt in $(seq 1 600); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "Server $pid exited" >&2
 			return 1
