@@ -30,6 +30,14 @@
 #   AH_MESSAGES [10000]       scenario AH: A (smtp-source) through HAProxy (a private instance, mode tcp, on a
 #                             free loopback port) to our server with send-proxy-v2 and the PROXY protocol on,
 #                             and to smtp-sink through the same kind of HAProxy (plain TCP: smtp-sink has no PROXY)
+#   Q_MESSAGES [5000]         scenario Q: 8 sessions, 4 KiB, connections reused, our server with the maildir
+#                             handler in $MAILDIR (a real disk, not tmpfs), against a private Postfix
+#                             (the installed package; needs root) queueing every message, delivering to discard:
+#   T_MESSAGES [2000]         scenarios TE (EC P-256) and TR (RSA 2048): a new connection per message with
+#                             STARTTLS and a full TLS 1.3 handshake, 1 KiB, 8 sessions (starttls-client.py,
+#                             Nagle on); against the private Postfix with the same certificate; and the crypto
+#                             floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -69,6 +77,12 @@ C64_MESSAGES="${C64_MESSAGES:-300}"
 CD_MESSAGES="${CD_MESSAGES:-300}"
 AP_MESSAGES="${AP_MESSAGES:-10000}"
 AH_MESSAGES="${AH_MESSAGES:-10000}"
+Q_MESSAGES="${Q_MESSAGES:-5000}"
+FSYNC_MESSAGES="${FSYNC_MESSAGES:-2000}"
+T_MESSAGES="${T_MESSAGES:-2000}"
+T_MESSAGES_TE="$T_MESSAGES"
+T_MESSAGES_TR="$T_MESSAGES"
+FLOOR_SECONDS="${FLOOR_SECONDS:-20}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -84,7 +98,7 @@ MAILDIR_KEEP="${MAILDIR_KEEP:-0}"
 case "$SERVER" in
 	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
---smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=$APP_HANDLER --smtpd.maildir.path=$MAILDIR \
+--smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=\$HANDLER --smtpd.maildir.path=$MAILDIR \
 --smtpd.memory-threshold=${MEMORY_THRESHOLD:-4MB} --smtpd.timeout=1h --smtpd.data-timeout=1h ${APP_ARGS:-}" ;;
 	core) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -cp $JAR dev.smtpd.benchmarks.SinkServer \$PORT" ;;
 	*) echo "SERVER must be app or core" >&2; exit 1 ;;
@@ -97,9 +111,14 @@ CLK_TCK="$(getconf CLK_TCK)"
 RESULTS="$OUT_DIR/results.tsv"
 
 STARTED_PIDS=()
+POSTFIX_DIRS=()
+
+# shellcheck source=anchors.sh
+. "$HERE/anchors.sh"
 
 cleanup() {
 	local pid
+	stop_all_postfix
 	for pid in "${STARTED_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -168,7 +187,7 @@ wait_ready() {
 # Waits until the Unix domain socket answers with a 220 greeting.
 wait_ready_unix() {
 	local socket="$1" pid="$2" attempt
-	for attempt in $(seq 1 150); do
+	for attempt in $(seq 1 600); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "Server $pid exited" >&2
 			return 1
@@ -202,9 +221,14 @@ start_server() {
 	if [[ "$kind" == proxy || ( "$kind" == ours && "$2" == AH ) ]]; then
 		extra+=" --smtpd.proxy-protocol.enabled=true"
 	fi
+	if [[ "$kind" == postfix ]]; then
+		start_postfix "$2"
+		return
+	fi
 	if [[ "$kind" == ours || "$kind" == proxy ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
-		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" bash -c "exec $SERVER_CMD$extra" \
+		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" \
+			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")" \
 			>>"$log_file" 2>&1 &
 	else
 		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody "${lmtp[@]}" \
@@ -254,6 +278,34 @@ stop_server() {
 	wait "$1" 2>/dev/null || true
 }
 
+# The servers a scenario compares, the last being the anchor: AP compares our server with a PROXY
+# header per connection against itself without; Q, TE and TR compare ours with a private Postfix; the
+# others, ours with smtp-sink.
+kinds_for() {
+	case "$1" in
+		AP) echo "proxy ours" ;;
+		Q | TE | TR) echo "ours postfix" ;;
+		*) echo "ours sink" ;;
+	esac
+}
+
+# The sample app's handler in a scenario: Q stores durably.
+handler_for() {
+	case "$1" in
+		Q) echo maildir ;;
+		*) echo "$APP_HANDLER" ;;
+	esac
+}
+
+# CPU ticks of a server: Postfix's whole process tree, or one process.
+server_ticks() {
+	if [[ "$1" == postfix ]]; then
+		tree_cpu_ticks "$2"
+	else
+		cpu_ticks "$2"
+	fi
+}
+
 # utime + stime of a process, in clock ticks.
 cpu_ticks() {
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
@@ -297,6 +349,8 @@ load_command() {
 			fi ;;
 		L) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "127.0.0.1:$port") ;;
 		U) LOAD=("${source[@]}" -L -d -s 20 -m "$messages" -r 5 -l 1024 "unix:$port") ;;
+		Q) LOAD=("${source[@]}" -d -s 8 -m "$messages" -l 4096 "127.0.0.1:$port") ;;
+		TE | TR) LOAD=(python3 "$HERE/starttls-client.py" "$port" 8 "$messages" 1024 "$RUN_TIMEOUT") ;;
 		P) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
 				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT") ;;
 	esac
@@ -305,34 +359,27 @@ load_command() {
 message_size() {
 	case "$1" in
 		C | C1 | C64 | CD) echo 1048576 ;;
+		Q) echo 4096 ;;
 		*) echo 1024 ;;
 	esac
 }
 
 messages_for() {
 	local name="${1}_MESSAGES"
+	[[ "$1" == T? ]] && name="T_MESSAGES"
 	echo "${!name}"
 }
 
 # Delivered messages are removed between runs (not measured), so every run starts with an empty new/;
 # MAILDIR_KEEP=1 leaves them.
 empty_maildir() {
-	if [[ "$APP_HANDLER" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
+	if [[ "$(handler_for "$1")" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
 		find "$MAILDIR/new" -type f -delete
 		sync
 	fi
 }
 
 # --- scenarios ----------------------------------------------------------------------------------
-
-# The servers a scenario compares, the second being the baseline: AP compares our server with a
-# PROXY header per connection against itself without; the others, ours against smtp-sink.
-kinds_for() {
-	case "$1" in
-		AP) echo "proxy ours" ;;
-		*) echo "ours sink" ;;
-	esac
-}
 
 # A, B, C, P: one server of each kind, WARMUP_RUNS runs each, then REPS runs alternating the servers.
 throughput_scenario() {
@@ -349,17 +396,17 @@ throughput_scenario() {
 		load_command "$scenario" "${port[$kind]}" "$messages"
 		for rep in $(seq 1 "$WARMUP_RUNS"); do
 			run_load "${LOAD[@]}" >/dev/null
-			empty_maildir
+			empty_maildir "$scenario"
 		done
 	done
 	for rep in $(seq 1 "$REPS"); do
 		for kind in $kinds; do
 			local before after result wall client
-			before="$(cpu_ticks "${pid[$kind]}")"
+			before="$(server_ticks "$kind" "${pid[$kind]}")"
 			load_command "$scenario" "${port[$kind]}" "$messages"
 			result="$(run_load "${LOAD[@]}")"
-			after="$(cpu_ticks "${pid[$kind]}")"
-			empty_maildir
+			after="$(server_ticks "$kind" "${pid[$kind]}")"
+			empty_maildir "$scenario"
 			read -r wall client <<<"$result"
 			awk -v s="$scenario" -v k="$kind" -v r="$rep" -v m="$messages" -v size="$size" -v wall="$wall" \
 				-v server=$((after - before)) -v client="$client" -v tck="$CLK_TCK" -v hwm="$(peak_rss_kib "${pid[$kind]}")" \
@@ -368,8 +415,25 @@ throughput_scenario() {
 			log "$(tail -n 1 "$RESULTS")"
 		done
 	done
+	if [[ "$scenario" == T? ]]; then
+		printf '%s\t%s\n' "$scenario" "$(crypto_floor "$scenario")" >>"$RESULTS.floor"
+		log "crypto floor (handshakes/s, s_server CPU µs per handshake): $(tail -n 1 "$RESULTS.floor")"
+	fi
+	if [[ "$scenario" == Q ]]; then
+		for kind in $kinds; do
+			load_command "$scenario" "${port[$kind]}" "$FSYNC_MESSAGES"
+			printf '%s\t%s\t%s\n' "$scenario" "$kind" "$(count_fsyncs "${pid[$kind]}" "$FSYNC_MESSAGES" "$kind")" \
+				>>"$RESULTS.fsync"
+			empty_maildir "$scenario"
+			log "fsyncs per message: $(tail -n 1 "$RESULTS.fsync")"
+		done
+	fi
 	for kind in $kinds; do
-		stop_server "${pid[$kind]}"
+		if [[ "$kind" == postfix ]]; then
+			stop_postfix "$scenario"
+		else
+			stop_server "${pid[$kind]}"
+		fi
 	done
 }
 
@@ -413,15 +477,15 @@ column_median() {
 report() {
 	local scenario kind
 	echo
-	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
+	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs anchor | CPU/msg vs anchor |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A AP AH B C CD C1 C64 P L U; do
+	for scenario in A AP AH B C CD C1 C64 P L U Q TE TR; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
-		local rate_sink cpu_sink kinds baseline
+		local rate_sink cpu_sink kinds anchor
 		kinds="$(kinds_for "$scenario")"
-		baseline="${kinds##* }"
-		rate_sink="$(column_median "$RESULTS" "$scenario" "$baseline" 4)"
-		cpu_sink="$(column_median "$RESULTS" "$scenario" "$baseline" 6)"
+		anchor="${kinds##* }"
+		rate_sink="$(column_median "$RESULTS" "$scenario" "$anchor" 4)"
+		cpu_sink="$(column_median "$RESULTS" "$scenario" "$anchor" 6)"
 		for kind in $kinds; do
 			local rate mb cpu client rss
 			rate="$(column_median "$RESULTS" "$scenario" "$kind" 4)"
@@ -431,12 +495,23 @@ report() {
 			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
-					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : "smtp-sink"
+					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" : "Postfix"
 					if (s == "AH") name = name " via HAProxy"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
 		done
 	done
+	if [[ -f "$RESULTS.floor" ]]; then
+		echo
+		echo "Crypto floor (openssl s_time -new against openssl s_server, TLS 1.3, ${FLOOR_SECONDS} s): $(
+			awk -F '\t' '{ split($2, v, " "); printf "%s%s %s handshakes/s, %s µs s_server CPU per handshake", sep, $1, v[1], v[2]; sep = "; " }' \
+				"$RESULTS.floor")"
+	fi
+	if [[ -f "$RESULTS.fsync" ]]; then
+		echo
+		echo "fsync + fdatasync calls per message (strace -f, one run of $FSYNC_MESSAGES messages): $(
+			awk -F '\t' '{ printf "%s%s %s %s", sep, $1, $2, $3; sep = "; " }' "$RESULTS.fsync")"
+	fi
 	if [[ -f "$RESULTS.idle" ]]; then
 		echo
 		echo "| Scenario D | Server | idle connections | RSS KiB per connection | live heap KiB per connection | fresh delivery ms | RSS with idle connections MiB | peak RSS MiB |"
@@ -473,12 +548,15 @@ if [[ " $SCENARIOS " == *" D "* && "$(ulimit -n)" -lt $((D_CONNECTIONS + 1000)) 
 	exit 1
 fi
 fetch_postfix
+if [[ " $SCENARIOS " == *" T"[ER]" "* ]]; then
+	make_certificates
+fi
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
 		AH) command -v haproxy >/dev/null || { echo "Scenario AH needs haproxy (apt-get install haproxy)" >&2; exit 1; }
 			throughput_scenario "$scenario" ;;
-		A | AP | B | C | C1 | C64 | CD | P | L | U) throughput_scenario "$scenario" ;;
+		A | AP | B | C | C1 | C64 | CD | P | L | U | Q | TE | TR) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac

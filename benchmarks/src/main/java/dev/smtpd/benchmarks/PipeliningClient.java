@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
  * --seconds=60 --chunk=0 --per-connection=0 --proxy=none}. With {@code --chunk=N} (N > 0)
- * each message goes with BDAT (RFC 3030) in chunks of N octets instead of DATA: MAIL, RCPT
- * and every chunk behind its BDAT line in one write (one array built once), as Exim sends
- * them, so that a BDAT line never leaves in a segment of its own. With
+ * each message goes with BDAT (RFC 3030) in chunks of N octets instead of DATA: MAIL,
+ * RCPT and every chunk behind its BDAT line in one write (one array built once), as Exim
+ * sends them, so that a BDAT line never leaves in a segment of its own. With
  * {@code --per-connection=N} (N > 0) a session sends N messages per connection, then QUIT
  * and a new connection ({@code 1} is scenario A's shape). With {@code --proxy=v2} every
  * connection begins with a PROXY protocol v2 header naming the client's own address and
@@ -51,6 +51,7 @@ public final class PipeliningClient {
 	private int perConnection;
 
 	private boolean proxyV2;
+
 	/** With BDAT: MAIL, RCPT and the chunks, each behind its BDAT line. */
 	private byte[] chunkedWire = new byte[0];
 

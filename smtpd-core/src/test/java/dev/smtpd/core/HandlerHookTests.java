@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.NonBlocking;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -162,6 +163,73 @@ class HandlerHookTests {
 		}
 		recorder.take();
 		assertThat(hops).hasValue(1);
+	}
+
+	@Test
+	void nonBlockingHooksRunOnTheEventLoopWithoutAHop() throws Exception {
+		AtomicInteger hops = new AtomicInteger();
+		java.util.concurrent.ExecutorService pool = Executors.newSingleThreadExecutor();
+		Executor counting = (task) -> {
+			hops.incrementAndGet();
+			pool.execute(task);
+		};
+		List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+		this.server = TestServer
+			.start((builder) -> builder.handler(new NonBlockingChecks(threads)).hookExecutor(counting));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@blocked.example>", 550);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("Subject: x\r\n\r\nhi\r\n").text()).isEqualTo("2.6.0 Read 18 bytes");
+		}
+		finally {
+			pool.shutdown();
+		}
+		assertThat(hops).hasValue(0);
+		assertThat(threads).hasSize(3).allSatisfy((name) -> assertThat(name).startsWith("smtpd-io"));
+	}
+
+	@Test
+	void aHookIsNonBlockingOnlyIfEveryHandlerOfItSaysSo() throws Exception {
+		List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+		RecordingHandler recorder = new RecordingHandler();
+		this.server = TestServer.start((builder) -> builder.handler(recorder).handler(new NonBlockingChecks(threads)));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.data("Subject: x\r\n\r\nhi\r\n");
+		}
+		// RCPT: only the non-blocking handler overrides it; DATA: the recorder too
+		assertThat(recorder.take().thread()).startsWith("smtpd-hook-");
+		assertThat(threads).hasSize(2);
+		assertThat(threads.get(0)).startsWith("smtpd-io");
+		assertThat(threads.get(1)).startsWith("smtpd-hook-");
+	}
+
+	/** Checks the recipient's domain and reads the message, without blocking. */
+	@NonBlocking
+	private static final class NonBlockingChecks implements SmtpHandler {
+
+		private final List<String> threads;
+
+		NonBlockingChecks(List<String> threads) {
+			this.threads = threads;
+		}
+
+		@Override
+		public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+			this.threads.add(Thread.currentThread().getName());
+			return address.endsWith("@blocked.example") ? Reply.of(550, "5.7.1", "Domain not accepted") : null;
+		}
+
+		@Override
+		public Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
+			this.threads.add(Thread.currentThread().getName());
+			return Reply.of(250, "2.6.0", "Read " + content.toByteArray().length + " bytes");
+		}
+
 	}
 
 	@Test

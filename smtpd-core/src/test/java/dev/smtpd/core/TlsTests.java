@@ -20,6 +20,8 @@ import dev.smtpd.core.test.SmtpTestClient.TestReply;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import jakarta.mail.Message;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
@@ -27,8 +29,11 @@ import jakarta.mail.internet.MimeMessage;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * STARTTLS (RFC 3207) and implicit TLS with real clients: raw sockets upgraded with
@@ -89,6 +94,33 @@ class TlsTests {
 			assertThat(info.protocol()).isEqualTo(tls.getProtocol());
 			assertThat(info.cipherSuite()).isEqualTo(tls.getCipherSuite());
 			assertThat(info.peerCertificates()).isEmpty();
+		}
+	}
+
+	/**
+	 * After STARTTLS the client speaks first. A server that sends nothing once the
+	 * client's {@code Finished} arrives leaves that segment to the delayed ACK, and a
+	 * client with Nagle's algorithm on (as MTAs are) holds its {@code EHLO} until then:
+	 * about 40 ms per session. BoringSSL keeps its TLS 1.3 session tickets until the
+	 * server's first write unless asked to send them.
+	 */
+	@ParameterizedTest
+	@EnumSource(value = SslProvider.class, names = { "JDK", "OPENSSL" })
+	void afterAStarttlsHandshakeTheServerSendsItsTicketsWithoutWaitingForACommand(SslProvider provider)
+			throws Exception {
+		assertThat(OpenSsl.isAvailable()).as("netty-tcnative on the test class path").isTrue();
+		this.server = TestServer
+			.start((builder) -> builder.tls(TlsMode.STARTTLS, () -> TestCertificates.serverContext(provider)));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("STARTTLS", 220);
+			Socket plain = client.socket();
+			plain.setTcpNoDelay(true);
+			SSLSession tls = client.startTls(TestCertificates.clientContext());
+			assertThat(tls.getProtocol()).isEqualTo("TLSv1.3");
+			// bytes from the server, with nothing sent after the handshake
+			await().atMost(Duration.ofSeconds(10)).until(() -> plain.getInputStream().available() > 0);
+			assertThat(client.ehlo().code()).isEqualTo(250);
 		}
 	}
 

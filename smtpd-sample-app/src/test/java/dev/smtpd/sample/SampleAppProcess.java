@@ -92,6 +92,16 @@ final class SampleAppProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Kills the process with {@code SIGKILL} (no shutdown hooks run) and waits for it to
+	 * end.
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	void kill() throws InterruptedException {
+		this.process.destroyForcibly();
+		this.process.waitFor(20, TimeUnit.SECONDS);
+	}
+
 	@Override
 	public void close() throws InterruptedException {
 		this.process.destroy();

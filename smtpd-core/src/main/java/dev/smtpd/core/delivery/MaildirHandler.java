@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Delivers each accepted message once (not once per recipient) into a Maildir: written to
  * {@code tmp/<unique>}, forced to disk, renamed into {@code new/<unique>}, and the
  * directory forced too, all before the DATA hook returns, so a {@code 250} means the
- * message is on disk. The bytes are exactly those received after dot-unstuffing, unless a
+ * message is on disk. Concurrent deliveries share the directory sync (group commit): each
+ * waits for one that started after its own rename, and a lone delivery starts its own at
+ * once. The bytes are exactly those received after dot-unstuffing, unless a
  * {@code Received:} header is asked for. {@code cur/} is created for mail readers. A
  * failure to write answers {@code 451 4.3.0} and leaves no file behind.
  * <p>
@@ -55,6 +57,8 @@ public class MaildirHandler implements SmtpHandler {
 
 	private final AtomicLong counter = new AtomicLong();
 
+	private final GroupCommit newDirectorySync;
+
 	/**
 	 * Delivers into a Maildir, exactly as received.
 	 * @param root the Maildir; it and its {@code tmp}, {@code new} and {@code cur} are
@@ -81,6 +85,7 @@ public class MaildirHandler implements SmtpHandler {
 		this.addReceivedHeader = addReceivedHeader;
 		this.hostname = hostname;
 		this.uniqueHost = hostname.replace("/", "\\057").replace(":", "\\072");
+		this.newDirectorySync = new GroupCommit(() -> forceDirectory(this.newDirectory));
 		try {
 			Files.createDirectories(this.tmp);
 			Files.createDirectories(this.newDirectory);
@@ -115,6 +120,7 @@ public class MaildirHandler implements SmtpHandler {
 	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
 		String name = uniqueName();
 		Path temporary = this.tmp.resolve(name);
+		Path delivered = this.newDirectory.resolve(name);
 		try {
 			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
 					StandardOpenOption.WRITE)) {
@@ -127,27 +133,32 @@ public class MaildirHandler implements SmtpHandler {
 				content.writeTo(Channels.newOutputStream(channel));
 				channel.force(true);
 			}
-			Path delivered = this.newDirectory.resolve(name);
 			try {
 				Files.move(temporary, delivered, StandardCopyOption.ATOMIC_MOVE);
 			}
 			catch (AtomicMoveNotSupportedException ex) {
 				Files.move(temporary, delivered);
 			}
-			forceDirectory(this.newDirectory);
+			this.newDirectorySync.awaitDurable();
 			logger.debug("Session {}: delivered to {}", session.id(), delivered);
 			return null;
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.warn("Session {}: message could not be stored in Maildir {}: {}", session.id(), this.root,
 					ex.toString());
-			try {
-				Files.deleteIfExists(temporary);
-			}
-			catch (IOException cleanup) {
-				logger.warn("Session {}: {} could not be removed", session.id(), temporary);
-			}
+			remove(session, temporary);
+			// renamed, but the directory sync failed: the client will send it again
+			remove(session, delivered);
 			return WRITE_FAILED;
+		}
+	}
+
+	private static void remove(Session session, Path file) {
+		try {
+			Files.deleteIfExists(file);
+		}
+		catch (IOException cleanup) {
+			logger.warn("Session {}: {} could not be removed", session.id(), file);
 		}
 	}
 
@@ -157,13 +168,18 @@ public class MaildirHandler implements SmtpHandler {
 				+ this.counter.incrementAndGet() + "." + this.uniqueHost;
 	}
 
-	private static void forceDirectory(Path directory) {
-		try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-			channel.force(true);
+	private static void forceDirectory(Path directory) throws IOException {
+		FileChannel channel;
+		try {
+			channel = FileChannel.open(directory, StandardOpenOption.READ);
 		}
 		catch (IOException ex) {
-			// some platforms cannot open or force a directory; the rename is as durable
-			// as they allow
+			// some platforms cannot open a directory; the rename is as durable as they
+			// allow
+			return;
+		}
+		try (channel) {
+			channel.force(true);
 		}
 	}
 

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The ordered handlers of a server, with, for each hook, only the handlers that override
  * it. A hook nobody overrides is {@linkplain #isEmpty(Hook) empty}: the engine then
- * answers on the event loop without a thread hop.
+ * answers on the event loop without a thread hop, and so it does for a hook whose
+ * handlers all declare it non-blocking.
  */
 final class HandlerChain {
 
@@ -31,6 +32,8 @@ final class HandlerChain {
 
 	private final Map<Hook, List<SmtpHandler>> byHook = new EnumMap<>(Hook.class);
 
+	private final Map<Hook, Boolean> onEventLoop = new EnumMap<>(Hook.class);
+
 	private final List<SmtpHandler> handlers;
 
 	HandlerChain(List<SmtpHandler> handlers) {
@@ -43,11 +46,24 @@ final class HandlerChain {
 				}
 			}
 			this.byHook.put(hook, List.copyOf(taking));
+			this.onEventLoop.put(hook,
+					!taking.isEmpty() && taking.stream().allMatch((handler) -> hook.isNonBlockingIn(handler)));
 		}
 	}
 
 	boolean isEmpty(Hook hook) {
 		return this.byHook.get(hook).isEmpty();
+	}
+
+	/**
+	 * Returns whether every handler that overrides a hook declares it
+	 * {@link dev.smtpd.core.handler.NonBlocking}: the engine then calls the hook on the
+	 * event loop, without a thread hop.
+	 * @param hook the hook
+	 * @return whether the hook runs on the event loop
+	 */
+	boolean runsOnEventLoop(Hook hook) {
+		return this.onEventLoop.get(hook);
 	}
 
 	/**

@@ -3,7 +3,9 @@ package dev.smtpd.core.engine;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 
+import dev.smtpd.core.handler.NonBlocking;
 import dev.smtpd.core.handler.SmtpHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The hooks of {@link SmtpHandler}, each with the method a handler overrides to take
@@ -30,13 +32,28 @@ enum Hook {
 	 * @return whether it takes part in this hook
 	 */
 	boolean isOverriddenBy(SmtpHandler handler) {
+		Method implementation = implementation(handler);
+		return implementation != null && implementation.getDeclaringClass() != SmtpHandler.class;
+	}
+
+	/**
+	 * Returns whether a handler declares its implementation of this hook
+	 * {@link NonBlocking}, on the method or on its class.
+	 * @param handler the handler
+	 * @return whether the hook may run on the event loop
+	 */
+	boolean isNonBlockingIn(SmtpHandler handler) {
+		Method implementation = implementation(handler);
+		return implementation != null && (implementation.isAnnotationPresent(NonBlocking.class)
+				|| implementation.getDeclaringClass().isAnnotationPresent(NonBlocking.class));
+	}
+
+	private @Nullable Method implementation(SmtpHandler handler) {
 		try {
-			Method implementation = handler.getClass()
-				.getMethod(this.method.getName(), this.method.getParameterTypes());
-			return implementation.getDeclaringClass() != SmtpHandler.class;
+			return handler.getClass().getMethod(this.method.getName(), this.method.getParameterTypes());
 		}
 		catch (NoSuchMethodException ex) {
-			return false;
+			return null;
 		}
 	}
 

@@ -340,6 +340,10 @@ final class SessionContext implements CommandContext {
 			then.accept(null);
 			return;
 		}
+		if (chain.runsOnEventLoop(hook)) {
+			then.accept(chain.call(hook, this.session, call));
+			return;
+		}
 		runOffLoop(() -> chain.call(hook, this.session, call), then, () -> {
 		});
 	}
@@ -370,6 +374,10 @@ final class SessionContext implements CommandContext {
 		HandlerChain chain = this.server.chain();
 		if (chain.isEmpty(hook)) {
 			then.accept(null);
+			return;
+		}
+		if (chain.runsOnEventLoop(hook)) {
+			then.accept(chain.call(hook, this.session, call));
 			return;
 		}
 		boolean started = this.hooks.run(this.ctx, () -> chain.call(hook, this.session, call), this.open, then,

@@ -134,11 +134,14 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 				.close((event.cause() instanceof SslHandshakeTimeoutException) ? SessionEnd.TIMEOUT : SessionEnd.ERROR);
 			return;
 		}
-		TlsInfo tls = StarttlsCommand.info((SslHandler) ctx.pipeline().get(PipelineNames.TLS));
+		SslHandler sslHandler = (SslHandler) ctx.pipeline().get(PipelineNames.TLS);
+		TlsInfo tls = StarttlsCommand.info(sslHandler);
 		state.tls(tls);
 		this.server.listeners().tlsHandshakeCompleted(state, tls.protocol(), true);
 		logger.debug("Session {}: TLS {} {}", state.id(), tls.protocol(), tls.cipherSuite());
 		if (this.greeted) {
+			// STARTTLS: the client speaks next, and waits for our ACK of its Finished
+			SessionTickets.send(ctx, sslHandler);
 			// RFC 3207 §4.2: forget what the client said in plaintext, before a hook sees
 			// the session
 			state.greeted(null, false);

@@ -1,5 +1,8 @@
 package dev.smtpd.core.engine;
 
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
 import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.BodyType;
@@ -197,7 +200,7 @@ final class TransactionCommands {
 			return;
 		}
 		SessionState state = session.session();
-		session.runOffLoop(() -> {
+		Callable<@Nullable Reply> hook = () -> {
 			try {
 				return session.server()
 					.chain()
@@ -206,7 +209,24 @@ final class TransactionCommands {
 			finally {
 				buffer.release();
 			}
-		}, (reply) -> messageDone(session, transaction, size, (reply != null) ? reply : Reply.OK), buffer::release);
+		};
+		Consumer<@Nullable Reply> done = (reply) -> messageDone(session, transaction, size,
+				(reply != null) ? reply : Reply.OK);
+		if (session.server().chain().runsOnEventLoop(Hook.DATA)) {
+			done.accept(callOnLoop(hook));
+			return;
+		}
+		session.runOffLoop(hook, done, buffer::release);
+	}
+
+	private static @Nullable Reply callOnLoop(Callable<@Nullable Reply> hook) {
+		try {
+			return hook.call();
+		}
+		catch (Exception ex) {
+			// the chain turns what a hook throws into a reply; this is only the release
+			return Reply.LOCAL_ERROR;
+		}
 	}
 
 	private static void messageDone(CommandContext session, TransactionState transaction, long size, Reply reply) {

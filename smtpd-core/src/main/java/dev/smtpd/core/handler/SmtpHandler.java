@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * Several handlers form a chain: for each hook, the first handler whose hook returns a
  * reply decides, and the rest are not asked. Hooks run on the server's hook executor,
  * never on a network thread, so they may block; hooks that no handler overrides are not
- * called at all.
+ * called at all, and hooks declared {@link NonBlocking} run on the network thread.
  * <p>
  * When MAIL or RCPT is answered with a positive reply (by a hook or by default), the
  * sender or recipient is recorded in the {@link Envelope}; a negative reply leaves the

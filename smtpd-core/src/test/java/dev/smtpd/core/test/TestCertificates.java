@@ -8,6 +8,7 @@ import javax.net.ssl.SSLContext;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 
@@ -42,10 +43,17 @@ public final class TestCertificates {
 		return BUNDLE;
 	}
 
-	/** The server's context, as the engine takes it. */
+	/** The server's context, as the engine takes it, with the JDK's TLS provider. */
 	public static SslContext serverContext() {
+		return serverContext(SslProvider.JDK);
+	}
+
+	/** The server's context with the given TLS provider. */
+	public static SslContext serverContext(SslProvider provider) {
 		try {
-			return SslContextBuilder.forServer(BUNDLE.getKeyPair().getPrivate(), BUNDLE.getCertificatePath()).build();
+			return SslContextBuilder.forServer(BUNDLE.getKeyPair().getPrivate(), BUNDLE.getCertificatePath())
+				.sslProvider(provider)
+				.build();
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);

@@ -1,0 +1,118 @@
+package dev.smtpd.core.delivery;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * {@link GroupCommit} with a sync that the test holds: who syncs, who waits, and what
+ * each caller is told.
+ */
+@Tag("transport-independent")
+class GroupCommitTests {
+
+	private final ExecutorService threads = Executors.newCachedThreadPool();
+
+	@AfterEach
+	void stop() {
+		this.threads.shutdownNow();
+	}
+
+	@Test
+	void aLoneCallerSyncsAtOnceOnItsOwnThread() throws Exception {
+		List<Thread> syncedOn = new ArrayList<>();
+		GroupCommit commit = new GroupCommit(() -> syncedOn.add(Thread.currentThread()));
+		commit.awaitDurable();
+		commit.awaitDurable();
+		assertThat(syncedOn).containsExactly(Thread.currentThread(), Thread.currentThread());
+	}
+
+	@Test
+	void callersArrivingDuringASyncShareTheNextOneAndWaitForIt() throws Exception {
+		HeldSync sync = new HeldSync();
+		GroupCommit commit = new GroupCommit(sync);
+		Future<?> first = this.threads.submit(() -> await(commit));
+		assertThat(sync.started.get(0).await(10, TimeUnit.SECONDS)).isTrue();
+		List<Future<?>> later = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			later.add(this.threads.submit(() -> await(commit)));
+		}
+		sync.awaitWaiters(commit, 5);
+		// the first sync started before their renames: none of them may return on it
+		sync.release.get(0).countDown();
+		first.get(10, TimeUnit.SECONDS);
+		assertThat(sync.started.get(1).await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(later).noneMatch(Future::isDone);
+		sync.release.get(1).countDown();
+		for (Future<?> future : later) {
+			future.get(10, TimeUnit.SECONDS);
+		}
+		assertThat(sync.count.get()).isEqualTo(2);
+	}
+
+	@Test
+	void aFailedSyncFailsEveryCallerItCoveredAndTheNextSyncStartsAfresh() throws Exception {
+		AtomicInteger calls = new AtomicInteger();
+		GroupCommit commit = new GroupCommit(() -> {
+			if (calls.incrementAndGet() == 1) {
+				throw new IOException("disk gone");
+			}
+		});
+		assertThatExceptionOfType(IOException.class).isThrownBy(commit::awaitDurable)
+			.withMessageContaining("disk gone");
+		commit.awaitDurable();
+		assertThat(calls.get()).isEqualTo(2);
+	}
+
+	private static Void await(GroupCommit commit) throws IOException {
+		commit.awaitDurable();
+		return null;
+	}
+
+	/** A sync that signals when it starts and ends only when the test releases it. */
+	private static final class HeldSync implements GroupCommit.Sync {
+
+		final List<CountDownLatch> started = List.of(new CountDownLatch(1), new CountDownLatch(1));
+
+		final List<CountDownLatch> release = List.of(new CountDownLatch(1), new CountDownLatch(1));
+
+		final AtomicInteger count = new AtomicInteger();
+
+		@Override
+		public void run() throws IOException {
+			int index = this.count.getAndIncrement();
+			this.started.get(index).countDown();
+			try {
+				this.release.get(index).await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IOException(ex);
+			}
+		}
+
+		void awaitWaiters(GroupCommit commit, int waiters) throws InterruptedException {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			while (commit.waiting() < waiters && System.nanoTime() < deadline) {
+				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+			}
+			assertThat(commit.waiting()).isEqualTo(waiters);
+		}
+
+	}
+
+}
