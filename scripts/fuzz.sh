@@ -61,7 +61,7 @@ java ${JAVA_OPTS:--Xmx512m} -Dio.netty.leakDetection.level=disabled \
 	-cp "target/test-classes:target/classes:$(cat target/fuzz-classpath.txt)" \
 	com.code_intelligence.jazzer.Jazzer --target_class="$class" --target_method="$method" \
 	-max_total_time="$seconds" -artifact_prefix="$inputs/" -print_final_stats=1 ${FUZZ_ARGS:-} \
-	"$corpus" 2> >(grep -v '^INFO: Instrumented' >&2)
+	"$corpus" 2> >(grep --line-buffered -v '^INFO: Instrumented' >&2)
 status=$?
 set -e
 if ((status != 0)); then

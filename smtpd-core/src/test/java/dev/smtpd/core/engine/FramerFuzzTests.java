@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.Tag;
 
@@ -22,18 +22,14 @@ class FramerFuzzTests {
 	static final String ENVELOPE = "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n";
 
 	@FuzzTest
-	@DictionaryEntries({ "\\x0d\\x0a", "EHLO ", "HELO ", "LHLO ", "MAIL FROM:<", "RCPT TO:<", "DATA\\x0d\\x0a", "BDAT ",
-			" LAST", "RSET\\x0d\\x0a", "NOOP ", "VRFY ", "EXPN ", "HELP ", "AUTH PLAIN ", "AUTH LOGIN",
-			"STARTTLS\\x0d\\x0a", "QUIT\\x0d\\x0a", " SIZE=", " BODY=8BITMIME", " BODY=BINARYMIME", " SMTPUTF8",
-			" NOTIFY=", " ORCPT=rfc822;", " RET=HDRS", " ENVID=", "@example.com>", "<>", "\\x0d\\x0a.\\x0d\\x0a" })
+	@DictionaryFile(resourcePath = "/dev/smtpd/core/engine/smtp-commands.dict")
 	void commandMode(FuzzedDataProvider data) {
 		new FuzzSession((builder) -> {
 		}).run(data, "", "QUIT\r\n");
 	}
 
 	@FuzzTest
-	@DictionaryEntries({ "\\x0d\\x0a", "\\x0d\\x0a.\\x0d\\x0a", "\\x0d\\x0a..", "\\x0a.\\x0a", "\\x0d.\\x0d",
-			".\\x0d\\x0a", "\\x0d\\x0a.\\x0a", "\\x0a.\\x0d\\x0a" })
+	@DictionaryFile(resourcePath = "/dev/smtpd/core/engine/smtp-data.dict")
 	void dataMode(FuzzedDataProvider data) {
 		new FuzzSession((builder) -> {
 		}).run(data, ENVELOPE + "DATA\r\n", "\r\n.\r\nQUIT\r\n");
