@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.smtpd.core.Protocol;
 import org.junit.jupiter.api.Tag;
 
 /**
@@ -26,6 +27,20 @@ class FramerFuzzTests {
 	void commandMode(FuzzedDataProvider data) {
 		new FuzzSession((builder) -> {
 		}).run(data, "", "QUIT\r\n");
+	}
+
+	/**
+	 * Command mode under LMTP (RFC 2033), with the settings that change what commands do
+	 * picked by the fuzzer: per-recipient replies to the final dot and to BDAT LAST.
+	 */
+	@FuzzTest
+	@DictionaryFile(resourcePath = "/dev/smtpd/core/engine/smtp-commands.dict")
+	void lmtpMode(FuzzedDataProvider data) {
+		new FuzzSession((builder) -> builder.protocol(Protocol.LMTP)
+			.authRequired(data.consumeBoolean())
+			.chunking(data.consumeBoolean())
+			.dsn(data.consumeBoolean())
+			.smtputf8(data.consumeBoolean())).run(data, "", "QUIT\r\n");
 	}
 
 	@FuzzTest

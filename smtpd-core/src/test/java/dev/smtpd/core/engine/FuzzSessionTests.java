@@ -29,6 +29,16 @@ class FuzzSessionTests {
 	}
 
 	@Test
+	void anLmtpSessionAnswersTheFinalDotPerRecipient() {
+		FuzzSession session = new FuzzSession((builder) -> builder.protocol(dev.smtpd.core.Protocol.LMTP));
+		session.send(("LHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+				+ "RCPT TO:<c@example.com>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n")
+			.getBytes(StandardCharsets.US_ASCII));
+		String replies = session.finish();
+		assertThat(replies.split("\r\n")).filteredOn((line) -> line.startsWith("250 2.0.0")).hasSize(2);
+	}
+
+	@Test
 	void anOverLongCommandLineIsDiscardedWithoutBeingBuffered() {
 		FuzzSession session = new FuzzSession((builder) -> {
 		});
