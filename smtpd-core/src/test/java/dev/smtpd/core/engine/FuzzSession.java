@@ -82,6 +82,11 @@ final class FuzzSession {
 	 * @param customizer more settings
 	 */
 	FuzzSession(Consumer<SmtpServer.Builder> customizer) {
+		Authenticator authenticator = (session, mechanism, credentials) -> {
+			dev.smtpd.core.auth.LoginPassword given = (dev.smtpd.core.auth.LoginPassword) credentials;
+			return (given.login().equals(LOGIN) && given.passwordAsString().equals(PASSWORD))
+					? dev.smtpd.core.auth.AuthResult.success(LOGIN) : dev.smtpd.core.auth.AuthResult.failure();
+		};
 		SmtpServer.Builder builder = SmtpServer.builder()
 			.hostname("mx.fuzz.example")
 			.ident("")
@@ -89,14 +94,10 @@ final class FuzzSession {
 			.maxRecipients(5)
 			.authRequireTls(false)
 			.authFailureDelay(java.time.Duration.ZERO)
-			.smtputf8(true);
+			.smtputf8(true)
+			.authenticator(authenticator);
 		customizer.accept(builder);
 		SmtpServer server = builder.build();
-		Authenticator authenticator = (session, mechanism, credentials) -> {
-			dev.smtpd.core.auth.LoginPassword given = (dev.smtpd.core.auth.LoginPassword) credentials;
-			return (given.login().equals(LOGIN) && given.passwordAsString().equals(PASSWORD))
-					? dev.smtpd.core.auth.AuthResult.success(LOGIN) : dev.smtpd.core.auth.AuthResult.failure();
-		};
 		this.initializer = new SmtpChannelInitializer(server.config(), List.of(new SizeCheckingHandler()), List.of(),
 				this.hookTasks::add, authenticator, List.of(new PlainMechanism(), new LoginMechanism()), null,
 				List.of());
