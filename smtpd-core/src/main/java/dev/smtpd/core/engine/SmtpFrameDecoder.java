@@ -301,6 +301,15 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
+	 * Returns how many received bytes wait to be decoded.
+	 * @return the count
+	 */
+	int bufferedBytes() {
+		ByteBuf cumulation = this.cumulation;
+		return (cumulation != null) ? cumulation.readableBytes() : 0;
+	}
+
+	/**
 	 * Returns whether a message is being received.
 	 * @return whether in DATA
 	 */
