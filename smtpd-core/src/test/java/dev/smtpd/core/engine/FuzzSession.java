@@ -100,7 +100,7 @@ final class FuzzSession {
 		SmtpServer server = builder.build();
 		this.initializer = new SmtpChannelInitializer(server.config(), List.of(new SizeCheckingHandler()), List.of(),
 				this.hookTasks::add, authenticator, List.of(new PlainMechanism(), new LoginMechanism()), null,
-				List.of());
+				List.of(), null);
 		this.maxCommandLength = server.config().limits().commandSizeLimit()
 				+ CommandPolicy.maxAllowance(server.config());
 		this.channel = new LoopbackChannel();
