@@ -145,7 +145,7 @@ for i in 1 2 3; do await_haproxy_up "$i"; done
 log "HAProxy on 127.0.0.1:$HAPROXY_SMTP_PORT: $(haproxy_stat status)"
 
 python3 "$here/smtp_load.py" --port "$HAPROXY_SMTP_PORT" --source "$CLIENT_ADDRESS" --workers 4 \
-  --stop-file "$work/stop" --max-seconds 150 --out "$work/load" >"$work/load.log" 2>&1 &
+  --long-sessions 1 --stop-file "$work/stop" --max-seconds 240 --out "$work/load" >"$work/load.log" 2>&1 &
 load_pid=$!
 # smtp-source beside it: 2 sessions of 50 messages at a time, again and again until the stop file
 (
@@ -194,6 +194,8 @@ if s["failure_count"]:
     problems.append("5xx or other failures: %s" % s["failures"])
 if s["abandoned"]:
     problems.append("%d messages given up after the maximum attempts" % s["abandoned"])
+if s["retried_4xx"] + s["refused_or_closed"] == 0:
+    problems.append("no attempt was retried: the long session should have met a restart")
 if s["unfinished_workers"]:
     problems.append("%d load workers did not finish" % s["unfinished_workers"])
 for p in problems:
@@ -205,7 +207,7 @@ if grep -E '(^|[^0-9.])5[0-9][0-9][ -][0-9]?' "$work/smtp-source.out" >/dev/null
 fi
 # each replica left the rotation because its health check answered 503 (draining), not because
 # its listener refused connections
-drained=$(grep -c 'is DOWN, reason: Layer7 wrong status, code: 503' "$work/haproxy.log" || true)
+drained=$(grep -c '^\[WARNING\].*is DOWN, reason: Layer7 wrong status, code: 503' "$work/haproxy.log" || true)
 log "replicas HAProxy took out on a 503 from /actuator/health: $drained (of 3 restarts)"
 if [ "$drained" -lt 3 ]; then
   log "FAIL HAProxy did not see every draining replica's 503:"; grep 'is DOWN' "$work/haproxy.log" | head -n 5; failed=1

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """SMTP load client for the rolling-restart test: it records every message that got 250.
 
-Each worker sends messages through the balancer, up to --per-session in one session, each with a
-unique Message-ID (also in X-Load-Id). A message whose attempt fails with a 4xx reply, a connection
+Each worker sends messages through the balancer, up to --per-session in one session (the first
+--long-sessions workers keep their session as long as the server does, so a restart meets them), each
+with a unique Message-ID (also in X-Load-Id). A message whose attempt fails with a 4xx reply, a connection
 that is refused or closed, or a timeout is sent again, under a new id, in a new session: an attempt
 that got no 250 may or may not have been stored (RFC 5321 §6.1 leaves that to the client), so only
 ids that got 250 must be stored, each exactly once. A 5xx reply is a failure of the test and is
@@ -99,7 +100,7 @@ def worker(args, outcome, stop, n):
                 outcome.counts["accepted"] += 1
             pending = None
             in_session += 1
-            if in_session >= args.per_session:
+            if n >= args.long_sessions and in_session >= args.per_session:
                 try:
                     smtp.quit()
                 except (smtplib.SMTPException, OSError):
@@ -137,6 +138,7 @@ def main():
     parser.add_argument("--source", default="127.0.0.1", help="local address to connect from")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--per-session", type=int, default=5)
+    parser.add_argument("--long-sessions", type=int, default=0, help="workers whose sessions never end on their own")
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--backoff", type=float, default=0.2)
     parser.add_argument("--max-attempts", type=int, default=50)
