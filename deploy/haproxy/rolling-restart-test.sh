@@ -10,7 +10,8 @@
 #
 # Builds nothing: it uses the jar of `mvn verify` (smtpd-sample-app/target/smtpd-sample-app-*.jar).
 # Environment: PROXY_PROTOCOL=yes|no (send-proxy-v2 and smtpd.proxy-protocol.enabled), LOAD_SECONDS
-# (load before and after the restarts, default 3), KEEP_WORK=1 keeps the work directory.
+# (load before and after the restarts, default 3), DRAIN_DELAY (smtpd.drain-delay, default 2s; 0s
+# shows the test failing without it), KEEP_WORK=1 keeps the work directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -74,7 +75,8 @@ http_port() { local v="R$1_HTTP_PORT"; echo "${!v}"; }
 
 start_replica() {
   local i=$1 proxy_args=()
-  [ "$PROXY_PROTOCOL" = yes ] && proxy_args=(--smtpd.proxy-protocol.enabled=true)
+  [ "$PROXY_PROTOCOL" = yes ] && proxy_args=(--smtpd.proxy-protocol.enabled=true
+    --smtpd.proxy-protocol.trusted-proxies="$PROXY_ADDRESS/32")
   java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" \
     --smtpd.address=127.0.0.1 --smtpd.port="$(smtp_port "$i")" \
     --server.address=127.0.0.1 --server.port="$(http_port "$i")" \

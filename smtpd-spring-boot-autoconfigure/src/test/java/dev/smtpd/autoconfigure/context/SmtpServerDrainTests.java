@@ -47,20 +47,32 @@ class SmtpServerDrainTests {
 
 	@Test
 	void whenShutdownBeginsThenHealthIsOutOfServiceWhileTheListenerStillAccepts() throws Exception {
+		assertDrains("local.server.port");
+	}
+
+	@Test
+	void withASeparateManagementPortTheHealthIsAnsweredWhileDraining() throws Exception {
+		// the child management context closes on the parent's ContextClosedEvent: after
+		// the drain
+		assertDrains("local.management.port", "management.server.port=0");
+	}
+
+	private void assertDrains(String healthPortProperty, String... properties) throws Exception {
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(ReplicaApplication.class)
 			.properties("server.port=0", "smtpd.port=0", "smtpd.address=127.0.0.1", "smtpd.handler=sink",
-					"smtpd.drain-delay=5s", "management.endpoint.health.show-details=always",
+					"smtpd.drain-delay=6s", "management.endpoint.health.show-details=always",
 					"spring.main.banner-mode=off")
+			.properties(properties)
 			.run();
-		int httpPort = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+		int healthPort = context.getEnvironment().getRequiredProperty(healthPortProperty, Integer.class);
 		int smtpPort = context.getEnvironment().getRequiredProperty("local.smtpd.port", Integer.class);
-		HttpResponse<String> up = health(httpPort);
+		HttpResponse<String> up = health(healthPort);
 		assertThat(up.statusCode()).isEqualTo(200);
 		assertThat(up.body()).contains("\"status\":\"UP\"");
 
 		CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
-		HttpResponse<String> draining = await().atMost(Duration.ofSeconds(2))
-			.until(() -> health(httpPort), (response) -> response.statusCode() != 200);
+		HttpResponse<String> draining = await().atMost(Duration.ofSeconds(4))
+			.until(() -> health(healthPort), (response) -> response.statusCode() != 200);
 		assertThat(draining.statusCode()).isEqualTo(503);
 		assertThat(draining.body()).contains("\"status\":\"OUT_OF_SERVICE\"", "\"draining\":true");
 		try (Socket socket = new Socket("127.0.0.1", smtpPort)) {
