@@ -38,6 +38,7 @@ log() { echo "[rolling-restart $(date -u +%T)] $*"; }
 cleanup() {
   set +e
   touch "$work/stop"
+  [ -n "$source_pid" ] && pkill -P "$source_pid" smtp-source 2>/dev/null # the loop's current run
   for p in $load_pid $source_pid; do kill "$p" 2>/dev/null; done
   for i in 1 2 3; do [ -n "${pid[$i]:-}" ] && kill -TERM "${pid[$i]}" 2>/dev/null; done
   [ -n "$haproxy_pid" ] && kill -TERM "$haproxy_pid" 2>/dev/null
