@@ -88,17 +88,18 @@ start_replica() {
   pid[$i]=$!
 }
 
-# waits (bounded) until the replica's actuator answers UP
+# waits (bounded: STARTUP_TIMEOUT seconds, 180 by default, for a busy machine) until the replica's
+# actuator answers UP
 await_health() {
-  local i=$1
-  for _ in $(seq 1 240); do
+  local i=$1 deadline=$((SECONDS + ${STARTUP_TIMEOUT:-180}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if curl -fsS "http://127.0.0.1:$(http_port "$i")/actuator/health" 2>/dev/null | grep -q '"status":"UP"'; then
       return 0
     fi
     kill -0 "${pid[$i]}" 2>/dev/null || { log "replica $i exited during startup"; return 1; }
     sleep 0.25
   done
-  log "replica $i not UP after 60 s"; return 1
+  log "replica $i not UP after ${STARTUP_TIMEOUT:-180} s"; return 1
 }
 
 # HAProxy's view of the replicas through its run-time API: "r1 UP r2 UP r3 DOWN" and the counters
@@ -148,7 +149,7 @@ for i in 1 2 3; do await_haproxy_up "$i"; done
 log "HAProxy on 127.0.0.1:$HAPROXY_SMTP_PORT: $(haproxy_stat status)"
 
 python3 "$here/smtp_load.py" --port "$HAPROXY_SMTP_PORT" --source "$CLIENT_ADDRESS" --workers 4 \
-  --long-sessions 1 --stop-file "$work/stop" --max-seconds 240 --out "$work/load" >"$work/load.log" 2>&1 &
+  --long-sessions 1 --stop-file "$work/stop" --max-seconds 600 --out "$work/load" >"$work/load.log" 2>&1 &
 load_pid=$!
 # smtp-source beside it: 2 sessions of 50 messages at a time, again and again until the stop file
 (
