@@ -24,6 +24,9 @@ import dev.smtpd.core.engine.NettyServer;
 import dev.smtpd.core.event.ServerStatistics;
 import dev.smtpd.core.event.SessionSnapshot;
 import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.ratelimit.InMemoryRateLimiter;
+import dev.smtpd.core.ratelimit.RateLimits;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import io.netty.handler.ssl.SslContext;
@@ -69,6 +72,8 @@ public final class SmtpServer {
 
 	private final List<SmtpServerListener> listeners;
 
+	private final @Nullable RateLimiter rateLimiter;
+
 	private volatile @Nullable NettyServer running;
 
 	private SmtpServer(Builder builder) {
@@ -82,6 +87,7 @@ public final class SmtpServer {
 			.toList();
 		this.sslContext = builder.sslContext;
 		this.listeners = List.copyOf(builder.listeners);
+		this.rateLimiter = builder.rateLimiter;
 		if (this.config.auth().required() && this.authenticator == null) {
 			throw new IllegalStateException("authRequired needs an authenticator");
 		}
@@ -136,6 +142,14 @@ public final class SmtpServer {
 	}
 
 	/**
+	 * Returns the rate limiter.
+	 * @return the limiter, {@code null} when the server limits no rate
+	 */
+	public @Nullable RateLimiter rateLimiter() {
+		return this.rateLimiter;
+	}
+
+	/**
 	 * Binds the listeners (the TCP port, the Unix domain socket, or both) and starts
 	 * accepting connections.
 	 * @throws java.io.UncheckedIOException if the address cannot be bound
@@ -149,7 +163,7 @@ public final class SmtpServer {
 			throw new IllegalStateException("Server is already running");
 		}
 		this.running = NettyServer.start(this.config, this.handlers, this.commands, this.hookExecutor,
-				this.authenticator, this.authMechanisms, this.sslContext, this.listeners);
+				this.authenticator, this.authMechanisms, this.sslContext, this.listeners, this.rateLimiter);
 		if (logger.isInfoEnabled()) {
 			int loops = this.running.ioThreads();
 			TlsMode tls = this.config.tls().mode();
@@ -365,6 +379,8 @@ public final class SmtpServer {
 		private @Nullable Supplier<SslContext> sslContext;
 
 		private final List<SmtpServerListener> listeners = new ArrayList<>();
+
+		private @Nullable RateLimiter rateLimiter;
 
 		private Builder() {
 		}
@@ -715,6 +731,27 @@ public final class SmtpServer {
 		 */
 		public Builder authFailureDelay(Duration delay) {
 			this.auth = this.auth.withFailureDelay(delay);
+			return this;
+		}
+
+		/**
+		 * Limits how fast one client may connect, send mail, name recipients and try AUTH
+		 * with the built-in, in-memory limiter; see {@link InMemoryRateLimiter}. Limits
+		 * with nothing on set no limiter.
+		 * @param limits the limits
+		 * @return this builder
+		 */
+		public Builder rateLimits(RateLimits limits) {
+			return rateLimiter(limits.isEnabled() ? new InMemoryRateLimiter(limits) : null);
+		}
+
+		/**
+		 * Sets the rate limiter, replacing the one {@link #rateLimits(RateLimits)} made.
+		 * @param rateLimiter the limiter, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder rateLimiter(@Nullable RateLimiter rateLimiter) {
+			this.rateLimiter = rateLimiter;
 			return this;
 		}
 

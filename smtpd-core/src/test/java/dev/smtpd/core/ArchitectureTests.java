@@ -68,6 +68,23 @@ class ArchitectureTests {
 	}
 
 	@Test
+	void theRateLimiterUsesNeitherTheEngineNorNettyAndIsTheOnlyUserOfBucket4j() {
+		noClasses().that()
+			.resideInAPackage("dev.smtpd.core.ratelimit..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("dev.smtpd.core.engine..", "dev.smtpd.core.auth..", "dev.smtpd.core.event..",
+					"io.netty..")
+			.check(CORE);
+		noClasses().that()
+			.resideOutsideOfPackage("dev.smtpd.core.ratelimit..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAPackage("io.github.bucket4j..")
+			.check(CORE);
+	}
+
+	@Test
 	void theEngineIsNotAnApi() {
 		classes().that()
 			.resideInAPackage("dev.smtpd.core.engine..")

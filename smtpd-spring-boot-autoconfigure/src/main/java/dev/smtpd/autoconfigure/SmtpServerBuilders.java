@@ -12,7 +12,9 @@ import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.ratelimit.RateLimits;
 import dev.smtpd.core.handler.SmtpHandler;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +34,7 @@ final class SmtpServerBuilders {
 
 	record Collaborators(List<SmtpHandler> handlers, List<SmtpCommand> commands, @Nullable Authenticator authenticator,
 			List<AuthMechanism> mechanisms, List<SmtpServerListener> listeners, @Nullable Executor hookExecutor,
-			@Nullable SslBundleSslContexts sslContexts) {
+			@Nullable SslBundleSslContexts sslContexts, @Nullable RateLimiter rateLimiter) {
 	}
 
 	/**
@@ -61,6 +63,7 @@ final class SmtpServerBuilders {
 		beans.mechanisms().forEach(builder::authMechanism);
 		beans.listeners().forEach(builder::listener);
 		builder.hookExecutor(beans.hookExecutor());
+		builder.rateLimiter(beans.rateLimiter());
 		return builder;
 	}
 
@@ -120,6 +123,37 @@ final class SmtpServerBuilders {
 			builder.tls(ssl.getMode(), beans.sslContexts());
 		}
 		builder.requireStarttls(ssl.isRequireStarttls()).tlsHandshakeTimeout(ssl.getHandshakeTimeout());
+	}
+
+	/**
+	 * Returns the limits of the built-in rate limiter.
+	 * @param properties the properties
+	 * @return the limits
+	 * @throws InvalidConfigurationPropertyValueException if a limit has a value the
+	 * server cannot use
+	 */
+	static RateLimits rateLimits(SmtpdProperties properties) {
+		SmtpdProperties.RateLimit rate = properties.getRateLimit();
+		try {
+			return RateLimits.defaults()
+				.withConnectionsPerMinute(unlimitedWhenUnset("connections-per-minute", rate.getConnectionsPerMinute()))
+				.withMessagesPerMinute(unlimitedWhenUnset("messages-per-minute", rate.getMessagesPerMinute()))
+				.withRecipientsPerMinute(unlimitedWhenUnset("recipients-per-minute", rate.getRecipientsPerMinute()))
+				.withAuthAttemptsPerMinute(
+						unlimitedWhenUnset("auth-attempts-per-minute", rate.getAuthAttemptsPerMinute()))
+				.withLoginMessagesPerMinute(
+						unlimitedWhenUnset("login-messages-per-minute", rate.getLoginMessagesPerMinute()))
+				.withLoginRecipientsPerMinute(
+						unlimitedWhenUnset("login-recipients-per-minute", rate.getLoginRecipientsPerMinute()))
+				.withMaxTrackedClients(rate.getMaxTrackedClients());
+		}
+		catch (InvalidSettingException ex) {
+			throw invalidProperty(ex);
+		}
+	}
+
+	private static int unlimitedWhenUnset(String name, @Nullable Integer value) {
+		return zeroWhenUnset("rate-limit." + name, value, "for no limit");
 	}
 
 	private static SmtpServerConfig.@Nullable UnixSocket unixSocket(SmtpdProperties.UnixSocket properties) {

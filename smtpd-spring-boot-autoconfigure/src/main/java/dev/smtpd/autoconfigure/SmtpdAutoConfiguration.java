@@ -13,7 +13,9 @@ import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
+import dev.smtpd.core.ratelimit.InMemoryRateLimiter;
 import dev.smtpd.core.handler.SmtpHandler;
 import io.netty.handler.ssl.ClientAuth;
 import org.jspecify.annotations.Nullable;
@@ -64,7 +66,7 @@ public final class SmtpdAutoConfiguration {
 			ObjectProvider<SmtpCommand> commands, ObjectProvider<Authenticator> authenticator,
 			ObjectProvider<AuthMechanism> mechanisms, ObjectProvider<SmtpServerListener> listeners,
 			ObjectProvider<SmtpServerCustomizer> customizers, ObjectProvider<SmtpdBuiltInHandlers> builtInHandlers,
-			ObjectProvider<SmtpdSslContexts> sslContexts,
+			ObjectProvider<SmtpdSslContexts> sslContexts, ObjectProvider<RateLimiter> rateLimiter,
 			@org.springframework.beans.factory.annotation.Qualifier(HOOK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> hookExecutor) {
 		SmtpdSslContexts ssl = sslContexts.getIfAvailable();
 		List<SmtpHandler> chain = handlers.orderedStream().toList();
@@ -75,7 +77,7 @@ public final class SmtpdAutoConfiguration {
 		SmtpServerBuilders.Collaborators beans = new SmtpServerBuilders.Collaborators(chain,
 				commands.orderedStream().toList(), authenticator.getIfUnique(), mechanisms.orderedStream().toList(),
 				listeners.orderedStream().toList(), hookExecutor.getIfAvailable(),
-				(ssl != null) ? ssl.contexts() : null);
+				(ssl != null) ? ssl.contexts() : null, activeRateLimiter(rateLimiter.getIfUnique()));
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		SmtpServer server = builder.build();
@@ -87,6 +89,26 @@ public final class SmtpdAutoConfiguration {
 		}
 		warnIfAuthCannotBeOffered(server, beans.authenticator());
 		return server;
+	}
+
+	/**
+	 * The built-in limiter with every limit off limits nothing: the server goes without
+	 * one, so no connection or command asks it.
+	 */
+	private static @Nullable RateLimiter activeRateLimiter(@Nullable RateLimiter limiter) {
+		return (limiter instanceof InMemoryRateLimiter inMemory && !inMemory.limits().isEnabled()) ? null : limiter;
+	}
+
+	/**
+	 * The built-in rate limiter, on the {@code smtpd.rate-limit.*} limits; a
+	 * {@link RateLimiter} bean of the application replaces it.
+	 * @param properties the properties
+	 * @return the limiter
+	 */
+	@Bean
+	@ConditionalOnMissingBean(RateLimiter.class)
+	InMemoryRateLimiter smtpdRateLimiter(SmtpdProperties properties) {
+		return new InMemoryRateLimiter(SmtpServerBuilders.rateLimits(properties));
 	}
 
 	/**

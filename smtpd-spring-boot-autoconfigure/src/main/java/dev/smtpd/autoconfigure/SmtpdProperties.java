@@ -185,6 +185,8 @@ public class SmtpdProperties {
 
 	private final UnixSocket unixSocket = new UnixSocket();
 
+	private final RateLimit rateLimit = new RateLimit();
+
 	public UnixSocket getUnixSocket() {
 		return this.unixSocket;
 	}
@@ -405,6 +407,10 @@ public class SmtpdProperties {
 		this.handler = handler;
 	}
 
+	public RateLimit getRateLimit() {
+		return this.rateLimit;
+	}
+
 	public CommandCallLimit getCommandCallLimit() {
 		return this.commandCallLimit;
 	}
@@ -463,6 +469,112 @@ public class SmtpdProperties {
 
 		public void setCommands(Map<String, Integer> commands) {
 			this.commands = commands;
+		}
+
+	}
+
+	/**
+	 * Rate limits per client address and per authenticated login, as Postfix's anvil has
+	 * them, kept in memory unless a RateLimiter bean replaces them.
+	 */
+	public static class RateLimit {
+
+		/**
+		 * Connections per minute from one client address; over it, 421 and close.
+		 * Unlimited when unset.
+		 */
+		private @Nullable Integer connectionsPerMinute;
+
+		/**
+		 * MAIL commands per minute from one client address; over it, 450. Unlimited when
+		 * unset.
+		 */
+		private @Nullable Integer messagesPerMinute;
+
+		/**
+		 * RCPT commands per minute from one client address; over it, 452. Unlimited when
+		 * unset.
+		 */
+		private @Nullable Integer recipientsPerMinute;
+
+		/**
+		 * AUTH commands per minute from one client address; over it, 450. Unlimited when
+		 * unset.
+		 */
+		private @Nullable Integer authAttemptsPerMinute;
+
+		/**
+		 * MAIL commands per minute from one authenticated login, from any address; over
+		 * it, 450. Unlimited when unset.
+		 */
+		private @Nullable Integer loginMessagesPerMinute;
+
+		/**
+		 * RCPT commands per minute from one authenticated login, from any address; over
+		 * it, 452. Unlimited when unset.
+		 */
+		private @Nullable Integer loginRecipientsPerMinute;
+
+		/**
+		 * Counters kept at most, one per client and limit; beyond it the least recently
+		 * used is forgotten. A counter unused for a minute is forgotten anyway.
+		 */
+		private int maxTrackedClients = 100_000;
+
+		public @Nullable Integer getConnectionsPerMinute() {
+			return this.connectionsPerMinute;
+		}
+
+		public void setConnectionsPerMinute(@Nullable Integer connectionsPerMinute) {
+			this.connectionsPerMinute = connectionsPerMinute;
+		}
+
+		public @Nullable Integer getMessagesPerMinute() {
+			return this.messagesPerMinute;
+		}
+
+		public void setMessagesPerMinute(@Nullable Integer messagesPerMinute) {
+			this.messagesPerMinute = messagesPerMinute;
+		}
+
+		public @Nullable Integer getRecipientsPerMinute() {
+			return this.recipientsPerMinute;
+		}
+
+		public void setRecipientsPerMinute(@Nullable Integer recipientsPerMinute) {
+			this.recipientsPerMinute = recipientsPerMinute;
+		}
+
+		public @Nullable Integer getAuthAttemptsPerMinute() {
+			return this.authAttemptsPerMinute;
+		}
+
+		public void setAuthAttemptsPerMinute(@Nullable Integer authAttemptsPerMinute) {
+			this.authAttemptsPerMinute = authAttemptsPerMinute;
+		}
+
+		public @Nullable Integer getLoginMessagesPerMinute() {
+			return this.loginMessagesPerMinute;
+		}
+
+		public void setLoginMessagesPerMinute(@Nullable Integer loginMessagesPerMinute) {
+			this.loginMessagesPerMinute = loginMessagesPerMinute;
+		}
+
+		public @Nullable Integer getLoginRecipientsPerMinute() {
+			return this.loginRecipientsPerMinute;
+		}
+
+		public void setLoginRecipientsPerMinute(@Nullable Integer loginRecipientsPerMinute) {
+			this.loginRecipientsPerMinute = loginRecipientsPerMinute;
+		}
+
+		public int getMaxTrackedClients() {
+			return this.maxTrackedClients;
+		}
+
+		public void setMaxTrackedClients(int maxTrackedClients) {
+			this.maxTrackedClients = maxTrackedClients;
 		}
 
 	}

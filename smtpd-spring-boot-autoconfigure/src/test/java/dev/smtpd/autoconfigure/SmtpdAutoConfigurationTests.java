@@ -41,6 +41,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
+import static dev.smtpd.autoconfigure.test.StartupFailures.assertStartupFails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -435,21 +436,6 @@ class SmtpdAutoConfigurationTests {
 				assertThat(context.getStartupFailure()).hasStackTraceContaining("Could not bind SMTP server");
 			});
 		}
-	}
-
-	private static void assertStartupFails(ApplicationContextRunner runner, String property, String text) {
-		runner.run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable failure = context.getStartupFailure();
-			Throwable cause = failure;
-			while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
-				cause = cause.getCause();
-			}
-			assertThat(cause).as("failure %s", failure).isInstanceOf(InvalidConfigurationPropertyValueException.class);
-			InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) cause;
-			assertThat(invalid.getName()).isEqualTo(property);
-			assertThat(invalid.getMessage() + " " + invalid.getValue() + " " + invalid.getReason()).contains(text);
-		});
 	}
 
 	private static void assertBindingFails(ApplicationContextRunner runner, String property, String value) {

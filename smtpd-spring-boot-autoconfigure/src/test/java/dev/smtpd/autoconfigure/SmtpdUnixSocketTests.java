@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static dev.smtpd.autoconfigure.test.StartupFailures.assertStartupFails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -94,21 +94,6 @@ class SmtpdUnixSocketTests {
 	@Test
 	void whenPortIsMinusOneWithoutASocketThenStartupFailsNamingThePort() {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.port=-1"), "smtpd.port", "unix-socket.path");
-	}
-
-	private static void assertStartupFails(ApplicationContextRunner runner, String property, String text) {
-		runner.run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable cause = context.getStartupFailure();
-			while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
-				cause = cause.getCause();
-			}
-			assertThat(cause).as("failure %s", context.getStartupFailure())
-				.isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class, (invalid) -> {
-					assertThat(invalid.getName()).isEqualTo(property);
-					assertThat(invalid.getMessage()).contains(text);
-				});
-		});
 	}
 
 }

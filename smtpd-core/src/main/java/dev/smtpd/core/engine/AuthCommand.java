@@ -6,6 +6,7 @@ import java.util.Locale;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.Reply;
 
 /**
@@ -74,6 +75,9 @@ final class AuthCommand {
 		InetAddress address = session.peerAddress().getAddress();
 		if (server.authThrottle().isBlocked(address)) {
 			handler.replyAndClose(SaslDriver.tooManyFailures(config), SessionEnd.LIMIT);
+			return;
+		}
+		if (server.rateGate().refused(handler, RateLimiter.Event.AUTH)) {
 			return;
 		}
 		String[] parts = argument.split(" ", -1);

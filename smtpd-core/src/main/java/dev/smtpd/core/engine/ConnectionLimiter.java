@@ -16,9 +16,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counts open connections, globally and per client address, and answers a connection over
- * either limit with {@code 421} and a close before any other handler sees it. A
- * connection on the Unix domain socket counts towards the global limit only: it has no
- * client address, and the socket file's permissions decide who may connect.
+ * either limit, or over the connection rate limit ({@link RateGate}), with {@code 421}
+ * and a close before any other handler sees it. A connection on the Unix domain socket
+ * counts towards the global limit only: it has no client address, and the socket file's
+ * permissions decide who may connect.
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -37,8 +38,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final Listeners listeners;
 
-	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname, Listeners listeners) {
+	private final RateGate rateGate;
+
+	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname, Listeners listeners, RateGate rateGate) {
 		this.listeners = listeners;
+		this.rateGate = rateGate;
 		this.maxConnections = maxConnections;
 		this.maxPerAddress = maxPerAddress;
 		this.hostname = hostname;
@@ -66,6 +70,10 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		if (this.maxPerAddress > 0 && countForAddress > this.maxPerAddress) {
 			refuse(ctx, "Too many connections from your address, try again later",
 					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
+			return;
+		}
+		if (this.rateGate.refusesConnection(ctx.channel().remoteAddress())) {
+			refuse(ctx, "Error: too many connections from your address, try again later", ConnectionRefusal.RATE_LIMIT);
 			return;
 		}
 		ctx.pipeline().remove(this);

@@ -10,6 +10,7 @@ import dev.smtpd.core.event.ConnectionRefusal;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.Session;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -76,6 +77,11 @@ final class Listeners implements SmtpServerListener {
 	@Override
 	public void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {
 		each((listener) -> listener.connectionRefused(peer, reason));
+	}
+
+	@Override
+	public void rateLimited(InetSocketAddress peer, RateLimiter.Limit limit) {
+		each((listener) -> listener.rateLimited(peer, limit));
 	}
 
 }

@@ -21,6 +21,7 @@ import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -85,6 +86,7 @@ public final class NettyServer {
 	 * @param authMechanisms the SASL mechanisms offered
 	 * @param sslContext the TLS context for each connection, {@code null} for no TLS
 	 * @param listeners the listeners
+	 * @param rateLimiter the rate limiter, {@code null} for none
 	 * @return the running server
 	 * @throws UncheckedIOException if the address cannot be bound
 	 * @throws InvalidSettingException if the Unix domain socket cannot be created (key
@@ -92,11 +94,12 @@ public final class NettyServer {
 	 */
 	public static NettyServer start(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			@Nullable Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
-			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
+			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners,
+			@Nullable RateLimiter rateLimiter) {
 		ExecutorService ownExecutor = (hookExecutor != null) ? null : defaultHookExecutor();
 		Executor executor = (ownExecutor != null) ? ownExecutor : hookExecutor;
 		SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, handlers, commands, executor,
-				authenticator, authMechanisms, sslContext, listeners);
+				authenticator, authMechanisms, sslContext, listeners, rateLimiter);
 		int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
 		// One group both accepts and serves: a separate accept thread would cost a
 		// wake-up and a hand-off per connection, and accepting is cheap next to serving.

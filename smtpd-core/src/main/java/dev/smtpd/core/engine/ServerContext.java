@@ -19,6 +19,7 @@ import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.TlsMode;
@@ -53,6 +54,8 @@ final class ServerContext {
 
 	private final AuthThrottle authThrottle;
 
+	private final RateGate rateGate;
+
 	private final @Nullable Supplier<SslContext> sslContext;
 
 	private final AtomicLong sessionCounter = new AtomicLong();
@@ -70,9 +73,11 @@ final class ServerContext {
 
 	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
-			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
+			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners,
+			@Nullable RateLimiter rateLimiter) {
 		this.sslContext = sslContext;
 		this.listeners = new Listeners(listeners);
+		this.rateGate = new RateGate(rateLimiter, this.listeners);
 		this.config = config;
 		this.chain = new HandlerChain(handlers);
 		this.hookExecutor = hookExecutor;
@@ -172,6 +177,10 @@ final class ServerContext {
 
 	AuthThrottle authThrottle() {
 		return this.authThrottle;
+	}
+
+	RateGate rateGate() {
+		return this.rateGate;
 	}
 
 	Listeners listeners() {

@@ -8,6 +8,7 @@ import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.TlsMode;
@@ -31,14 +32,16 @@ final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 
 	SmtpChannelInitializer(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
-			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
+			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners,
+			@Nullable RateLimiter rateLimiter) {
 		if (config.tls().mode() != null && sslContext == null) {
 			throw new IllegalArgumentException("TLS mode " + config.tls().mode() + " needs an SSL context");
 		}
 		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms,
-				sslContext, listeners);
+				sslContext, listeners, rateLimiter);
 		this.limiter = new ConnectionLimiter(config.limits().maxConnections(),
-				config.limits().maxConnectionsPerAddress(), config.hostname(), this.server.listeners());
+				config.limits().maxConnectionsPerAddress(), config.hostname(), this.server.listeners(),
+				this.server.rateGate());
 		this.registry = new SessionRegistry(this.server, this.limiter);
 	}
 

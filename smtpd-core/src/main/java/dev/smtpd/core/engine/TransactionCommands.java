@@ -4,6 +4,7 @@ import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.Recipient;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.SmtpException;
@@ -57,6 +58,9 @@ final class TransactionCommands {
 			session.reply(BINARYMIME_NOT_OFFERED);
 			return;
 		}
+		if (session.server().rateGate().refused(session, RateLimiter.Event.MAIL)) {
+			return;
+		}
 		session.runHook(Hook.MAIL, (handler) -> handler.mail(state, transaction, mail.address(), mail.options()),
 				(reply) -> {
 					if (reply == null || reply.isPositive()) {
@@ -83,6 +87,9 @@ final class TransactionCommands {
 		}
 		catch (SmtpException ex) {
 			session.reply(ex.getReply());
+			return;
+		}
+		if (session.server().rateGate().refused(session, RateLimiter.Event.RCPT)) {
 			return;
 		}
 		session.runHook(Hook.RCPT, (handler) -> handler.rcpt(state, transaction, rcpt.address(), rcpt.options()),

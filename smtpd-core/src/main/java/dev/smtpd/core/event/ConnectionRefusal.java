@@ -9,6 +9,9 @@ public enum ConnectionRefusal {
 	MAX_CONNECTIONS,
 
 	/** Over {@code max-connections-per-address}. */
-	MAX_CONNECTIONS_PER_ADDRESS
+	MAX_CONNECTIONS_PER_ADDRESS,
+
+	/** Over the connection rate limit ({@code rate-limit.connections-per-minute}). */
+	RATE_LIMIT
 
 }

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.Session;
 import org.jspecify.annotations.Nullable;
 
@@ -75,6 +76,15 @@ public interface SmtpServerListener {
 	 * @param reason why
 	 */
 	default void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {
+	}
+
+	/**
+	 * A client went over a rate limit and was answered with a temporary error. At
+	 * connect, {@link #connectionRefused} follows.
+	 * @param peer the client's address
+	 * @param limit the limit it went over
+	 */
+	default void rateLimited(InetSocketAddress peer, RateLimiter.Limit limit) {
 	}
 
 }

@@ -77,7 +77,8 @@ class SessionStateMachineTests {
 				throw new RejectedExecutionException("full");
 			}
 			this.hookTasks.add(task);
-		}, authenticator, List.of(new LoginMechanism()), TestCertificates::serverContext, List.of());
+		}, authenticator, List.of(new LoginMechanism()), TestCertificates::serverContext, List.of(),
+				server.rateLimiter());
 		EmbeddedChannel channel = new LoopbackChannel(this.initializer);
 		this.channel = channel;
 		return channel;

@@ -7,12 +7,14 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.TlsMode;
 import dev.smtpd.core.event.ServerStatistics;
 import dev.smtpd.core.event.SessionSnapshot;
+import dev.smtpd.core.handler.RateLimiter;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -74,7 +76,8 @@ public class SmtpdEndpoint {
 				config.protocol().name().toLowerCase(java.util.Locale.ROOT), this.tlsMode, config.hostname(), running,
 				(statistics != null) ? statistics.startedAt() : null,
 				(statistics != null) ? Duration.between(statistics.startedAt(), Instant.now()).toSeconds() : null,
-				limits, totals, this.server.sessions().stream().map(SessionDescriptor::of).toList());
+				limits, totals, this.server.sessions().stream().map(SessionDescriptor::of).toList(),
+				RateLimitDescriptor.of(this.server.rateLimiter()));
 	}
 
 	/**
@@ -114,11 +117,49 @@ public class SmtpdEndpoint {
 	 * @param limits the limits in force
 	 * @param totals totals since the start
 	 * @param sessions the live sessions
+	 * @param rateLimit the rate limiter's state, {@code null} when there is none
 	 */
 	public record ServerDescriptor(@Nullable String address, @Nullable Integer port, @Nullable String unixSocket,
 			String protocol, @Nullable String tls, String hostname, boolean running, @Nullable Instant startedAt,
 			@Nullable Long uptimeSeconds, Map<String, Object> limits, @Nullable Totals totals,
-			List<SessionDescriptor> sessions) implements OperationResponseBody {
+			List<SessionDescriptor> sessions,
+			@Nullable RateLimitDescriptor rateLimit) implements OperationResponseBody {
+	}
+
+	/**
+	 * The rate limiter's state.
+	 *
+	 * @param perMinute the limits in force, by name, events per minute
+	 * @param tracked counters kept now, one per client and limit
+	 * @param limited the clients over a limit now (the most recent ones)
+	 */
+	public record RateLimitDescriptor(Map<String, Integer> perMinute, int tracked, List<LimitedDescriptor> limited) {
+
+		static @Nullable RateLimitDescriptor of(@Nullable RateLimiter limiter) {
+			if (limiter == null) {
+				return null;
+			}
+			RateLimiter.Status status = limiter.status();
+			Map<String, Integer> perMinute = new TreeMap<>();
+			status.perMinute().forEach((limit, events) -> perMinute.put(limit.tag(), events));
+			return new RateLimitDescriptor(perMinute, status.tracked(),
+					status.limited()
+						.stream()
+						.map((limited) -> new LimitedDescriptor(limited.limit().tag(), limited.client(),
+								limited.retryAfter().toMillis() / 1000.0))
+						.toList());
+		}
+
+	}
+
+	/**
+	 * A client over a rate limit.
+	 *
+	 * @param limit the limit, such as {@code messages} or {@code login_recipients}
+	 * @param client the client's address, or its login for a per-login limit
+	 * @param retryAfterSeconds seconds until it may go on
+	 */
+	public record LimitedDescriptor(String limit, String client, double retryAfterSeconds) {
 	}
 
 	/**

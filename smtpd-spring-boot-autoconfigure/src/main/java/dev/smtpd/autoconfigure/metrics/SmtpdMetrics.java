@@ -2,6 +2,7 @@ package dev.smtpd.autoconfigure.metrics;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,7 @@ import dev.smtpd.core.event.ConnectionRefusal;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.Session;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -77,6 +79,12 @@ import org.jspecify.annotations.Nullable;
  * <td>counter</td>
  * <td>{@code reason}</td>
  * </tr>
+ * <tr>
+ * <td>{@code smtpd.rate.limited}</td>
+ * <td>counter</td>
+ * <td>{@code limit}: connections, messages, recipients, auth_attempts, login_messages,
+ * login_recipients</td>
+ * </tr>
  * </table>
  */
 public class SmtpdMetrics implements SmtpServerListener {
@@ -98,6 +106,8 @@ public class SmtpdMetrics implements SmtpServerListener {
 	private final MeterProvider<Counter> tlsHandshakes;
 
 	private final MeterProvider<Counter> refused;
+
+	private final Map<RateLimiter.Limit, Counter> rateLimited = new EnumMap<>(RateLimiter.Limit.class);
 
 	/**
 	 * Meters used on every command and message, looked up once per tag combination: a
@@ -151,6 +161,14 @@ public class SmtpdMetrics implements SmtpServerListener {
 			.description("Connections refused over a connection limit, by reason")
 			.baseUnit("connections")
 			.withRegistry(registry);
+		for (RateLimiter.Limit limit : RateLimiter.Limit.values()) {
+			this.rateLimited.put(limit,
+					Counter.builder("smtpd.rate.limited")
+						.description("Connections and commands refused over a rate limit, by limit")
+						.baseUnit("events")
+						.tag("limit", limit.tag())
+						.register(registry));
+		}
 	}
 
 	@Override
@@ -207,6 +225,11 @@ public class SmtpdMetrics implements SmtpServerListener {
 	@Override
 	public void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {
 		this.refused.withTags("reason", lower(reason)).increment();
+	}
+
+	@Override
+	public void rateLimited(InetSocketAddress peer, RateLimiter.Limit limit) {
+		this.rateLimited.get(limit).increment();
 	}
 
 	private record MessageMeters(Counter count, DistributionSummary size, DistributionSummary recipients) {
