@@ -183,6 +183,12 @@ wait "$source_pid" || true
 source_pid=
 
 log "HAProxy: $(haproxy_stat counters)"
+# sessions HAProxy could not connect to a replica (termination state SC): a listener that closed
+# while HAProxy still routed to it; the clients retry them, the checks below say whether they made it
+if grep -q ' SC ' "$work/haproxy.log"; then
+  log "HAProxy sessions ended by a connection error: $(grep -c ' SC ' "$work/haproxy.log"), e.g."
+  grep ' SC ' "$work/haproxy.log" | head -n 3
+fi
 summary=$(cat "$work/load/summary.json" | tr -d '\n ')
 log "load client: $summary"
 runs_ok=$(grep -c ok "$work/smtp-source.runs" || true)
