@@ -10,7 +10,7 @@
 #
 # Builds nothing: it uses the jar of `mvn verify` (smtpd-sample-app/target/smtpd-sample-app-*.jar).
 # Environment: PROXY_PROTOCOL=yes|no (send-proxy-v2 and smtpd.proxy-protocol.enabled), LOAD_SECONDS
-# (load before and after the restarts, default 3), DRAIN_DELAY (smtpd.drain-delay, default 2s; 0s
+# (load before and after the restarts, default 3), DRAIN_DELAY (smtpd.drain-delay, default 3s; 0s
 # shows the test failing without it), KEEP_WORK=1 keeps the work directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ LOAD_SECONDS=${LOAD_SECONDS:-3}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 CLIENT_ADDRESS=127.0.0.2 # the load client connects from here ...
 PROXY_ADDRESS=127.0.0.3  # ... and HAProxy to the replicas from here (Linux routes all of 127/8 to lo)
-DRAIN_DELAY=${DRAIN_DELAY:-2s} # > inter (500ms) + timeout check (1s) in haproxy.cfg
+DRAIN_DELAY=${DRAIN_DELAY:-3s} # > inter (500ms) + timeout check (1s) in haproxy.cfg, with room for a busy machine
 
 jar=$(ls "$root"/smtpd-sample-app/target/smtpd-sample-app-*.jar 2>/dev/null | grep -v -e '-plain' -e '-sources' | head -n 1 || true)
 [ -n "$jar" ] || { echo "No smtpd-sample-app/target/smtpd-sample-app-*.jar: run mvn verify (or package) first" >&2; exit 2; }
