@@ -16,7 +16,7 @@ final class Help {
 			  --smtpd.port=8025                   port to listen on (0: any free port)
 			  --smtpd.address=127.0.0.1           address to bind to (default: all)
 			  --smtpd.hostname=mx.example.com     name in the greeting
-			  --smtpd.handler=debugging,maildir   sink, debugging, maildir, mbox, relay (a list is a chain)
+			  --smtpd.handler=debugging,maildir   sink, debugging, maildir, mbox, relay, memory (a list is a chain)
 			  --smtpd.maildir.path=./mail         where the maildir handler stores messages
 			  --smtpd.mbox.path=./mail.mbox       where the mbox handler appends messages
 			  --smtpd.relay.host=HOST             upstream for the relay handler (--smtpd.relay.port=25)

@@ -11,6 +11,7 @@ import java.util.Set;
 import dev.smtpd.core.delivery.DebuggingHandler;
 import dev.smtpd.core.delivery.MaildirHandler;
 import dev.smtpd.core.delivery.MboxHandler;
+import dev.smtpd.core.delivery.MemoryHandler;
 import dev.smtpd.core.delivery.RelayHandler;
 import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.SmtpHandler;
@@ -20,15 +21,17 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 /**
  * The built-in handlers {@code smtpd.handler} names, in the order listed. Each is also a
  * bean of the context (named {@code smtpd} + name + {@code Handler}, such as
- * {@code smtpdMaildirHandler}); the auto-configuration appends them to the chain after
- * the application's own {@link SmtpHandler} beans. When {@code smtpd.handler} is not set,
- * the chain has the {@code debugging} handler if the application declares no handler
- * bean, and no built-in handler otherwise.
+ * {@code smtpdMaildirHandler}; the {@code memory} handler is the {@link MemoryHandler}
+ * bean {@code smtpdMemoryHandler}, which an application injects to read its messages);
+ * the auto-configuration appends them to the chain after the application's own
+ * {@link SmtpHandler} beans. When {@code smtpd.handler} is not set, the chain has the
+ * {@code debugging} handler if the application declares no handler bean, and no built-in
+ * handler otherwise.
  */
 public final class SmtpdBuiltInHandlers {
 
 	/** The names {@code smtpd.handler} accepts. */
-	public static final List<String> NAMES = List.of("sink", "debugging", "maildir", "mbox", "relay");
+	public static final List<String> NAMES = List.of("sink", "debugging", "maildir", "mbox", "relay", "memory");
 
 	private final List<String> names;
 
@@ -91,6 +94,7 @@ public final class SmtpdBuiltInHandlers {
 			case "maildir" -> MaildirHandler.class;
 			case "mbox" -> MboxHandler.class;
 			case "relay" -> RelayHandler.class;
+			case "memory" -> MemoryHandler.class;
 			default -> throw new IllegalArgumentException(name);
 		};
 	}
@@ -111,6 +115,7 @@ public final class SmtpdBuiltInHandlers {
 			case "maildir" -> maildir(properties, hostname);
 			case "mbox" -> mbox(properties);
 			case "relay" -> relay(properties, hostname);
+			case "memory" -> memory(properties);
 			default -> throw new IllegalArgumentException(name);
 		};
 	}
@@ -134,6 +139,15 @@ public final class SmtpdBuiltInHandlers {
 			throw new InvalidConfigurationPropertyValueException("smtpd.mbox.path", properties.getMbox().getPath(),
 					ex.getMessage());
 		}
+	}
+
+	private static SmtpHandler memory(SmtpdProperties properties) {
+		int maxMessages = properties.getMemory().getMaxMessages();
+		if (maxMessages < 1) {
+			throw new InvalidConfigurationPropertyValueException("smtpd.memory.max-messages", maxMessages,
+					"Must be at least 1");
+		}
+		return new MemoryHandler(maxMessages);
 	}
 
 	private static SmtpHandler relay(SmtpdProperties properties, String hostname) {

@@ -164,8 +164,8 @@ public class SmtpdProperties {
 
 	/**
 	 * Built-in handlers appended, in order, after the application's SmtpHandler beans:
-	 * sink, debugging, maildir, mbox, relay. When not set, debugging if the application
-	 * declares no SmtpHandler bean.
+	 * sink, debugging, maildir, mbox, relay, memory. When not set, debugging if the
+	 * application declares no SmtpHandler bean.
 	 */
 	private List<String> handler = new ArrayList<>();
 
@@ -180,6 +180,8 @@ public class SmtpdProperties {
 	private final Maildir maildir = new Maildir();
 
 	private final Mbox mbox = new Mbox();
+
+	private final Memory memory = new Memory();
 
 	private final Relay relay = new Relay();
 
@@ -437,6 +439,10 @@ public class SmtpdProperties {
 
 	public Relay getRelay() {
 		return this.relay;
+	}
+
+	public Memory getMemory() {
+		return this.memory;
 	}
 
 	/**
@@ -938,6 +944,26 @@ public class SmtpdProperties {
 
 		public void setPath(Path path) {
 			this.path = path;
+		}
+
+	}
+
+	/**
+	 * The memory built-in handler.
+	 */
+	public static class Memory {
+
+		/**
+		 * Maximum number of messages kept in memory; past it the oldest is dropped.
+		 */
+		private int maxMessages = 1000;
+
+		public int getMaxMessages() {
+			return this.maxMessages;
+		}
+
+		public void setMaxMessages(int maxMessages) {
+			this.maxMessages = maxMessages;
 		}
 
 	}

@@ -25,7 +25,8 @@ class ConfigurationMetadataTests {
 			"smtpd.auth.required", "smtpd.auth.require-tls", "smtpd.auth.exclude-mechanisms", "smtpd.auth.users",
 			"smtpd.auth.users-file", "smtpd.ssl.bundle", "smtpd.ssl.mode", "smtpd.ssl.require-starttls",
 			"smtpd.proxy-protocol.enabled", "smtpd.proxy-protocol.timeout", "smtpd.proxy-protocol.trusted-proxies",
-			"smtpd.handler", "smtpd.maildir.path", "smtpd.mbox.path", "smtpd.relay.host", "smtpd.relay.port");
+			"smtpd.handler", "smtpd.maildir.path", "smtpd.mbox.path", "smtpd.relay.host", "smtpd.relay.port",
+			"smtpd.memory.max-messages");
 
 	@Test
 	void everyContractPropertyIsDescribed() throws Exception {

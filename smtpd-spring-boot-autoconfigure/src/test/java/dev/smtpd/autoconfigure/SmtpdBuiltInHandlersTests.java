@@ -12,6 +12,7 @@ import dev.smtpd.autoconfigure.test.SmtpWire;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.delivery.DebuggingHandler;
 import dev.smtpd.core.delivery.MaildirHandler;
+import dev.smtpd.core.delivery.MemoryHandler;
 import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.MessageContent;
@@ -140,6 +141,35 @@ class SmtpdBuiltInHandlersTests {
 				assertThat(handlers.subList(2, 4)).hasExactlyElementsOfTypes(SinkHandler.class, DebuggingHandler.class);
 				assertThat(context.getBean(SmtpdBuiltInHandlers.class).names()).containsExactly("sink", "debugging");
 			});
+	}
+
+	@Test
+	void whenMemoryIsListedThenItsBeanHoldsTheLastMessagesUpToTheBound() {
+		this.runner.withPropertyValues("smtpd.handler=memory", "smtpd.memory.max-messages=2").run((context) -> {
+			SmtpServer server = context.getBean(SmtpServer.class);
+			MemoryHandler memory = context.getBean("smtpdMemoryHandler", MemoryHandler.class);
+			assertThat(server.handlers()).containsExactly(memory);
+			for (String to : List.of("b@example.com", "c@example.com", "d@example.com")) {
+				assertThat(SmtpWire.deliver(server.port(), "a@example.com", MESSAGE, to)).contains("250 2.0.0 OK");
+			}
+			assertThat(memory.maxMessages()).isEqualTo(2);
+			assertThat(memory.messages()).flatExtracting((message) -> message.recipients())
+				.containsExactly("c@example.com", "d@example.com");
+			assertThat(new String(memory.messages().get(0).content(), StandardCharsets.UTF_8)).isEqualTo(MESSAGE);
+		});
+	}
+
+	@Test
+	void whenMemoryBoundIsNotPositiveThenStartupFailsNamingTheProperty() {
+		this.runner.withPropertyValues("smtpd.handler=memory", "smtpd.memory.max-messages=0").run((context) -> {
+			Throwable cause = context.getStartupFailure();
+			while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
+				cause = cause.getCause();
+			}
+			assertThat(cause).isInstanceOf(InvalidConfigurationPropertyValueException.class);
+			assertThat(((InvalidConfigurationPropertyValueException) cause).getName())
+				.isEqualTo("smtpd.memory.max-messages");
+		});
 	}
 
 	@Test

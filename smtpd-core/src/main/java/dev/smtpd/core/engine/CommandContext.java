@@ -119,6 +119,14 @@ interface CommandContext {
 	void startData();
 
 	/**
+	 * Drops the connection, with no reply, once at least {@code octets} octets of the
+	 * message being received arrived; a shorter message ends as usual. Call after
+	 * {@link #startData()}.
+	 * @param octets the octets to read first
+	 */
+	void dropDuringData(long octets);
+
+	/**
 	 * The whole message arrived (the final dot of DATA, or the last BDAT chunk): once its
 	 * last octets are written (a spilled message is written off the event loop), the DATA
 	 * hook or LMTP's replies answer it.

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.smtpd.core.handler.DropConnectionException;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpException;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
 final class HandlerChain {
 
 	private static final Logger logger = LoggerFactory.getLogger(HandlerChain.class);
+
+	/**
+	 * What {@link #call} returns when a handler threw {@link DropConnectionException}:
+	 * never written, the session closes instead (compared by identity).
+	 */
+	static final Reply DROP = Reply.of(421, "4.4.2", "Connection dropped");
 
 	private final Map<Hook, List<SmtpHandler>> byHook = new EnumMap<>(Hook.class);
 
@@ -45,9 +52,9 @@ final class HandlerChain {
 
 	/**
 	 * Calls a hook on each handler that overrides it, in order, until one returns a
-	 * reply. Never throws: an {@link SmtpException} becomes its reply, anything else goes
-	 * to the handlers' exception hooks and, failing them, becomes
-	 * {@link Reply#LOCAL_ERROR}.
+	 * reply. Never throws: an {@link SmtpException} becomes its reply, a
+	 * {@link DropConnectionException} becomes {@link #DROP}, anything else goes to the
+	 * handlers' exception hooks and, failing them, becomes {@link Reply#LOCAL_ERROR}.
 	 * @param hook the hook
 	 * @param session the session
 	 * @param call how to call the hook on one handler
@@ -61,6 +68,12 @@ final class HandlerChain {
 			}
 			catch (SmtpException ex) {
 				return ex.getReply();
+			}
+			catch (DropConnectionException ex) {
+				if (session instanceof SessionState state) {
+					state.dropAfterDataOctets(ex.afterDataOctets());
+				}
+				return DROP;
 			}
 			catch (Exception | LinkageError | AssertionError ex) {
 				return onException(hook, session, handler, ex);

@@ -239,7 +239,7 @@ final class SessionContext implements CommandContext {
 		Iterator<Reply> replies = this.pendingReplies;
 		while (replies != null && replies.hasNext()) {
 			Reply reply = replies.next();
-			if (!replies.hasNext()) {
+			if (!replies.hasNext() || reply == HandlerChain.DROP) {
 				this.pendingReplies = null;
 				reply(reply);
 				return;
@@ -255,6 +255,15 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void write(Reply reply) {
+		if (reply == HandlerChain.DROP) {
+			// replies written before reach the client, as they would have from a server
+			// that went away now
+			this.currentVerb = null;
+			this.timers.cancelDataDeadline();
+			this.ctx.flush();
+			close(SessionEnd.DROPPED);
+			return;
+		}
 		completed(reply);
 		this.ctx.write(reply);
 	}
@@ -270,6 +279,10 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void replyAndClose(Reply reply, SessionEnd end) {
+		if (reply == HandlerChain.DROP) {
+			write(reply);
+			return;
+		}
 		if (this.end == null) {
 			this.end = end;
 		}
@@ -387,6 +400,11 @@ final class SessionContext implements CommandContext {
 	@Override
 	public void startData() {
 		this.intake.startData(this);
+	}
+
+	@Override
+	public void dropDuringData(long octets) {
+		this.framer.dropAfter(octets, () -> write(HandlerChain.DROP));
 	}
 
 	@Override

@@ -39,6 +39,9 @@ final class SessionState implements Session {
 
 	private final @Nullable Path unixSocketPath;
 
+	/** Set by a DropConnectionException: DATA octets to read before the drop. */
+	private long dropAfterDataOctets;
+
 	/**
 	 * Creates the state of a session on a TCP connection, or on the Unix domain socket
 	 * when the channel's addresses are not IP addresses.
@@ -142,6 +145,24 @@ final class SessionState implements Session {
 	public String toString() {
 		return "Session[" + this.id + " "
 				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress) + "]";
+	}
+
+	/**
+	 * Notes how many DATA octets a handler that drops the connection wants read first.
+	 * @param octets the octets, {@code 0} for none
+	 */
+	void dropAfterDataOctets(long octets) {
+		this.dropAfterDataOctets = octets;
+	}
+
+	/**
+	 * Returns and forgets how many DATA octets to read before a drop.
+	 * @return the octets, {@code 0} for none
+	 */
+	long takeDropAfterDataOctets() {
+		long octets = this.dropAfterDataOctets;
+		this.dropAfterDataOctets = 0;
+		return octets;
 	}
 
 }

@@ -70,6 +70,11 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
 	private @Nullable MessageBuffer message;
 
+	/** Octets of the message after which {@link #onDrop} runs; {@code -1}: never. */
+	private long dropAt = -1;
+
+	private @Nullable Runnable onDrop;
+
 	private long sizeLimit;
 
 	private long messageSize;
@@ -206,6 +211,27 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
+	 * Runs {@code drop} once at least {@code octets} octets of the message being received
+	 * arrived (a handler's test fault: the connection lost mid-DATA); nothing happens if
+	 * the message ends first.
+	 * @param octets the octets
+	 * @param drop what closes the connection
+	 */
+	void dropAfter(long octets, Runnable drop) {
+		this.dropAt = octets;
+		this.onDrop = drop;
+	}
+
+	private void dropIfDue() {
+		Runnable drop = this.onDrop;
+		if (drop != null && this.message != null && this.messageSize >= this.dropAt) {
+			this.onDrop = null;
+			this.dropAt = -1;
+			drop.run();
+		}
+	}
+
+	/**
 	 * Switches to a BDAT chunk (RFC 3030): exactly {@code size} octets follow, taken as
 	 * they are (no dot-unstuffing, no end-of-data search), then a {@link Frame.ChunkEnd}.
 	 * The octets are always consumed, so they are never read as commands, even when the
@@ -305,6 +331,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 					frame = (this.chunkRemaining > 0) ? decodeChunk(in)
 							: (this.message != null) ? decodeData(in) : decodeCommand(in);
 					if (frame == null) {
+						dropIfDue();
 						break;
 					}
 				}
@@ -497,6 +524,8 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	private Frame endOfData() {
 		MessageBuffer message = java.util.Objects.requireNonNull(this.message);
 		this.message = null;
+		this.onDrop = null;
+		this.dropAt = -1;
 		if (this.sizeLimit > 0 && this.messageSize > this.sizeLimit) {
 			this.tooBig = true;
 		}

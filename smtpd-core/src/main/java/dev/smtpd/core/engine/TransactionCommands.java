@@ -8,6 +8,7 @@ import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.Recipient;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.SmtpException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * MAIL, RCPT, DATA and RSET: the mail transaction (RFC 5321 §3.3).
@@ -119,6 +120,30 @@ final class TransactionCommands {
 			refuseData(session, NEED_RCPT);
 		}
 		else {
+			SessionState state = session.session();
+			session.runHook(Hook.DATA_START, (handler) -> handler.dataStart(state, transaction),
+					(reply) -> dataStart(session, reply));
+		}
+	}
+
+	/** Answers DATA once the DATA_START hook (if any) decided. */
+	private static void dataStart(CommandContext session, @Nullable Reply reply) {
+		if (reply == HandlerChain.DROP) {
+			// the handler wants the client to lose the connection while it sends
+			long octets = session.session().takeDropAfterDataOctets();
+			if (octets > 0) {
+				session.startData();
+				session.dropDuringData(octets);
+				session.reply(Reply.START_DATA);
+			}
+			else {
+				session.replyAndClose(Reply.START_DATA, SessionEnd.DROPPED);
+			}
+		}
+		else if (reply != null && !reply.isPositive()) {
+			refuseData(session, reply);
+		}
+		else {
 			session.startData();
 			session.reply(Reply.START_DATA);
 		}
@@ -182,6 +207,11 @@ final class TransactionCommands {
 	}
 
 	private static void messageDone(CommandContext session, TransactionState transaction, long size, Reply reply) {
+		if (reply == HandlerChain.DROP) {
+			// received but never answered: neither accepted nor rejected
+			session.reply(reply);
+			return;
+		}
 		session.answering("DATA");
 		session.server().messageCompleted(reply.isPositive());
 		session.server().listeners().messageCompleted(session.session(), transaction, size, reply.code());

@@ -30,6 +30,12 @@ public enum SessionEnd {
 	ADMIN,
 
 	/** A handler refused it, from its {@code connect} or {@code starttls} hook. */
-	REFUSED
+	REFUSED,
+
+	/**
+	 * A handler dropped it without a reply, with a
+	 * {@link dev.smtpd.core.handler.DropConnectionException}.
+	 */
+	DROPPED
 
 }

@@ -118,6 +118,21 @@ public interface SmtpHandler {
 	}
 
 	/**
+	 * Called for DATA once the transaction has a sender and recipients, before the
+	 * {@code 354} that invites the message. A negative reply refuses DATA (the envelope
+	 * stays as it is); a positive one is ignored, the client gets {@code 354}. Throwing
+	 * {@link DropConnectionException} sends the {@code 354} and then closes the
+	 * connection, so the client loses it while it sends the message. Not called for BDAT,
+	 * which has no {@code 354} (RFC 3030).
+	 * @param session the session
+	 * @param envelope the envelope: sender, recipients and their options
+	 * @return a refusal, or {@code null} for {@code 354}
+	 */
+	default @Nullable Reply dataStart(Session session, Envelope envelope) throws Exception {
+		return null;
+	}
+
+	/**
 	 * Called once the whole message was received. The {@code 250} is sent only after this
 	 * hook returns, so a handler that stores the message should do so durably here.
 	 * <p>
