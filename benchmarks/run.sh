@@ -23,6 +23,13 @@
 #                             (PipeliningClient --chunk), smtp-sink with DATA as in C
 #   C64_MESSAGES [300]        scenario C64: the same in 64 KiB chunks
 #   CD_MESSAGES [300]         scenario CD: the same with DATA, from the same client, for BDAT's baseline
+#   AP_MESSAGES [10000]       scenario AP: A's shape (20 sessions, 1 KiB, a new connection per message) from
+#                             PipeliningClient --per-connection=1, against our server twice: without the
+#                             PROXY protocol, and with smtpd.proxy-protocol.enabled and a PROXY v2 header per
+#                             connection (--proxy=v2); the table compares the second with the first
+#   AH_MESSAGES [10000]       scenario AH: A (smtp-source) through HAProxy (a private instance, mode tcp, on a
+#                             free loopback port) to our server with send-proxy-v2 and the PROXY protocol on,
+#                             and to smtp-sink through the same kind of HAProxy (plain TCP: smtp-sink has no PROXY)
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -60,6 +67,8 @@ U_MESSAGES="${U_MESSAGES:-20000}"
 C1_MESSAGES="${C1_MESSAGES:-300}"
 C64_MESSAGES="${C64_MESSAGES:-300}"
 CD_MESSAGES="${CD_MESSAGES:-300}"
+AP_MESSAGES="${AP_MESSAGES:-10000}"
+AH_MESSAGES="${AH_MESSAGES:-10000}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -137,15 +146,16 @@ free_port() {
 	return 1
 }
 
-# Waits until the port answers with a 220 greeting.
+# Waits until the port answers with a 220 greeting (after the bytes of $3, e.g. a PROXY header).
 wait_ready() {
-	local port="$1" pid="$2" attempt greeting
-	for attempt in $(seq 1 150); do
+	local port="$1" pid="$2" prefix="${3:-}" attempt greeting
+	# up to two minutes: on a busy machine the sample app may take over 30 s to start
+	for attempt in $(seq 1 600); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "Server $pid exited" >&2
 			return 1
 		fi
-		if greeting="$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; head -c 4 <&3" 2>/dev/null)" \
+		if greeting="$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; printf '$prefix' >&3; head -c 4 <&3" 2>/dev/null)" \
 				&& [[ "$greeting" == "220"* ]]; then
 			return
 		fi
@@ -189,7 +199,10 @@ start_server() {
 		SERVER_PORT="$(free_port)"
 		address="127.0.0.1:$SERVER_PORT"
 	fi
-	if [[ "$kind" == ours ]]; then
+	if [[ "$kind" == proxy || ( "$kind" == ours && "$2" == AH ) ]]; then
+		extra+=" --smtpd.proxy-protocol.enabled=true"
+	fi
+	if [[ "$kind" == ours || "$kind" == proxy ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
 		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" bash -c "exec $SERVER_CMD$extra" \
 			>>"$log_file" 2>&1 &
@@ -201,9 +214,39 @@ start_server() {
 	STARTED_PIDS+=("$SERVER_PID")
 	if [[ "$2" == U ]]; then
 		wait_ready_unix "$SERVER_PORT" "$SERVER_PID"
+	elif [[ "$extra" == *proxy-protocol* ]]; then
+		wait_ready "$SERVER_PORT" "$SERVER_PID" 'PROXY UNKNOWN\r\n'
 	else
 		wait_ready "$SERVER_PORT" "$SERVER_PID"
 	fi
+	if [[ "$2" == AH ]]; then
+		start_haproxy "$kind" "$SERVER_PORT" "$([[ $kind == ours ]] && echo send-proxy-v2)"
+	fi
+}
+
+# Puts a private HAProxy (mode tcp) on a free loopback port in front of a server; sets SERVER_PORT to
+# HAProxy's port, so the load goes through it. Its PID joins STARTED_PIDS; it stops with the script.
+start_haproxy() {
+	local kind="$1" backend="$2" send_proxy="$3" port config="$OUT_DIR/haproxy-$1.cfg"
+	port="$(free_port)"
+	cat >"$config" <<-CFG
+		global
+		    maxconn 1000
+		defaults
+		    mode tcp
+		    timeout connect 5s
+		    timeout client 1h
+		    timeout server 1h
+		frontend smtp
+		    bind 127.0.0.1:$port
+		    default_backend server
+		backend server
+		    server s1 127.0.0.1:$backend $send_proxy
+	CFG
+	haproxy -db -f "$config" >>"$OUT_DIR/haproxy-$kind.log" 2>&1 &
+	STARTED_PIDS+=("$!")
+	wait_ready "$port" "$!"
+	SERVER_PORT="$port"
 }
 
 stop_server() {
@@ -238,7 +281,10 @@ load_command() {
 	local source=(env "LD_LIBRARY_PATH=$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-source"
 		-M localhost -f sender@localhost -t rcpt@localhost)
 	case "$scenario" in
-		A) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
+		A | AH) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
+		AP) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
+				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT" --per-connection=1
+				"--proxy=$([[ "$kind" == proxy ]] && echo v2 || echo none)") ;;
 		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
 		C1 | C64 | CD)
@@ -279,13 +325,23 @@ empty_maildir() {
 
 # --- scenarios ----------------------------------------------------------------------------------
 
+# The servers a scenario compares, the second being the baseline: AP compares our server with a
+# PROXY header per connection against itself without; the others, ours against smtp-sink.
+kinds_for() {
+	case "$1" in
+		AP) echo "proxy ours" ;;
+		*) echo "ours sink" ;;
+	esac
+}
+
 # A, B, C, P: one server of each kind, WARMUP_RUNS runs each, then REPS runs alternating the servers.
 throughput_scenario() {
-	local scenario="$1" messages size kind rep
+	local scenario="$1" messages size kind rep kinds
+	kinds="$(kinds_for "$scenario")"
 	messages="$(messages_for "$scenario")"
 	size="$(message_size "$scenario")"
 	declare -A pid port
-	for kind in ours sink; do
+	for kind in $kinds; do
 		start_server "$kind" "$scenario"
 		pid[$kind]="$SERVER_PID"
 		port[$kind]="$SERVER_PORT"
@@ -297,7 +353,7 @@ throughput_scenario() {
 		done
 	done
 	for rep in $(seq 1 "$REPS"); do
-		for kind in ours sink; do
+		for kind in $kinds; do
 			local before after result wall client
 			before="$(cpu_ticks "${pid[$kind]}")"
 			load_command "$scenario" "${port[$kind]}" "$messages"
@@ -312,7 +368,7 @@ throughput_scenario() {
 			log "$(tail -n 1 "$RESULTS")"
 		done
 	done
-	for kind in ours sink; do
+	for kind in $kinds; do
 		stop_server "${pid[$kind]}"
 	done
 }
@@ -359,12 +415,14 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs smtp-sink | CPU/msg vs smtp-sink |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A B C CD C1 C64 P L U; do
+	for scenario in A AP AH B C CD C1 C64 P L U; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
-		local rate_sink cpu_sink
-		rate_sink="$(column_median "$RESULTS" "$scenario" sink 4)"
-		cpu_sink="$(column_median "$RESULTS" "$scenario" sink 6)"
-		for kind in ours sink; do
+		local rate_sink cpu_sink kinds baseline
+		kinds="$(kinds_for "$scenario")"
+		baseline="${kinds##* }"
+		rate_sink="$(column_median "$RESULTS" "$scenario" "$baseline" 4)"
+		cpu_sink="$(column_median "$RESULTS" "$scenario" "$baseline" 6)"
+		for kind in $kinds; do
 			local rate mb cpu client rss
 			rate="$(column_median "$RESULTS" "$scenario" "$kind" 4)"
 			mb="$(column_median "$RESULTS" "$scenario" "$kind" 5)"
@@ -373,7 +431,8 @@ report() {
 			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
-					name = (k == "ours") ? ours : "smtp-sink"
+					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : "smtp-sink"
+					if (s == "AH") name = name " via HAProxy"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
 		done
@@ -395,7 +454,7 @@ report() {
 		done
 	fi
 	echo
-	echo "Medians of $REPS runs; raw results in $OUT_DIR."
+	echo "Medians of $REPS runs; raw results in $OUT_DIR. For AP the ratio columns compare with $SERVER_NAME without the header."
 }
 
 # --- main ---------------------------------------------------------------------------------------
@@ -417,7 +476,9 @@ fetch_postfix
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
 	case "$scenario" in
-		A | B | C | C1 | C64 | CD | P | L | U) throughput_scenario "$scenario" ;;
+		AH) command -v haproxy >/dev/null || { echo "Scenario AH needs haproxy (apt-get install haproxy)" >&2; exit 1; }
+			throughput_scenario "$scenario" ;;
+		A | AP | B | C | C1 | C64 | CD | P | L | U) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac

@@ -16,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-PROXY_PROTOCOL=${PROXY_PROTOCOL:-no}
+PROXY_PROTOCOL=${PROXY_PROTOCOL:-yes}
 LOAD_SECONDS=${LOAD_SECONDS:-3}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 CLIENT_ADDRESS=127.0.0.2 # the load client connects from here ...

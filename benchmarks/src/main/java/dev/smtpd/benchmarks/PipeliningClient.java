@@ -21,9 +21,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * text, 10^6 bytes).
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --sessions=20 --messages=10000 --size=1024
- * --seconds=60 --chunk=0}. With {@code --chunk=N} (N > 0) each message goes with BDAT
- * (RFC 3030) in chunks of N octets instead of DATA, MAIL, RCPT and every chunk in one
- * write.
+ * --seconds=60 --chunk=0 --per-connection=0 --proxy=none}. With {@code --chunk=N} (N > 0)
+ * each message goes with BDAT (RFC 3030) in chunks of N octets instead of DATA, MAIL,
+ * RCPT and every chunk in one write. With {@code --per-connection=N} (N > 0) a session
+ * sends N messages per connection, then QUIT and a new connection ({@code 1} is scenario
+ * A's shape). With {@code --proxy=v2} every connection begins with a PROXY protocol v2
+ * header naming the client's own address and port, in the same write as nothing else (as
+ * HAProxy sends it), before the greeting.
  */
 public final class PipeliningClient {
 
@@ -40,6 +44,10 @@ public final class PipeliningClient {
 	private final long deadline;
 
 	private int chunk;
+
+	private int perConnection;
+
+	private boolean proxyV2;
 
 	private final AtomicInteger claimed = new AtomicInteger();
 
@@ -67,6 +75,12 @@ public final class PipeliningClient {
 		PipeliningClient client = new PipeliningClient(server, Messages.stuffed(size), messages,
 				start + seconds * 1_000_000_000L);
 		client.chunk = options.getInt("chunk", 0);
+		client.perConnection = options.getInt("per-connection", 0);
+		String proxy = options.get("proxy", "none");
+		if (!proxy.equals("none") && !proxy.equals("v2")) {
+			throw new IllegalArgumentException("--proxy must be none or v2");
+		}
+		client.proxyV2 = proxy.equals("v2");
 		List<Thread> threads = new ArrayList<>(sessions);
 		for (int i = 0; i < sessions; i++) {
 			Thread thread = new Thread(client::runSession, "session-" + i);
@@ -94,8 +108,11 @@ public final class PipeliningClient {
 	}
 
 	private void runSession() {
-		try (SmtpClientConnection connection = SmtpClientConnection.open(this.server, null, 30_000)) {
-			connection.expect(2);
+		if (this.perConnection > 0) {
+			runConnections();
+			return;
+		}
+		try (SmtpClientConnection connection = open()) {
 			connection.write("EHLO localhost\r\n");
 			connection.flush();
 			connection.expect(2);
@@ -123,6 +140,54 @@ public final class PipeliningClient {
 				this.bytes.addAndGet(this.message.length);
 			}
 			connection.expect(2); // QUIT
+		}
+		catch (IOException ex) {
+			this.errors.incrementAndGet();
+			System.err.println(Thread.currentThread().getName() + ": " + ex);
+		}
+	}
+
+	private SmtpClientConnection open() throws IOException {
+		SmtpClientConnection connection = SmtpClientConnection.open(this.server, null, 30_000);
+		if (this.proxyV2) {
+			connection.write(ProxyV2.header(connection.localAddress(), this.server));
+			connection.flush();
+		}
+		connection.expect(2);
+		return connection;
+	}
+
+	/**
+	 * A new connection per {@code --per-connection} messages, each group answered in
+	 * turn.
+	 */
+	private void runConnections() {
+		try {
+			boolean more = claim();
+			while (more) {
+				try (SmtpClientConnection connection = open()) {
+					connection.write("EHLO localhost\r\n");
+					connection.flush();
+					connection.expect(2);
+					for (int sent = 0; more && sent < this.perConnection; sent++) {
+						connection.write(GROUP);
+						connection.flush();
+						connection.expect(2); // MAIL
+						connection.expect(2); // RCPT
+						connection.expect(3); // DATA
+						connection.write(this.message);
+						connection.write(".\r\n");
+						connection.flush();
+						connection.expect(2);
+						this.delivered.incrementAndGet();
+						this.bytes.addAndGet(this.message.length);
+						more = claim();
+					}
+					connection.write("QUIT\r\n");
+					connection.flush();
+					connection.expect(2);
+				}
+			}
 		}
 		catch (IOException ex) {
 			this.errors.incrementAndGet();

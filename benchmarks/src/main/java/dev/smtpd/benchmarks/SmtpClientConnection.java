@@ -62,6 +62,14 @@ final class SmtpClientConnection implements Closeable {
 		}
 	}
 
+	/**
+	 * Returns the client's end of the connection.
+	 * @return the local address and port
+	 */
+	InetSocketAddress localAddress() {
+		return (InetSocketAddress) this.socket.getLocalSocketAddress();
+	}
+
 	void write(String text) throws IOException {
 		this.out.write(text.getBytes(StandardCharsets.US_ASCII));
 	}

@@ -363,6 +363,8 @@ public final class SmtpServer {
 
 		private SmtpServerConfig.Tls tls = SmtpServerConfig.Tls.defaults();
 
+		private SmtpServerConfig.ProxyProtocol proxyProtocol = SmtpServerConfig.ProxyProtocol.defaults();
+
 		private final List<SmtpHandler> handlers = new ArrayList<>();
 
 		private final List<SmtpCommand> commands = new ArrayList<>();
@@ -443,6 +445,17 @@ public final class SmtpServer {
 		 */
 		public Builder auth(SmtpServerConfig.Auth auth) {
 			this.auth = auth;
+			return this;
+		}
+
+		/**
+		 * Sets the PROXY protocol settings: whether a header is expected before the
+		 * greeting, how long to wait for it, and from which networks.
+		 * @param proxyProtocol the PROXY protocol settings
+		 * @return this builder
+		 */
+		public Builder proxyProtocol(SmtpServerConfig.ProxyProtocol proxyProtocol) {
+			this.proxyProtocol = proxyProtocol;
 			return this;
 		}
 
@@ -851,7 +864,7 @@ public final class SmtpServer {
 		public SmtpServerConfig config() {
 			String name = (this.hostname != null) ? this.hostname : SmtpServer.localHostname();
 			return new SmtpServerConfig(this.network, this.protocol, name, this.ident, this.timeouts, this.limits,
-					this.content, this.extensions, this.auth, this.tls);
+					this.content, this.extensions, this.auth, this.tls, this.proxyProtocol);
 		}
 
 		private static String defaultIdent() {

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -33,9 +35,11 @@ import org.jspecify.annotations.Nullable;
  * @param extensions which optional SMTP extensions are offered
  * @param auth SMTP authentication
  * @param tls TLS, off when {@link Tls#mode()} is {@code null}
+ * @param proxyProtocol the PROXY protocol header expected before the greeting, off by
+ * default
  */
 public record SmtpServerConfig(Network network, Protocol protocol, String hostname, String ident, Timeouts timeouts,
-		Limits limits, Content content, Extensions extensions, Auth auth, Tls tls) {
+		Limits limits, Content content, Extensions extensions, Auth auth, Tls tls, ProxyProtocol proxyProtocol) {
 
 	public SmtpServerConfig {
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
@@ -517,6 +521,85 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 
 		public Tls withHandshakeTimeout(Duration handshakeTimeout) {
 			return new Tls(this.mode, this.requireStarttls, handshakeTimeout);
+		}
+
+	}
+
+	/**
+	 * The PROXY protocol (v1 text or v2 binary header, HAProxy's specification): when
+	 * enabled, every connection must start with a header from a trusted proxy, which
+	 * tells the client's address; the greeting waits for it.
+	 *
+	 * @param enabled whether a PROXY header is expected ({@code proxy-protocol.enabled})
+	 * @param timeout how long to wait for the header before closing
+	 * ({@code proxy-protocol.timeout})
+	 * @param trustedProxies the networks a connection may come from to send a header; a
+	 * connection from elsewhere is closed ({@code proxy-protocol.trusted-proxies})
+	 */
+	public record ProxyProtocol(boolean enabled, Duration timeout, List<Cidr> trustedProxies) {
+
+		public ProxyProtocol {
+			requirePositive("proxy-protocol.timeout", timeout);
+			trustedProxies = List.copyOf(trustedProxies);
+			if (enabled && trustedProxies.isEmpty()) {
+				throw new InvalidSettingException("proxy-protocol.trusted-proxies", trustedProxies,
+						"Must name at least one network when the PROXY protocol is enabled");
+			}
+		}
+
+		/**
+		 * Returns the defaults: off, a 5 second timeout, loopback trusted
+		 * ({@code 127.0.0.0/8}, {@code ::1/128}).
+		 * @return the defaults
+		 */
+		public static ProxyProtocol defaults() {
+			return new ProxyProtocol(false, Duration.ofSeconds(5),
+					List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")));
+		}
+
+		public ProxyProtocol withEnabled(boolean enabled) {
+			return new ProxyProtocol(enabled, this.timeout, this.trustedProxies);
+		}
+
+		public ProxyProtocol withTimeout(Duration timeout) {
+			return new ProxyProtocol(this.enabled, timeout, this.trustedProxies);
+		}
+
+		public ProxyProtocol withTrustedProxies(List<Cidr> trustedProxies) {
+			return new ProxyProtocol(this.enabled, this.timeout, trustedProxies);
+		}
+
+		/**
+		 * Returns a copy trusting the given networks, parsed from CIDR notation.
+		 * @param trustedProxies the networks, such as {@code 10.0.0.0/8}
+		 * @return the copy
+		 * @throws InvalidSettingException if one is not a CIDR block
+		 */
+		public ProxyProtocol withTrustedProxyNetworks(List<String> trustedProxies) {
+			List<Cidr> parsed = new ArrayList<>();
+			for (String network : trustedProxies) {
+				try {
+					parsed.add(Cidr.parse(network));
+				}
+				catch (IllegalArgumentException ex) {
+					throw new InvalidSettingException("proxy-protocol.trusted-proxies", network, ex.getMessage());
+				}
+			}
+			return withTrustedProxies(parsed);
+		}
+
+		/**
+		 * Returns whether a connection from this address may send a header.
+		 * @param address the connection's peer address
+		 * @return whether it lies in a trusted network
+		 */
+		public boolean isTrusted(InetAddress address) {
+			for (Cidr network : this.trustedProxies) {
+				if (network.contains(address)) {
+					return true;
+				}
+			}
+			return false;
 		}
 
 	}

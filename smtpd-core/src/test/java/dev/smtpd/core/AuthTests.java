@@ -1,5 +1,6 @@
 package dev.smtpd.core;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -25,6 +26,7 @@ import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.test.SmtpTestClient.TestReply;
+import dev.smtpd.core.test.ProxyHeaders;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestCertificates;
 import dev.smtpd.core.test.TestServer;
@@ -266,6 +268,35 @@ class AuthTests {
 			client.ehlo();
 			client.command("AUTH PLAIN " + plain("", "alice@example.com", PASSWORD), 421);
 		}
+	}
+
+	@Test
+	void behindAProxyFailuresCountForTheAddressTheHeaderNamed() throws Exception {
+		start((builder) -> builder.authMaxFailures(3)
+			.proxyProtocol(SmtpServerConfig.ProxyProtocol.defaults().withEnabled(true)));
+		try (SmtpTestClient client = proxied("192.0.2.1")) {
+			client.ehlo();
+			client.command("AUTH PLAIN " + plain("", "alice@example.com", "bad1"), 535);
+			client.command("AUTH PLAIN " + plain("", "alice@example.com", "bad2"), 535);
+			client.command("AUTH PLAIN " + plain("", "alice@example.com", "bad3"), 535);
+			client.expect(421);
+		}
+		try (SmtpTestClient client = proxied("192.0.2.1")) {
+			client.ehlo();
+			client.command("AUTH PLAIN " + plain("", "alice@example.com", PASSWORD), 421);
+		}
+		// the same proxy (127.0.0.1) for another client: not throttled
+		try (SmtpTestClient client = proxied("192.0.2.2")) {
+			client.ehlo();
+			client.command("AUTH PLAIN " + plain("", "alice@example.com", PASSWORD), 235);
+		}
+	}
+
+	private SmtpTestClient proxied(String clientAddress) throws IOException {
+		SmtpTestClient client = new SmtpTestClient(this.server.port());
+		client.sendRaw(ProxyHeaders.v1(clientAddress, 40000, "198.51.100.1", 25));
+		client.expect(220);
+		return client;
 	}
 
 	/**

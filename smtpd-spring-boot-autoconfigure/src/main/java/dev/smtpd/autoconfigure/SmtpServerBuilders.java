@@ -123,6 +123,11 @@ final class SmtpServerBuilders {
 			builder.tls(ssl.getMode(), beans.sslContexts());
 		}
 		builder.requireStarttls(ssl.isRequireStarttls()).tlsHandshakeTimeout(ssl.getHandshakeTimeout());
+		SmtpdProperties.ProxyProtocol proxy = properties.getProxyProtocol();
+		builder.proxyProtocol(SmtpServerConfig.ProxyProtocol.defaults()
+			.withEnabled(proxy.isEnabled())
+			.withTimeout(proxy.getTimeout())
+			.withTrustedProxyNetworks(proxy.getTrustedProxies()));
 	}
 
 	/**
@@ -196,8 +201,7 @@ final class SmtpServerBuilders {
 	}
 
 	/**
-	 * Checks what the server cannot know: which beans and SSL bundle the context has, and
-	 * the properties of features that are not implemented.
+	 * Checks what the server cannot know: which beans and SSL bundle the context has.
 	 */
 	private static void checkWiring(SmtpdProperties properties, Collaborators beans) {
 		SmtpdProperties.Auth auth = properties.getAuth();
@@ -215,10 +219,6 @@ final class SmtpServerBuilders {
 		if (ssl.isRequireStarttls() && ssl.getBundle() == null) {
 			throw new InvalidConfigurationPropertyValueException("smtpd.ssl.require-starttls", true,
 					"Needs smtpd.ssl.bundle with smtpd.ssl.mode=starttls");
-		}
-		if (properties.getProxyProtocol().isEnabled()) {
-			throw new InvalidConfigurationPropertyValueException("smtpd.proxy-protocol.enabled", true,
-					"The PROXY protocol is not supported yet");
 		}
 	}
 

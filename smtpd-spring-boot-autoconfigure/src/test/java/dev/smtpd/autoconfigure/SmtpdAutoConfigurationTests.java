@@ -206,6 +206,38 @@ class SmtpdAutoConfigurationTests {
 	}
 
 	@Test
+	void whenProxyProtocolIsEnabledThenTheGreetingWaitsForATrustedHeader() {
+		this.runner
+			.withPropertyValues("smtpd.proxy-protocol.enabled=true", "smtpd.proxy-protocol.timeout=2s",
+					"smtpd.proxy-protocol.trusted-proxies=127.0.0.1,::1/128", "smtpd.handler=sink")
+			.run((context) -> {
+				SmtpServer server = context.getBean(SmtpServer.class);
+				SmtpServerConfig.ProxyProtocol proxy = server.config().proxyProtocol();
+				assertThat(proxy.enabled()).isTrue();
+				assertThat(proxy.timeout()).isEqualTo(Duration.ofSeconds(2));
+				assertThat(proxy.trustedProxies()).extracting(Object::toString)
+					.containsExactly("127.0.0.1/32", "0:0:0:0:0:0:0:1/128");
+				try (Socket socket = new Socket("127.0.0.1", server.port())) {
+					socket.setSoTimeout(5000);
+					socket.getOutputStream()
+						.write("PROXY TCP4 192.0.2.10 198.51.100.1 40000 25\r\n".getBytes(StandardCharsets.US_ASCII));
+					assertThat(SmtpWire.readReply(socket.getInputStream())).startsWith("220 ");
+				}
+			});
+	}
+
+	@Test
+	void proxyProtocolIsOffByDefaultAndTrustsLoopback() {
+		this.runner.run((context) -> {
+			SmtpServerConfig.ProxyProtocol proxy = context.getBean(SmtpServer.class).config().proxyProtocol();
+			assertThat(proxy.enabled()).isFalse();
+			assertThat(proxy.timeout()).isEqualTo(Duration.ofSeconds(5));
+			assertThat(proxy.trustedProxies()).extracting(Object::toString)
+				.containsExactly("127.0.0.0/8", "0:0:0:0:0:0:0:1/128");
+		});
+	}
+
+	@Test
 	void whenTheProtocolIsLmtpThenTheServerSpeaksLmtp() {
 		this.runner.withPropertyValues("smtpd.protocol=lmtp", "smtpd.handler=sink").run((context) -> {
 			SmtpServer server = context.getBean(SmtpServer.class);
@@ -347,8 +379,16 @@ class SmtpdAutoConfigurationTests {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.timeout=0s"), "smtpd.timeout", "positive");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.command-call-limit.commands.NOOP=0"),
 				"smtpd.command-call-limit.commands.NOOP", "at least 1");
-		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true"),
-				"smtpd.proxy-protocol.enabled", "not supported yet");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.trusted-proxies=10.0.0.0/33"),
+				"smtpd.proxy-protocol.trusted-proxies", "between 0 and 32");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.trusted-proxies=proxy.example"),
+				"smtpd.proxy-protocol.trusted-proxies", "Not an IP address literal");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.proxy-protocol.timeout=0s"),
+				"smtpd.proxy-protocol.timeout", "positive");
+		assertStartupFails(
+				this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true",
+						"smtpd.proxy-protocol.trusted-proxies="),
+				"smtpd.proxy-protocol.trusted-proxies", "at least one network");
 		assertBindingFails(this.runner.withPropertyValues("smtpd.ssl.mode=sometimes"), "smtpd.ssl.mode", "sometimes");
 	}
 

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * either limit, or over the connection rate limit ({@link RateGate}), with {@code 421}
  * and a close before any other handler sees it. A connection on the Unix domain socket
  * counts towards the global limit only: it has no client address, and the socket file's
- * permissions decide who may connect.
+ * permissions decide who may connect. With the PROXY protocol the client's address is
+ * known only once the header came, so the per-address limit and the rate limit are
+ * applied then, by {@link #admit}; the global limit still at accept.
  */
 @Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -40,9 +42,16 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final RateGate rateGate;
 
-	ConnectionLimiter(int maxConnections, int maxPerAddress, String hostname, Listeners listeners, RateGate rateGate) {
+	/**
+	 * Whether the per-address and rate limits wait for a PROXY header ({@link #admit}).
+	 */
+	private final boolean admitAfterHeader;
+
+	ConnectionLimiter(int maxConnections, int maxPerAddress, boolean admitAfterHeader, String hostname,
+			Listeners listeners, RateGate rateGate) {
 		this.listeners = listeners;
 		this.rateGate = rateGate;
+		this.admitAfterHeader = admitAfterHeader;
 		this.maxConnections = maxConnections;
 		this.maxPerAddress = maxPerAddress;
 		this.hostname = hostname;
@@ -53,7 +62,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		int count = this.total.incrementAndGet();
 		InetAddress address = null;
 		int countForAddress = 0;
-		if (this.maxPerAddress > 0 && ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+		if (this.maxPerAddress > 0 && !this.admitAfterHeader
+				&& ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
 			address = peer.getAddress();
 			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
 		}
@@ -64,32 +74,75 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		// an attribute.
 		ctx.channel().closeFuture().addListener((future) -> release(counted));
 		if (this.maxConnections > 0 && count > this.maxConnections) {
-			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS);
+			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS,
+					SessionState.inetAddress(ctx.channel().remoteAddress()));
 			return;
 		}
 		if (this.maxPerAddress > 0 && countForAddress > this.maxPerAddress) {
 			refuse(ctx, "Too many connections from your address, try again later",
-					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS);
+					ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS,
+					SessionState.inetAddress(ctx.channel().remoteAddress()));
 			return;
 		}
-		if (this.rateGate.refusesConnection(ctx.channel().remoteAddress())) {
-			refuse(ctx, "Error: too many connections from your address, try again later", ConnectionRefusal.RATE_LIMIT);
+		if (!this.admitAfterHeader && this.rateGate.refusesConnection(ctx.channel().remoteAddress())) {
+			refuse(ctx, "Error: too many connections from your address, try again later", ConnectionRefusal.RATE_LIMIT,
+					SessionState.inetAddress(ctx.channel().remoteAddress()));
 			return;
 		}
 		ctx.pipeline().remove(this);
 		ctx.fireChannelActive();
 	}
 
+	/**
+	 * Counts a connection under the per-address limit and the connection rate limit once
+	 * its PROXY header named the client, or refuses it with {@code 421} and a close.
+	 * @param ctx the context to answer on
+	 * @param client the client the header named, or the proxy for a {@code LOCAL} header
+	 * @return whether the connection may go on
+	 */
+	boolean admit(ChannelHandlerContext ctx, InetSocketAddress client) {
+		if (this.maxPerAddress > 0) {
+			InetAddress address = client.getAddress();
+			int count = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+			ctx.channel().closeFuture().addListener((future) -> releaseAddress(address));
+			if (count > this.maxPerAddress) {
+				refuse(ctx, "Too many connections from your address, try again later",
+						ConnectionRefusal.MAX_CONNECTIONS_PER_ADDRESS, client);
+				return false;
+			}
+		}
+		if (this.rateGate.refusesConnection(client)) {
+			refuse(ctx, "Error: too many connections from your address, try again later", ConnectionRefusal.RATE_LIMIT,
+					client);
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * Counts a connection closed before its session began for a reason of its own (its
+	 * PROXY header), and tells the listeners.
+	 * @param peer the connection's peer
+	 * @param reason why
+	 */
+	void refused(InetSocketAddress peer, ConnectionRefusal reason) {
+		this.refused.incrementAndGet();
+		this.listeners.connectionRefused(peer, reason);
+	}
+
 	private void release(@Nullable InetAddress address) {
 		this.total.decrementAndGet();
 		if (address != null) {
-			this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
+			releaseAddress(address);
 		}
 	}
 
-	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason) {
-		this.refused.incrementAndGet();
-		this.listeners.connectionRefused(SessionState.inetAddress(ctx.channel().remoteAddress()), reason);
+	private void releaseAddress(InetAddress address) {
+		this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
+	}
+
+	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason, InetSocketAddress peer) {
+		refused(peer, reason);
 		ByteBuf out = ctx.alloc().buffer(64);
 		ReplyEncoder.encode(Reply.of(421, "4.7.0", this.hostname + " " + text), out);
 		ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);

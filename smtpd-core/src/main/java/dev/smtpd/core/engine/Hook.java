@@ -11,9 +11,9 @@ import dev.smtpd.core.handler.SmtpHandler;
  */
 enum Hook {
 
-	CONNECT("connect"), STARTTLS("starttls"), AUTH("auth"), HELO("helo"), EHLO("ehlo"), MAIL("mail"), RCPT("rcpt"),
-	DATA_START("dataStart"), DATA("data"), DELIVER("deliver"), RSET("rset"), NOOP("noop"), VRFY("vrfy"), QUIT("quit"),
-	DISCONNECTED("disconnected");
+	PROXY("proxy"), CONNECT("connect"), STARTTLS("starttls"), AUTH("auth"), HELO("helo"), EHLO("ehlo"), MAIL("mail"),
+	RCPT("rcpt"), DATA_START("dataStart"), DATA("data"), DELIVER("deliver"), RSET("rset"), NOOP("noop"), VRFY("vrfy"),
+	QUIT("quit"), DISCONNECTED("disconnected");
 
 	private final Method method;
 

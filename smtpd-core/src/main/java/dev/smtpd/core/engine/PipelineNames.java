@@ -8,7 +8,13 @@ final class PipelineNames {
 	/** Refuses connections over the global or per-address limit. */
 	static final String LIMITER = "limiter";
 
-	/** Decodes a PROXY protocol header, when enabled. */
+	/** Parses a PROXY protocol header, when enabled; removes itself after it. */
+	static final String PROXY_DECODER = "proxy-decoder";
+
+	/**
+	 * Holds the session back until a trusted PROXY header came, when enabled; removes
+	 * itself after it.
+	 */
 	static final String PROXY = "proxy";
 
 	/** TLS, from the first byte (implicit TLS) or after STARTTLS. */

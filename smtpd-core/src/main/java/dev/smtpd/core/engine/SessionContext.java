@@ -510,9 +510,10 @@ final class SessionContext implements CommandContext {
 	 */
 	SessionSnapshot snapshot() {
 		TlsInfo tls = this.session.tls();
-		return new SessionSnapshot(this.session.id(), this.session.peerAddress(), null, phase(),
-				this.session.heloName(), (tls != null) ? tls.protocol() : null, this.session.login(), this.commands,
-				this.framer.bytesRead(), this.session.startedAt(), this.timers.idleTime());
+		return new SessionSnapshot(this.session.id(), this.session.peerAddress(),
+				(this.session.proxy() != null) ? this.session.proxy().proxy() : null, phase(), this.session.heloName(),
+				(tls != null) ? tls.protocol() : null, this.session.login(), this.commands, this.framer.bytesRead(),
+				this.session.startedAt(), this.timers.idleTime());
 	}
 
 	private String phase() {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.smtpd.core.handler.ProxyInfo;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.TlsInfo;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +40,8 @@ final class SessionState implements Session {
 
 	private final @Nullable Path unixSocketPath;
 
+	private final @Nullable ProxyInfo proxy;
+
 	/** Set by a DropConnectionException: DATA octets to read before the drop. */
 	private long dropAfterDataOctets;
 
@@ -49,12 +52,17 @@ final class SessionState implements Session {
 	 * @param peerAddress the channel's remote address
 	 * @param localAddress the channel's local address
 	 * @param unixSocketPath the server's Unix domain socket, if it has one
+	 * @param proxy the PROXY header the connection began with, if any: its source becomes
+	 * the peer address
 	 */
-	SessionState(String id, SocketAddress peerAddress, SocketAddress localAddress, @Nullable Path unixSocketPath) {
+	SessionState(String id, SocketAddress peerAddress, SocketAddress localAddress, @Nullable Path unixSocketPath,
+			@Nullable ProxyInfo proxy) {
 		this.id = id;
-		this.peerAddress = inetAddress(peerAddress);
+		InetSocketAddress source = (proxy != null) ? proxy.source() : null;
+		this.peerAddress = (source != null) ? source : inetAddress(peerAddress);
 		this.localAddress = inetAddress(localAddress);
 		this.unixSocketPath = (localAddress instanceof InetSocketAddress) ? null : unixSocketPath;
+		this.proxy = proxy;
 	}
 
 	/**
@@ -75,6 +83,11 @@ final class SessionState implements Session {
 	@Override
 	public InetSocketAddress peerAddress() {
 		return this.peerAddress;
+	}
+
+	@Override
+	public @Nullable ProxyInfo proxy() {
+		return this.proxy;
 	}
 
 	@Override
@@ -144,7 +157,8 @@ final class SessionState implements Session {
 	@Override
 	public String toString() {
 		return "Session[" + this.id + " "
-				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress) + "]";
+				+ ((this.unixSocketPath != null) ? "unix:" + this.unixSocketPath : this.peerAddress)
+				+ ((this.proxy != null) ? " via " + this.proxy.proxy() : "") + "]";
 	}
 
 	/**

@@ -40,8 +40,8 @@ final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 		this.server = new ServerContext(config, handlers, commands, hookExecutor, authenticator, authMechanisms,
 				sslContext, listeners, rateLimiter);
 		this.limiter = new ConnectionLimiter(config.limits().maxConnections(),
-				config.limits().maxConnectionsPerAddress(), config.hostname(), this.server.listeners(),
-				this.server.rateGate());
+				config.limits().maxConnectionsPerAddress(), config.proxyProtocol().enabled(), config.hostname(),
+				this.server.listeners(), this.server.rateGate());
 		this.registry = new SessionRegistry(this.server, this.limiter);
 	}
 
@@ -51,14 +51,20 @@ final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
 		SmtpFrameDecoder framer = new SmtpFrameDecoder(
 				config.limits().commandSizeLimit() + CommandPolicy.maxAllowance(config),
 				config.limits().lineLengthLimit());
+		SmtpSessionHandler session = new SmtpSessionHandler(this.server, framer, this.registry);
 		ChannelPipeline pipeline = channel.pipeline();
 		pipeline.addLast(PipelineNames.LIMITER, this.limiter);
-		if (config.tls().mode() == TlsMode.IMPLICIT) {
+		if (config.proxyProtocol().enabled()) {
+			// implicit TLS follows the header: the proxy handler adds it then
+			pipeline.addLast(PipelineNames.PROXY_DECODER, new ProxyHeaderDecoder());
+			pipeline.addLast(PipelineNames.PROXY, new ProxyProtocolHandler(this.server, this.limiter, session));
+		}
+		else if (config.tls().mode() == TlsMode.IMPLICIT) {
 			pipeline.addLast(PipelineNames.TLS, this.server.newSslHandler(channel.alloc()));
 		}
 		pipeline.addLast(PipelineNames.FRAMER, framer);
 		pipeline.addLast(PipelineNames.ENCODER, ReplyEncoder.INSTANCE);
-		pipeline.addLast(PipelineNames.SESSION, new SmtpSessionHandler(this.server, framer, this.registry));
+		pipeline.addLast(PipelineNames.SESSION, session);
 	}
 
 	/**

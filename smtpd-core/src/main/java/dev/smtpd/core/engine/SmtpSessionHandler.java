@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.event.SessionEnd;
+import dev.smtpd.core.handler.ProxyInfo;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.TlsInfo;
@@ -43,23 +44,60 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private boolean greeted;
 
+	private @Nullable ProxyInfo proxy;
+
 	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer, SessionRegistry registry) {
 		this.server = server;
 		this.framer = framer;
 		this.registry = registry;
 	}
 
+	/**
+	 * The connection began with this PROXY header; called before {@code channelActive}.
+	 * @param proxy the header
+	 */
+	void proxied(ProxyInfo proxy) {
+		this.proxy = proxy;
+	}
+
 	@Override
 	public void channelActive(ChannelHandlerContext ctx) {
 		SmtpServerConfig.UnixSocket unixSocket = this.server.config().network().unixSocket();
+		ProxyInfo proxy = this.proxy;
+		this.proxy = null; // the session holds it
 		SessionState state = new SessionState(this.server.nextSessionId(), ctx.channel().remoteAddress(),
-				ctx.channel().localAddress(), (unixSocket != null) ? unixSocket.path() : null);
+				ctx.channel().localAddress(), (unixSocket != null) ? unixSocket.path() : null, proxy);
 		SessionContext session = new SessionContext(this.server, this.framer, ctx, state);
 		this.session = session;
 		this.registry.register(session);
-		logger.debug("Session {}: connected from {}", state.id(),
-				(state.unixSocketPath() != null) ? "unix:" + state.unixSocketPath() : state.peerAddress());
+		if (proxy != null) {
+			logger.debug("Session {}: connected from {} through proxy {} (PROXY v{})", state.id(), state.peerAddress(),
+					proxy.proxy(), proxy.version());
+		}
+		else {
+			logger.debug("Session {}: connected from {}", state.id(),
+					(state.unixSocketPath() != null) ? "unix:" + state.unixSocketPath() : state.peerAddress());
+		}
 		this.server.listeners().sessionStarted(state);
+		if (proxy == null) {
+			open(ctx, session);
+			return;
+		}
+		session.runLifeHook(Hook.PROXY, (handler) -> handler.proxy(state, proxy), (refusal) -> {
+			if (refusal != null) {
+				logger.debug("Session {}: refused by the proxy hook", state.id());
+				session.replyAndClose(refusal, SessionEnd.REFUSED);
+				if (ctx.pipeline().get(PipelineNames.TLS) != null) {
+					ctx.read(); // implicit TLS: the refusal leaves after the handshake
+				}
+				return;
+			}
+			open(ctx, session);
+		});
+	}
+
+	/** Waits for an implicit TLS handshake, or runs the connect hook. */
+	private void open(ChannelHandlerContext ctx, SessionContext session) {
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
 			// implicit TLS: the connect hook and the greeting wait for the handshake
 			session.awaitHandshake();

@@ -10,7 +10,8 @@ import java.time.Instant;
  * @param sessions sessions since the start
  * @param messagesAccepted messages answered 2xx after DATA
  * @param messagesRejected messages answered 4xx or 5xx after DATA
- * @param connectionsRefused connections refused over a connection limit
+ * @param connectionsRefused connections refused over a connection limit or for their
+ * PROXY header
  */
 public record ServerStatistics(Instant startedAt, int activeSessions, long sessions, long messagesAccepted,
 		long messagesRejected, long connectionsRefused) {

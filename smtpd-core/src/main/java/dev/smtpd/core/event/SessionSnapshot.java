@@ -11,10 +11,11 @@ import org.jspecify.annotations.Nullable;
  * A live session as an operator sees it. Never holds a secret.
  *
  * @param id the session id
- * @param peer the client's address; {@code 127.0.0.1} port {@code 0} for a client on the
- * Unix domain socket ({@link dev.smtpd.core.handler.Session#UNIX_SOCKET_ADDRESS})
- * @param proxySource the client's address as told by a PROXY protocol header, or
- * {@code null}
+ * @param peer the client's address (the one a PROXY header named, when the connection
+ * began with one); {@code 127.0.0.1} port {@code 0} for a client on the Unix domain
+ * socket ({@link dev.smtpd.core.handler.Session#UNIX_SOCKET_ADDRESS})
+ * @param proxy the proxy's own address (the TCP peer) when the connection began with a
+ * PROXY protocol header, else {@code null}
  * @param state where the session is: {@code CONNECTED}, {@code TLS_HANDSHAKE},
  * {@code GREETED}, {@code MAIL}, {@code RCPT}, {@code DATA}, {@code AUTH},
  * {@code CLOSING}
@@ -29,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * @param unixSocket the server's Unix domain socket when the client connected through it,
  * {@code null} for TCP
  */
-public record SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetSocketAddress proxySource, String state,
+public record SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetSocketAddress proxy, String state,
 		@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands, long bytesIn,
 		Instant startedAt, Duration idleFor, @Nullable Path unixSocket) {
 
@@ -37,8 +38,8 @@ public record SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetS
 	 * Creates a snapshot of a TCP session.
 	 * @param id the session id
 	 * @param peer the client's address
-	 * @param proxySource the client's address as told by a PROXY protocol header, or
-	 * {@code null}
+	 * @param proxy the proxy's own address when the connection began with a PROXY header,
+	 * else {@code null}
 	 * @param state where the session is
 	 * @param heloName the HELO/EHLO name, or {@code null}
 	 * @param tlsProtocol the TLS protocol, or {@code null} without TLS
@@ -48,10 +49,10 @@ public record SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetS
 	 * @param startedAt when the connection was accepted
 	 * @param idleFor time since the client last sent anything
 	 */
-	public SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetSocketAddress proxySource, String state,
+	public SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetSocketAddress proxy, String state,
 			@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands,
 			long bytesIn, Instant startedAt, Duration idleFor) {
-		this(id, peer, proxySource, state, heloName, tlsProtocol, login, commands, bytesIn, startedAt, idleFor, null);
+		this(id, peer, proxy, state, heloName, tlsProtocol, login, commands, bytesIn, startedAt, idleFor, null);
 	}
 
 	/**
@@ -60,7 +61,7 @@ public record SessionSnapshot(String id, InetSocketAddress peer, @Nullable InetS
 	 * @return the copy
 	 */
 	public SessionSnapshot withUnixSocket(@Nullable Path unixSocket) {
-		return new SessionSnapshot(this.id, this.peer, this.proxySource, this.state, this.heloName, this.tlsProtocol,
+		return new SessionSnapshot(this.id, this.peer, this.proxy, this.state, this.heloName, this.tlsProtocol,
 				this.login, this.commands, this.bytesIn, this.startedAt, this.idleFor, unixSocket);
 	}
 

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
 public interface SmtpServerListener {
 
 	/**
-	 * A session began (after the connection limits let it in).
+	 * A session began (after the connection limits let it in, and after the PROXY header
+	 * when the PROXY protocol is on).
 	 * @param session the session
 	 */
 	default void sessionStarted(Session session) {
@@ -71,8 +72,10 @@ public interface SmtpServerListener {
 	}
 
 	/**
-	 * A connection was refused with {@code 421} before its session began.
-	 * @param peer the client's address
+	 * A connection was refused before its session began: over a connection limit (with
+	 * {@code 421}) or for its PROXY header (closed without a reply).
+	 * @param peer the client's address (the one a PROXY header named, once it came), or
+	 * the connection's
 	 * @param reason why
 	 */
 	default void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {

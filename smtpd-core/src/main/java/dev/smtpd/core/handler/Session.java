@@ -45,6 +45,16 @@ public interface Session {
 	InetSocketAddress peerAddress();
 
 	/**
+	 * Returns the PROXY protocol header the connection began with, when
+	 * {@code smtpd.proxy-protocol.enabled} is on; {@link ProxyInfo#proxy()} is then the
+	 * proxy's own address.
+	 * @return the header, or {@code null} without the PROXY protocol
+	 */
+	default @Nullable ProxyInfo proxy() {
+		return null;
+	}
+
+	/**
 	 * Returns the server's address of this connection; {@link #UNIX_SOCKET_ADDRESS} for a
 	 * client on the Unix domain socket.
 	 * @return the local address

@@ -41,6 +41,21 @@ public interface SmtpHandler {
 	}
 
 	/**
+	 * Called when a connection began with a PROXY protocol header from a trusted proxy
+	 * ({@code smtpd.proxy-protocol.enabled}), before the {@link #connect connect hook},
+	 * as aiosmtpd's {@code handle_PROXY}. {@link Session#peerAddress()} is already the
+	 * client the header names. A reply refuses the connection: it is sent instead of the
+	 * greeting (the client behind the proxy reads it; use a {@code 554} reply) and the
+	 * connection is closed. Called for every header, {@code LOCAL} ones included.
+	 * @param session the session
+	 * @param proxy the header: version, addresses, TLVs
+	 * @return the refusal, or {@code null} to go on
+	 */
+	default @Nullable Reply proxy(Session session, ProxyInfo proxy) throws Exception {
+		return null;
+	}
+
+	/**
 	 * Called for HELO, after the name was checked.
 	 * @param session the session
 	 * @param hostname the name the client gave

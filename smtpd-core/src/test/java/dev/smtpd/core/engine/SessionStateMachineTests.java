@@ -1,7 +1,5 @@
 package dev.smtpd.core.engine;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,7 +22,6 @@ import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.test.TestCertificates;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -285,33 +282,6 @@ class SessionStateMachineTests {
 			.stream()
 			.filter((name) -> !name.startsWith("DefaultChannelPipeline"))
 			.toList();
-	}
-
-	/**
-	 * An embedded channel with loopback addresses, as the engine expects of a TCP
-	 * connection.
-	 */
-	private static final class LoopbackChannel extends EmbeddedChannel {
-
-		private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 25);
-
-		private static final InetSocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40000);
-
-		LoopbackChannel(ChannelHandler handler) {
-			super(handler);
-			config().setAutoRead(false);
-		}
-
-		@Override
-		protected SocketAddress localAddress0() {
-			return LOCAL;
-		}
-
-		@Override
-		protected SocketAddress remoteAddress0() {
-			return REMOTE;
-		}
-
 	}
 
 }

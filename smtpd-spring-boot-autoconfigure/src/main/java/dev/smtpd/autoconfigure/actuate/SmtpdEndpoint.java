@@ -168,7 +168,8 @@ public class SmtpdEndpoint {
 	 * @param sessions sessions accepted
 	 * @param messagesAccepted messages answered 2xx after DATA
 	 * @param messagesRejected messages answered 4xx/5xx after DATA
-	 * @param connectionsRefused connections refused over a limit
+	 * @param connectionsRefused connections refused over a limit or for their PROXY
+	 * header
 	 */
 	public record Totals(long sessions, long messagesAccepted, long messagesRejected, long connectionsRefused) {
 	}
@@ -177,9 +178,10 @@ public class SmtpdEndpoint {
 	 * One live session.
 	 *
 	 * @param id the id
-	 * @param peer the client's address and port, or {@code unix:} and the socket's path
-	 * for a client on the Unix domain socket
-	 * @param proxySource the client as told by a PROXY header, or {@code null}
+	 * @param peer the client's address and port (the one its PROXY header named, if any),
+	 * or {@code unix:} and the socket's path for a client on the Unix domain socket
+	 * @param proxy the proxy's own address and port when the connection began with a
+	 * PROXY header, else {@code null}
 	 * @param state where the session is
 	 * @param heloName the HELO/EHLO name
 	 * @param tlsProtocol the TLS protocol, or {@code null}
@@ -189,17 +191,20 @@ public class SmtpdEndpoint {
 	 * @param startedAt when it began
 	 * @param idleSeconds seconds since the last command
 	 */
-	public record SessionDescriptor(String id, String peer, @Nullable String proxySource, String state,
+	public record SessionDescriptor(String id, String peer, @Nullable String proxy, String state,
 			@Nullable String heloName, @Nullable String tlsProtocol, @Nullable String login, long commands,
 			long bytesIn, Instant startedAt, double idleSeconds) implements OperationResponseBody {
 
 		static SessionDescriptor of(SessionSnapshot session) {
 			return new SessionDescriptor(session.id(),
-					(session.unixSocket() != null) ? "unix:" + session.unixSocket()
-							: session.peer().getAddress().getHostAddress() + ":" + session.peer().getPort(),
-					(session.proxySource() != null) ? session.proxySource().toString() : null, session.state(),
+					(session.unixSocket() != null) ? "unix:" + session.unixSocket() : hostAndPort(session.peer()),
+					(session.proxy() != null) ? hostAndPort(session.proxy()) : null, session.state(),
 					session.heloName(), session.tlsProtocol(), session.login(), session.commands(), session.bytesIn(),
 					session.startedAt(), session.idleFor().toMillis() / 1000.0);
+		}
+
+		private static String hostAndPort(InetSocketAddress address) {
+			return address.getAddress().getHostAddress() + ":" + address.getPort();
 		}
 
 	}

@@ -73,6 +73,21 @@ class SmtpdObservationsTests {
 	}
 
 	@Test
+	void behindAProxyTheClientAddressIsTheHeadersAndThePeerTheProxy() {
+		this.runner.withPropertyValues("smtpd.proxy-protocol.enabled=true").run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			conversation(port, "PROXY TCP4 192.0.2.10 198.51.100.1 40000 25", "EHLO client.example", "QUIT");
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1));
+			TestObservationRegistryAssert.assertThat(this.registry)
+				.hasObservationWithNameEqualTo("smtpd.session")
+				.that()
+				.hasHighCardinalityKeyValue("client.address", "192.0.2.10")
+				.hasHighCardinalityKeyValue("network.peer.address", "127.0.0.1");
+		});
+	}
+
+	@Test
 	void transactionsStayObservedWhenSessionObservationsAreTurnedOff() {
 		this.registry.observationConfig().observationPredicate((name, context) -> !name.equals("smtpd.session"));
 		this.runner.run((context) -> {
