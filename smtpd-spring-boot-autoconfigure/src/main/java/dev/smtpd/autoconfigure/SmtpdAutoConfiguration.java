@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 
+import dev.smtpd.autoconfigure.context.SmtpServerDrain;
 import dev.smtpd.autoconfigure.context.SmtpServerLifecycle;
 import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
 import dev.smtpd.core.SmtpServer;
@@ -134,6 +135,17 @@ public final class SmtpdAutoConfiguration {
 		// leave a little of the phase for closing what is left after the grace period
 		Duration grace = phaseTimeout.minus(phaseTimeout.dividedBy(10));
 		return new SmtpServerLifecycle(server, environment, publisher, grace);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SmtpServerDrain smtpServerDrain(SmtpServer server, SmtpdProperties properties) {
+		Duration delay = properties.getDrainDelay();
+		if (delay.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("smtpd.drain-delay", delay,
+					"Must not be negative (0 closes the listener as soon as the application shuts down)");
+		}
+		return new SmtpServerDrain(server, delay);
 	}
 
 	/**

@@ -65,6 +65,13 @@ public class SmtpdProperties {
 	private Duration dataTimeout = Duration.ofMinutes(10);
 
 	/**
+	 * Time the server keeps accepting connections after the application starts shutting
+	 * down, while its health reports OUT_OF_SERVICE, so that a load balancer stops
+	 * routing to it before the listener closes.
+	 */
+	private Duration drainDelay = Duration.ZERO;
+
+	/**
 	 * Largest message accepted, advertised as SIZE; larger messages get 552.
 	 */
 	private DataSize dataSizeLimit = DataSize.ofMegabytes(32);
@@ -248,6 +255,14 @@ public class SmtpdProperties {
 
 	public void setDataTimeout(Duration dataTimeout) {
 		this.dataTimeout = dataTimeout;
+	}
+
+	public Duration getDrainDelay() {
+		return this.drainDelay;
+	}
+
+	public void setDrainDelay(Duration drainDelay) {
+		this.drainDelay = drainDelay;
 	}
 
 	public DataSize getDataSizeLimit() {

@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.smtpd.autoconfigure.SmtpdAutoConfiguration;
 import dev.smtpd.autoconfigure.SmtpdAutoConfiguration.SmtpdSslContexts;
+import dev.smtpd.autoconfigure.context.SmtpServerDrain;
 import dev.smtpd.core.SmtpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -26,11 +27,13 @@ public final class SmtpdHealthAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "smtpdHealthIndicator")
-	SmtpdHealthIndicator smtpdHealthIndicator(SmtpServer server, ObjectProvider<SmtpdSslContexts> ssl) {
+	SmtpdHealthIndicator smtpdHealthIndicator(SmtpServer server, ObjectProvider<SmtpdSslContexts> ssl,
+			ObjectProvider<SmtpServerDrain> drain) {
+		SmtpServerDrain serverDrain = drain.getIfAvailable();
 		return new SmtpdHealthIndicator(server, () -> {
 			SmtpdSslContexts contexts = ssl.getIfAvailable();
 			return (contexts != null) ? contexts.contexts().certificates() : List.of();
-		});
+		}, () -> serverDrain != null && serverDrain.isDraining());
 	}
 
 }

@@ -4,6 +4,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import dev.smtpd.core.SmtpServer;
@@ -13,8 +14,13 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Health of the SMTP server: {@code UP} while it accepts connections, {@code DOWN} when
- * it could not bind or was shut down. With TLS, the server certificate's expiry is shown,
- * and a warning detail appears when fewer than 14 days remain.
+ * it could not bind or was shut down, {@code OUT_OF_SERVICE} from the moment the
+ * application starts shutting down while the listener still accepts (draining, see
+ * {@link dev.smtpd.autoconfigure.context.SmtpServerDrain}). Both map to HTTP 503, so a
+ * load balancer checking {@code /actuator/health} stops routing to a draining replica;
+ * {@code OUT_OF_SERVICE} tells a planned restart apart from a failure. With TLS, the
+ * server certificate's expiry is shown, and a warning detail appears when fewer than 14
+ * days remain.
  */
 public class SmtpdHealthIndicator extends AbstractHealthIndicator {
 
@@ -24,15 +30,29 @@ public class SmtpdHealthIndicator extends AbstractHealthIndicator {
 
 	private final Supplier<List<X509Certificate>> certificates;
 
+	private final BooleanSupplier draining;
+
 	/**
-	 * Creates the indicator.
+	 * Creates the indicator for a server that is never reported as draining.
 	 * @param server the server
 	 * @param certificates the server's certificate chain, empty without TLS
 	 */
 	public SmtpdHealthIndicator(SmtpServer server, Supplier<List<X509Certificate>> certificates) {
+		this(server, certificates, () -> false);
+	}
+
+	/**
+	 * Creates the indicator.
+	 * @param server the server
+	 * @param certificates the server's certificate chain, empty without TLS
+	 * @param draining whether the application started shutting down
+	 */
+	public SmtpdHealthIndicator(SmtpServer server, Supplier<List<X509Certificate>> certificates,
+			BooleanSupplier draining) {
 		super("SMTP server health check failed");
 		this.server = server;
 		this.certificates = certificates;
+		this.draining = draining;
 	}
 
 	@Override
@@ -41,8 +61,13 @@ public class SmtpdHealthIndicator extends AbstractHealthIndicator {
 			builder.down().withDetail("running", false);
 			return;
 		}
-		builder.up()
-			.withDetail("running", true)
+		if (this.draining.getAsBoolean()) {
+			builder.outOfService().withDetail("draining", true);
+		}
+		else {
+			builder.up();
+		}
+		builder.withDetail("running", true)
 			.withDetail("port", this.server.port())
 			.withDetail("activeSessions", this.server.activeConnections());
 		List<X509Certificate> chain = this.certificates.get();
