@@ -488,8 +488,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * {@link SmtpServer.Builder#tls(TlsMode, java.util.function.Supplier)}.
 	 *
 	 * @param mode how TLS is offered, {@code null} for no TLS ({@code ssl.mode})
-	 * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are
-	 * allowed before TLS ({@code ssl.require-starttls})
+	 * @param requireStarttls whether only EHLO, NOOP, QUIT and STARTTLS are allowed
+	 * before TLS ({@code ssl.require-starttls})
 	 * @param handshakeTimeout the longest a TLS handshake may take before the connection
 	 * is closed ({@code ssl.handshake-timeout})
 	 */

@@ -571,8 +571,7 @@ public class SmtpdProperties {
 		private TlsMode mode = TlsMode.STARTTLS;
 
 		/**
-		 * Whether clients must use STARTTLS before anything but EHLO, HELO, NOOP, RSET
-		 * and QUIT.
+		 * Whether clients must use STARTTLS before anything but EHLO, NOOP and QUIT.
 		 */
 		private boolean requireStarttls = false;
 

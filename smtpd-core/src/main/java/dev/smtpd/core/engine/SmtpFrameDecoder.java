@@ -1,6 +1,5 @@
 package dev.smtpd.core.engine;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +23,13 @@ import org.slf4j.LoggerFactory;
  * cannot make it hold more than one read's worth of bytes, and pipelined commands are
  * answered strictly in order.
  * <p>
- * Command lines end with CRLF only; a line that holds NUL, a bare CR or a bare LF is
- * refused, and one longer than the command limit is discarded as it arrives and refused
- * at its CRLF. In DATA, only CRLF "." CRLF ends the message: a bare LF or bare CR never
- * starts a line, so no combination of them can end the message early (SMTP smuggling).
- * Leading dots are removed (RFC 5321 §4.5.2), the size is counted as bytes arrive, and
- * bytes over the size limit are drained rather than stored.
+ * Command lines end with CRLF only; a line that holds NUL, a bare CR, a bare LF or bytes
+ * that are not UTF-8 is refused ({@code 500} when the verb holds them, else {@code 501}),
+ * and one longer than the command limit is discarded as it arrives and refused at its
+ * CRLF. In DATA, only CRLF "." CRLF ends the message: a bare LF or bare CR never starts a
+ * line, so no combination of them can end the message early (SMTP smuggling). Leading
+ * dots are removed (RFC 5321 §4.5.2), the size is counted as bytes arrive, and bytes over
+ * the size limit are drained rather than stored.
  */
 final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 
@@ -374,24 +374,37 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		return commandWithSpecialBytes(in, start, length);
 	}
 
+	/**
+	 * A line with a NUL, a bare CR or LF, or bytes that are not UTF-8: {@code 500} when
+	 * they are in the verb (no such command can exist), {@code 501} when only in the
+	 * arguments.
+	 */
 	private static Frame commandWithSpecialBytes(ByteBuf in, int start, int length) {
+		int space = in.indexOf(start, start + length, (byte) ' ');
+		int verbEnd = (space < 0) ? start + length : space;
 		for (int i = start; i < start + length; i++) {
 			byte b = in.getByte(i);
 			if (b == 0 || b == CR || b == LF) {
-				return new Frame.BadCommand(BAD_CHARACTERS);
+				return new Frame.BadCommand((i < verbEnd) ? Reply.UNRECOGNIZED : BAD_CHARACTERS);
 			}
 		}
+		if (decodeUtf8(in, start, verbEnd - start) == null) {
+			return new Frame.BadCommand(Reply.UNRECOGNIZED);
+		}
+		String line = decodeUtf8(in, start, length);
+		return (line != null) ? new Frame.Command(line) : new Frame.BadCommand(BAD_UTF8);
+	}
+
+	private static @Nullable String decodeUtf8(ByteBuf in, int start, int length) {
 		try {
-			ByteBuffer bytes = in.nioBuffer(start, length);
-			String line = StandardCharsets.UTF_8.newDecoder()
+			return StandardCharsets.UTF_8.newDecoder()
 				.onMalformedInput(CodingErrorAction.REPORT)
 				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(bytes)
+				.decode(in.nioBuffer(start, length))
 				.toString();
-			return new Frame.Command(line);
 		}
 		catch (CharacterCodingException ex) {
-			return new Frame.BadCommand(BAD_UTF8);
+			return null;
 		}
 	}
 
