@@ -83,8 +83,8 @@ final class SessionContext implements CommandContext {
 		this.session = session;
 		this.open = () -> !this.closing && ctx.channel().isActive();
 		this.policy = new CommandPolicy(server.config());
-		this.hooks = new HookRunner(server.hookExecutor(), session.id());
-		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::lastReadNanos);
+		this.hooks = new HookRunner(server.hookExecutor(), session.id(), server.config().hooks().timeout());
+		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::progressNanos);
 		this.intake = new MessageIntake(server, framer, ctx, this.timers);
 		// the client waits for us while a hook, a handshake or the disk works: not idle
 		this.timers.startIdle(() -> this.hooks.isRunning() || this.handshaking || this.intake.isWaitingForDisk(),
@@ -169,6 +169,7 @@ final class SessionContext implements CommandContext {
 	SessionEnd closed() {
 		this.closing = true;
 		this.timers.cancelAll();
+		this.intake.transactionEnded();
 		this.transaction.releaseChunks();
 		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
 		Consumer<SessionEnd> abandoned = this.lineAbandoned;
@@ -356,6 +357,7 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void resetTransaction() {
+		this.intake.transactionEnded();
 		this.transaction.releaseChunks();
 		this.transaction = new TransactionState();
 	}
@@ -372,7 +374,7 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
-		this.intake.startChunk(size, target, done);
+		this.intake.startChunk(this, size, target, done);
 		next();
 	}
 

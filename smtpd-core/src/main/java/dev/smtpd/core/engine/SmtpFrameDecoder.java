@@ -94,6 +94,21 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	private long lastReadNanos = System.nanoTime();
 
 	/**
+	 * When the first byte of the frame being read arrived, {@code 0} when no byte of it
+	 * has yet.
+	 */
+	private long frameStartNanos;
+
+	/** Whether reading waits for the disk to take the message's bytes. */
+	private boolean stalled;
+
+	/** Since when the server is the one waited for (paused or stalled), or 0. */
+	private long waitingSinceNanos;
+
+	/** How long the server was waited for before {@link #waitingSinceNanos}. */
+	private long waitedNanos;
+
+	/**
 	 * Creates a decoder.
 	 * @param maxCommandLength the longest command line, CRLF included, that is buffered
 	 * @param lineLengthLimit the longest text line in DATA, CRLF included
@@ -120,6 +135,9 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		}
 		this.bytesRead += in.readableBytes();
 		this.lastReadNanos = System.nanoTime();
+		if (this.frameStartNanos == 0) {
+			this.frameStartNanos = this.lastReadNanos;
+		}
 		ByteBuf cumulation = this.cumulation;
 		if (cumulation == null || !cumulation.isReadable()) {
 			if (cumulation != null) {
@@ -228,11 +246,38 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Returns when bytes last arrived (after TLS), for the idle timeout.
+	 * Returns when the client last made progress, for the idle timeout: when bytes last
+	 * arrived (after TLS), except that while a command line is incomplete, it is when its
+	 * first byte arrived. So a line must be complete within the timeout however slowly it
+	 * trickles in; a message's bytes count as they come (the DATA deadline and the
+	 * minimum rate bound those).
 	 * @return a {@link System#nanoTime()} value
 	 */
-	long lastReadNanos() {
-		return this.lastReadNanos;
+	long progressNanos() {
+		boolean inCommand = this.message == null && this.chunkRemaining < 0;
+		return (inCommand && this.frameStartNanos != 0) ? this.frameStartNanos : this.lastReadNanos;
+	}
+
+	/**
+	 * Returns for how long, in all, the client waited for the server: while a frame was
+	 * being answered (nothing is read then) or the disk held reading back.
+	 * @return the time in nanoseconds, growing while the server is waited for
+	 */
+	long serverWaitNanos() {
+		long since = this.waitingSinceNanos;
+		return this.waitedNanos + ((since != 0) ? System.nanoTime() - since : 0);
+	}
+
+	/** Notes a change of {@link #paused} or {@link #stalled}. */
+	private void waiting() {
+		boolean waiting = this.paused || this.stalled;
+		if (waiting && this.waitingSinceNanos == 0) {
+			this.waitingSinceNanos = System.nanoTime();
+		}
+		else if (!waiting && this.waitingSinceNanos != 0) {
+			this.waitedNanos += System.nanoTime() - this.waitingSinceNanos;
+			this.waitingSinceNanos = 0;
+		}
 	}
 
 	/**
@@ -267,6 +312,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	 */
 	void resume() {
 		this.paused = false;
+		waiting();
 		ChannelHandlerContext ctx = this.ctx;
 		if (!this.decoding && !this.closed && ctx != null) {
 			decode(ctx);
@@ -285,6 +331,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		}
 		int dropped = cumulation.readableBytes();
 		cumulation.skipBytes(dropped);
+		this.frameStartNanos = 0;
 		return dropped;
 	}
 
@@ -309,6 +356,10 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 					}
 				}
 				this.paused = true;
+				waiting();
+				// the next frame's first byte is already here, or is the next to arrive
+				this.frameStartNanos = (this.cumulation != null && this.cumulation.isReadable()) ? System.nanoTime()
+						: 0;
 				ctx.fireChannelRead(frame);
 			}
 		}
@@ -321,7 +372,12 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			this.cumulation = null;
 		}
 		MessageBuffer message = this.message;
-		if (!this.paused && !this.closed && (message == null || !message.isBackedUp())) {
+		boolean stalled = !this.paused && !this.closed && message != null && message.isBackedUp();
+		if (stalled != this.stalled) {
+			this.stalled = stalled;
+			waiting();
+		}
+		if (!this.paused && !this.closed && !stalled) {
 			ctx.read();
 		}
 	}
