@@ -54,8 +54,8 @@ public class SmtpdProperties {
 	private @Nullable String ident;
 
 	/**
-	 * Idle time between commands, or while a reply cannot be written, before 421 and
-	 * close.
+	 * Idle time between commands, or while a reply cannot be written, and longest time a
+	 * command line may take from its first byte, before 421 and close.
 	 */
 	private Duration timeout = Duration.ofMinutes(5);
 
@@ -63,6 +63,24 @@ public class SmtpdProperties {
 	 * Longest time one DATA phase may take, however slowly the client sends.
 	 */
 	private Duration dataTimeout = Duration.ofMinutes(10);
+
+	/**
+	 * Lowest average rate, per second, at which a DATA phase or a BDAT transaction must
+	 * arrive once the timeout has passed; slower clients get 421. 0 for no minimum.
+	 */
+	private DataSize dataMinRate = DataSize.ofKilobytes(1);
+
+	/**
+	 * Longest time a handler hook may run before its command gets 451 and its thread is
+	 * interrupted.
+	 */
+	private Duration hookTimeout = Duration.ofMinutes(1);
+
+	/**
+	 * Connections the kernel may queue before the server accepts them; the kernel caps it
+	 * (net.core.somaxconn on Linux).
+	 */
+	private int backlog = 4096;
 
 	/**
 	 * Largest message accepted, advertised as SIZE; larger messages get 552.
@@ -178,8 +196,38 @@ public class SmtpdProperties {
 
 	private final UnixSocket unixSocket = new UnixSocket();
 
+	private final HookExecutor hookExecutor = new HookExecutor();
+
 	public UnixSocket getUnixSocket() {
 		return this.unixSocket;
+	}
+
+	public HookExecutor getHookExecutor() {
+		return this.hookExecutor;
+	}
+
+	public DataSize getDataMinRate() {
+		return this.dataMinRate;
+	}
+
+	public void setDataMinRate(DataSize dataMinRate) {
+		this.dataMinRate = dataMinRate;
+	}
+
+	public Duration getHookTimeout() {
+		return this.hookTimeout;
+	}
+
+	public void setHookTimeout(Duration hookTimeout) {
+		this.hookTimeout = hookTimeout;
+	}
+
+	public int getBacklog() {
+		return this.backlog;
+	}
+
+	public void setBacklog(int backlog) {
+		this.backlog = backlog;
 	}
 
 	public boolean isEnabled() {
@@ -729,6 +777,40 @@ public class SmtpdProperties {
 	/**
 	 * A Unix domain socket to listen on.
 	 */
+	/**
+	 * The server's own pool for handler hooks; not used when hooks run on virtual threads
+	 * (spring.threads.virtual.enabled) or on an smtpdHookExecutor bean.
+	 */
+	public static class HookExecutor {
+
+		/**
+		 * Hook threads; four per processor, at least eight, when unset.
+		 */
+		private @Nullable Integer threads;
+
+		/**
+		 * Hooks that may wait for a thread; beyond them a command gets 451.
+		 */
+		private int queueSize = 10_000;
+
+		public @Nullable Integer getThreads() {
+			return this.threads;
+		}
+
+		public void setThreads(@Nullable Integer threads) {
+			this.threads = threads;
+		}
+
+		public int getQueueSize() {
+			return this.queueSize;
+		}
+
+		public void setQueueSize(int queueSize) {
+			this.queueSize = queueSize;
+		}
+
+	}
+
 	public static class UnixSocket {
 
 		/**
