@@ -58,7 +58,7 @@ final class MessageIntake {
 
 	MessageBuffer newBuffer() {
 		SmtpServerConfig config = this.server.config();
-		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
+		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), this.server.spillDirectory(),
 				this.server.fileExecutor(), this.ctx.executor());
 	}
 

@@ -97,8 +97,17 @@ public final class NettyServer {
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners) {
 		ExecutorService ownExecutor = (hookExecutor != null) ? null : defaultHookExecutor(config.hooks());
 		Executor executor = (ownExecutor != null) ? ownExecutor : hookExecutor;
-		SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, handlers, commands, executor,
-				authenticator, authMechanisms, sslContext, listeners);
+		SmtpChannelInitializer initializer;
+		try {
+			initializer = new SmtpChannelInitializer(config, handlers, commands, executor, authenticator,
+					authMechanisms, sslContext, listeners);
+		}
+		catch (RuntimeException ex) {
+			if (ownExecutor != null) {
+				ownExecutor.shutdownNow();
+			}
+			throw ex;
+		}
 		int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
 		// One group both accepts and serves: a separate accept thread would cost a
 		// wake-up and a hand-off per connection, and accepting is cheap next to serving.
