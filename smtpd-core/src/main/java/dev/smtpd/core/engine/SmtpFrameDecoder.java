@@ -357,8 +357,11 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 				}
 				this.paused = true;
 				waiting();
-				// the next frame's first byte is already here, or is the next to arrive
-				this.frameStartNanos = (this.cumulation != null && this.cumulation.isReadable()) ? System.nanoTime()
+				// the next frame's first byte came with the last read, or is the next to
+				// arrive (never later than the last read: processing does not count as
+				// the
+				// client's progress)
+				this.frameStartNanos = (this.cumulation != null && this.cumulation.isReadable()) ? this.lastReadNanos
 						: 0;
 				ctx.fireChannelRead(frame);
 			}
