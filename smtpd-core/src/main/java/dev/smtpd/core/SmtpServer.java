@@ -364,6 +364,7 @@ public final class SmtpServer {
 		private SmtpServerConfig.Tls tls = SmtpServerConfig.Tls.defaults();
 
 		private SmtpServerConfig.ProxyProtocol proxyProtocol = SmtpServerConfig.ProxyProtocol.defaults();
+		private SmtpServerConfig.Hooks hooks = SmtpServerConfig.Hooks.defaults();
 
 		private final List<SmtpHandler> handlers = new ArrayList<>();
 
@@ -509,6 +510,48 @@ public final class SmtpServer {
 
 		public Builder ident(String ident) {
 			this.ident = ident;
+			return this;
+		}
+
+		/**
+		 * Sets how long hooks may run and the size of the server's hook pool.
+		 * @param hooks the hook settings
+		 * @return this builder
+		 */
+		public Builder hooks(SmtpServerConfig.Hooks hooks) {
+			this.hooks = hooks;
+			return this;
+		}
+
+		/**
+		 * Sets the longest a hook may run before its command is answered
+		 * {@code 451 4.3.0}.
+		 * @param timeout the timeout
+		 * @return this builder
+		 */
+		public Builder hookTimeout(Duration timeout) {
+			this.hooks = this.hooks.withTimeout(timeout);
+			return this;
+		}
+
+		/**
+		 * Sets the lowest average rate of a DATA phase or a BDAT transaction once the
+		 * idle timeout has passed.
+		 * @param octetsPerSecond the rate, {@code 0} for none
+		 * @return this builder
+		 */
+		public Builder dataMinRate(long octetsPerSecond) {
+			this.timeouts = this.timeouts.withDataMinRate(octetsPerSecond);
+			return this;
+		}
+
+		/**
+		 * Sets the listen backlog.
+		 * @param backlog the connections the kernel may queue before they are accepted
+		 * @return this builder
+		 */
+		public Builder backlog(int backlog) {
+			this.network = this.network.withBacklog(backlog);
 			return this;
 		}
 
@@ -831,8 +874,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets whether clients must STARTTLS before anything but EHLO, HELO, NOOP, RSET
-		 * and QUIT ({@code 530 5.7.0} otherwise).
+		 * Sets whether clients must STARTTLS before anything but EHLO, NOOP and QUIT (RFC
+		 * 3207 §4; {@code 530 5.7.0} otherwise).
 		 * @param required whether STARTTLS is required
 		 * @return this builder
 		 */
@@ -864,7 +907,8 @@ public final class SmtpServer {
 		public SmtpServerConfig config() {
 			String name = (this.hostname != null) ? this.hostname : SmtpServer.localHostname();
 			return new SmtpServerConfig(this.network, this.protocol, name, this.ident, this.timeouts, this.limits,
-					this.content, this.extensions, this.auth, this.tls, this.proxyProtocol);
+					this.content, this.extensions, this.auth, this.tls, this.proxyProtocol,
+					this.hooks);
 		}
 
 		private static String defaultIdent() {

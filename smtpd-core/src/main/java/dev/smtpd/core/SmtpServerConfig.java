@@ -37,9 +37,11 @@ import org.jspecify.annotations.Nullable;
  * @param tls TLS, off when {@link Tls#mode()} is {@code null}
  * @param proxyProtocol the PROXY protocol header expected before the greeting, off by
  * default
+ * @param hooks how long hooks may run, and on how many threads
  */
 public record SmtpServerConfig(Network network, Protocol protocol, String hostname, String ident, Timeouts timeouts,
-		Limits limits, Content content, Extensions extensions, Auth auth, Tls tls, ProxyProtocol proxyProtocol) {
+		Limits limits, Content content, Extensions extensions, Auth auth, Tls tls, ProxyProtocol proxyProtocol,
+		Hooks hooks) {
 
 	public SmtpServerConfig {
 		if (hostname.isBlank() || hostname.chars().anyMatch((c) -> c <= ' ' || c > '~')) {
@@ -74,22 +76,26 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * ({@code native-transport})
 	 * @param unixSocket a Unix domain socket to listen on as well, or {@code null}
 	 * ({@code unix-socket.*})
+	 * @param backlog connections the kernel may hold for the server before it accepts
+	 * them; the kernel caps it (on Linux at {@code net.core.somaxconn}) ({@code backlog})
 	 */
 	public record Network(@Nullable InetAddress address, int port, int ioThreads, boolean nativeTransport,
-			@Nullable UnixSocket unixSocket) {
+			@Nullable UnixSocket unixSocket, int backlog) {
 
 		public Network {
 			requireBetween("port", port, -1, 65535);
 			requireBetween("io-threads", ioThreads, 0, 1024);
+			requireBetween("backlog", backlog, 1, 65535);
 		}
 
 		/**
 		 * Returns the defaults: all interfaces, port 8025, the default number of event
-		 * loops, native transport when available, no Unix domain socket.
+		 * loops, native transport when available, no Unix domain socket, a backlog of
+		 * 4096.
 		 * @return the defaults
 		 */
 		public static Network defaults() {
-			return new Network(null, 8025, 0, true, null);
+			return new Network(null, 8025, 0, true, null, 4096);
 		}
 
 		/**
@@ -102,23 +108,27 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 		}
 
 		public Network withAddress(@Nullable InetAddress address) {
-			return new Network(address, this.port, this.ioThreads, this.nativeTransport, this.unixSocket);
+			return new Network(address, this.port, this.ioThreads, this.nativeTransport, this.unixSocket, this.backlog);
 		}
 
 		public Network withPort(int port) {
-			return new Network(this.address, port, this.ioThreads, this.nativeTransport, this.unixSocket);
+			return new Network(this.address, port, this.ioThreads, this.nativeTransport, this.unixSocket, this.backlog);
 		}
 
 		public Network withIoThreads(int ioThreads) {
-			return new Network(this.address, this.port, ioThreads, this.nativeTransport, this.unixSocket);
+			return new Network(this.address, this.port, ioThreads, this.nativeTransport, this.unixSocket, this.backlog);
 		}
 
 		public Network withNativeTransport(boolean nativeTransport) {
-			return new Network(this.address, this.port, this.ioThreads, nativeTransport, this.unixSocket);
+			return new Network(this.address, this.port, this.ioThreads, nativeTransport, this.unixSocket, this.backlog);
 		}
 
 		public Network withUnixSocket(@Nullable UnixSocket unixSocket) {
-			return new Network(this.address, this.port, this.ioThreads, this.nativeTransport, unixSocket);
+			return new Network(this.address, this.port, this.ioThreads, this.nativeTransport, unixSocket, this.backlog);
+		}
+
+		public Network withBacklog(int backlog) {
+			return new Network(this.address, this.port, this.ioThreads, this.nativeTransport, this.unixSocket, backlog);
 		}
 
 	}
@@ -199,28 +209,38 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * before 421 and close ({@code timeout})
 	 * @param dataTimeout the longest a DATA phase may take, however slowly bytes trickle
 	 * in ({@code data-timeout})
+	 * @param dataMinRate the lowest average rate, in octets per second, at which a DATA
+	 * phase or a BDAT transaction may arrive once {@code timeout} has passed: each octet
+	 * received gives the client {@code 1/dataMinRate} seconds more, time it waits for the
+	 * server does not count; {@code 0} for no minimum ({@code data-min-rate})
 	 */
-	public record Timeouts(Duration timeout, Duration dataTimeout) {
+	public record Timeouts(Duration timeout, Duration dataTimeout, long dataMinRate) {
 
 		public Timeouts {
 			requirePositive("timeout", timeout);
 			requirePositive("data-timeout", dataTimeout);
+			requireBetween("data-min-rate", dataMinRate, 0, 1L << 30);
 		}
 
 		/**
-		 * Returns the defaults: five minutes idle, ten minutes for DATA.
+		 * Returns the defaults: five minutes idle, ten minutes for DATA, at least 1 KiB a
+		 * second after the first five minutes of a message.
 		 * @return the defaults
 		 */
 		public static Timeouts defaults() {
-			return new Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(10));
+			return new Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(10), 1024);
 		}
 
 		public Timeouts withTimeout(Duration timeout) {
-			return new Timeouts(timeout, this.dataTimeout);
+			return new Timeouts(timeout, this.dataTimeout, this.dataMinRate);
 		}
 
 		public Timeouts withDataTimeout(Duration dataTimeout) {
-			return new Timeouts(this.timeout, dataTimeout);
+			return new Timeouts(this.timeout, dataTimeout, this.dataMinRate);
+		}
+
+		public Timeouts withDataMinRate(long dataMinRate) {
+			return new Timeouts(this.timeout, this.dataTimeout, dataMinRate);
 		}
 
 	}
@@ -492,8 +512,8 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * {@link SmtpServer.Builder#tls(TlsMode, java.util.function.Supplier)}.
 	 *
 	 * @param mode how TLS is offered, {@code null} for no TLS ({@code ssl.mode})
-	 * @param requireStarttls whether only EHLO, HELO, NOOP, RSET, QUIT and STARTTLS are
-	 * allowed before TLS ({@code ssl.require-starttls})
+	 * @param requireStarttls whether only EHLO, NOOP, QUIT and STARTTLS are allowed
+	 * before TLS ({@code ssl.require-starttls})
 	 * @param handshakeTimeout the longest a TLS handshake may take before the connection
 	 * is closed ({@code ssl.handshake-timeout})
 	 */
@@ -600,6 +620,50 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 				}
 			}
 			return false;
+		}
+
+	}
+
+	/**
+	 * How long handler hooks may run and on how many threads. Hooks run on the server's
+	 * own pool unless {@link SmtpServer.Builder#hookExecutor} sets an executor; the
+	 * thread and queue sizes apply only to the server's pool.
+	 *
+	 * @param timeout the longest a hook may run before its command is answered
+	 * {@code 451 4.3.0} and its thread interrupted; its late result is dropped
+	 * ({@code hook-timeout})
+	 * @param threads hook threads of the server's pool, {@code 0} for four per processor,
+	 * at least eight ({@code hook-executor.threads})
+	 * @param queueSize hooks that may wait for a thread of the server's pool; beyond them
+	 * a command is answered {@code 451 4.3.2} ({@code hook-executor.queue-size})
+	 */
+	public record Hooks(Duration timeout, int threads, int queueSize) {
+
+		public Hooks {
+			requirePositive("hook-timeout", timeout);
+			requireBetween("hook-executor.threads", threads, 0, 32767);
+			requireBetween("hook-executor.queue-size", queueSize, 0, Integer.MAX_VALUE);
+		}
+
+		/**
+		 * Returns the defaults: one minute per hook, four threads per processor (at least
+		 * eight), 10,000 queued hooks.
+		 * @return the defaults
+		 */
+		public static Hooks defaults() {
+			return new Hooks(Duration.ofMinutes(1), 0, 10_000);
+		}
+
+		public Hooks withTimeout(Duration timeout) {
+			return new Hooks(timeout, this.threads, this.queueSize);
+		}
+
+		public Hooks withThreads(int threads) {
+			return new Hooks(this.timeout, threads, this.queueSize);
+		}
+
+		public Hooks withQueueSize(int queueSize) {
+			return new Hooks(this.timeout, this.threads, queueSize);
 		}
 
 	}

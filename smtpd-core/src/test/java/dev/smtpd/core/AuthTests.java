@@ -182,6 +182,31 @@ class AuthTests {
 		}
 	}
 
+	/**
+	 * RFC 4954 §4 and RFC 4648: padding required, nothing outside the base alphabet, no
+	 * padding inside, unused bits zero. Each path a response can take: the initial
+	 * response of PLAIN and LOGIN, LOGIN's two steps, PLAIN after its empty challenge.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "YWxpY2U", "YWxpY2U=QQ==", "YWxpY2V=", "YW-_", "YWxp\tY2U", "Y" })
+	void malformedBase64Gets501OnEveryPath(String malformed) throws Exception {
+		start((builder) -> {
+		});
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			assertThat(client.command("AUTH PLAIN " + malformed, 501).text()).isEqualTo("5.5.2 Cannot decode response");
+			client.command("AUTH LOGIN " + malformed, 501);
+			client.command("AUTH LOGIN", 334);
+			client.command(malformed, 501);
+			client.command("AUTH LOGIN", 334);
+			client.command(b64("alice@example.com"), 334);
+			client.command(malformed, 501);
+			client.command("AUTH PLAIN", 334);
+			client.command(malformed, 501);
+			client.command("AUTH PLAIN " + plain("", "alice@example.com", PASSWORD), 235);
+		}
+	}
+
 	@Test
 	void starCancelsTheExchange() throws Exception {
 		start((builder) -> {

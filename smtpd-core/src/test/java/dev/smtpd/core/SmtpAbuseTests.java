@@ -114,6 +114,19 @@ class SmtpAbuseTests {
 	}
 
 	@Test
+	void verbWithNulOrInvalidUtf8IsUnrecognized() throws Exception {
+		this.server = TestServer.start(this.handler);
+		try (SmtpTestClient client = this.server.connect()) {
+			assertThat(client.command("NO\0OP", 500).text()).isEqualTo("5.5.2 Error: command not recognized");
+			client.sendRaw(new byte[] { 'N', 'O', (byte) 0xC3, 'O', 'P', ' ', 'x', '\r', '\n' });
+			assertThat(client.expect(500).text()).isEqualTo("5.5.2 Error: command not recognized");
+			client.sendRaw(new byte[] { 'N', 'O', 'O', 'P', ' ', (byte) 0xFF, '\r', '\n' });
+			assertThat(client.expect(501).text()).isEqualTo("5.5.2 Syntax error: command is not valid UTF-8");
+			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
 	void smugglingSequencesDoNotEndTheMessage() throws Exception {
 		this.server = TestServer.start(this.handler);
 		try (SmtpTestClient client = this.server.connect()) {

@@ -90,6 +90,12 @@ class SmtpCommandsTests {
 			assertThat(client.command("NOOP with an argument", 250).text()).isEqualTo("2.0.0 OK");
 			assertThat(client.command("VRFY someone", 252).text()).startsWith("2.5.0 Cannot VRFY user");
 			assertThat(client.command("VRFY", 501).text()).isEqualTo("5.5.4 Syntax: VRFY <address>");
+			client.command("VRFY <someone@example.com>", 252);
+			client.command("VRFY someone@example.com", 252);
+			client.command("VRFY \"some one\"", 252);
+			for (String malformed : new String[] { "@@", "someone@", "@example.com", "<>", "some one", "a..b" }) {
+				assertThat(client.command("VRFY " + malformed, 501).text()).isEqualTo("5.5.4 Syntax: VRFY <address>");
+			}
 			assertThat(client.command("EXPN list", 502).text()).isEqualTo("5.5.1 EXPN not implemented");
 		}
 	}
@@ -163,12 +169,12 @@ class SmtpCommandsTests {
 	void repliesNeverEchoControlOrNonAsciiCharacters() throws Exception {
 		this.server = TestServer.start((builder) -> builder.handler(new dev.smtpd.core.handler.SmtpHandler() {
 			@Override
-			public Reply vrfy(Session session, String argument) {
+			public Reply noop(Session session, String argument) {
 				return Reply.of(550, "5.1.1", "Unknown user " + argument);
 			}
 		}));
 		try (SmtpTestClient client = this.server.connect()) {
-			TestReply reply = client.command("VRFY bj\u00f6rn\u001b[31m", 550);
+			TestReply reply = client.command("NOOP bj\u00f6rn\u001b[31m", 550);
 			assertThat(reply.lines()).containsExactly("550 5.1.1 Unknown user bj?rn?[31m");
 		}
 	}

@@ -188,13 +188,14 @@ class TlsTests {
 	}
 
 	@Test
-	void requireStarttlsAllowsOnlyGreetingNoopRsetAndQuitBeforeTls() throws Exception {
+	void requireStarttlsAllowsOnlyEhloNoopStarttlsAndQuitBeforeTls() throws Exception {
 		startServer(TlsMode.STARTTLS, true);
 		try (SmtpTestClient client = this.server.connect()) {
-			client.command("HELO client.example", 250);
+			// RFC 3207 §4: HELO and RSET are not among the commands allowed before TLS
+			client.command("HELO client.example", 530);
 			client.ehlo();
 			client.command("NOOP", 250);
-			client.command("RSET", 250);
+			client.command("RSET", 530);
 			TestReply refused = client.command("MAIL FROM:<a@example.com>", 530);
 			assertThat(refused.lines()).containsExactly("530 5.7.0 Must issue a STARTTLS command first");
 			client.command("VRFY a", 530);

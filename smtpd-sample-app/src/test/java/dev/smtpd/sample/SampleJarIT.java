@@ -4,7 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -18,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import jakarta.mail.AuthenticationFailedException;
@@ -26,12 +34,14 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The packaged sample app, started with {@code java -jar} as a user would, and real
@@ -184,10 +194,95 @@ class SampleJarIT {
 		return Session.getInstance(properties);
 	}
 
+	@Test
+	void theActuatorListensOnLoopbackOnly() throws Exception {
+		int managementPort = freePort();
+		int port = startServer(true, "--management.server.port=" + managementPort,
+				"--smtpd.maildir.path=" + this.directory.resolve("mail"));
+		HttpClient http = HttpClient.newHttpClient();
+		String actuator = "http://127.0.0.1:" + managementPort + "/actuator";
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(120))
+			.ignoreExceptions()
+			.untilAsserted(() -> assertThat(get(http, actuator + "/health").statusCode()).isEqualTo(200));
+		// bound to 127.0.0.1, not to a wildcard address that other machines reach
+		assertThat(listeningAddresses(managementPort)).containsExactly("127.0.0.1:" + managementPort);
+		try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+			assertThat(in.readLine()).startsWith("220 ");
+			HttpResponse<String> smtpd = get(http, actuator + "/smtpd");
+			assertThat(smtpd.statusCode()).isEqualTo(200);
+			String id = sessionId(smtpd.body());
+			// on loopback the operator may close a session
+			HttpResponse<String> closed = http.send(
+					HttpRequest.newBuilder(URI.create(actuator + "/smtpd/" + id)).DELETE().build(),
+					HttpResponse.BodyHandlers.ofString());
+			assertThat(closed.statusCode()).isEqualTo(200);
+			assertThat(in.readLine()).startsWith("421 4.3.2");
+		}
+	}
+
+	@Test
+	void theSmtpdEndpointCanBeMadeReadOnly() throws Exception {
+		int managementPort = freePort();
+		int port = startServer(true, "--management.server.port=" + managementPort,
+				"--management.endpoint.smtpd.access=read-only",
+				"--smtpd.maildir.path=" + this.directory.resolve("mail"));
+		HttpClient http = HttpClient.newHttpClient();
+		String actuator = "http://127.0.0.1:" + managementPort + "/actuator";
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(120))
+			.ignoreExceptions()
+			.untilAsserted(() -> assertThat(get(http, actuator + "/health").statusCode()).isEqualTo(200));
+		try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+			assertThat(in.readLine()).startsWith("220 ");
+			String id = sessionId(get(http, actuator + "/smtpd").body());
+			HttpResponse<String> refused = http.send(
+					HttpRequest.newBuilder(URI.create(actuator + "/smtpd/" + id)).DELETE().build(),
+					HttpResponse.BodyHandlers.ofString());
+			// no delete operation: the selector path answers only GET
+			assertThat(refused.statusCode()).isIn(404, 405);
+			client.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+			assertThat(in.readLine()).startsWith("250");
+		}
+	}
+
+	private static HttpResponse<String> get(HttpClient http, String url) throws IOException, InterruptedException {
+		return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static String sessionId(String smtpdJson) {
+		Matcher id = Pattern.compile("\"sessions\":\\[\\{\"id\":\"([^\"]+)\"").matcher(smtpdJson);
+		assertThat(id.find()).as(smtpdJson).isTrue();
+		return id.group(1);
+	}
+
+	/** The local addresses listening on a TCP port, from {@code ss}. */
+	private static List<String> listeningAddresses(int port) throws Exception {
+		assumeTrue(Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, "ss"))), "ss is not installed");
+		Process ss = new ProcessBuilder("ss", "-ltnH", "sport = :" + port).redirectErrorStream(true).start();
+		String output = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(ss.waitFor()).isZero();
+		// an IPv4 address on a dual-stack socket shows as [::ffff:127.0.0.1]
+		return output.lines()
+			.map((line) -> line.trim().split("\\s+")[3].replace("[::ffff:127.0.0.1]", "127.0.0.1"))
+			.toList();
+	}
+
 	private int startServer(String... arguments) throws Exception {
+		return startServer(false, arguments);
+	}
+
+	private int startServer(boolean web, String... arguments) throws Exception {
 		int port = freePort();
-		List<String> command = new ArrayList<>(List.of("--smtpd.port=" + port,
-				"--spring.main.web-application-type=none", "--logging.level.dev.smtpd=info"));
+		List<String> command = new ArrayList<>(List.of("--smtpd.port=" + port, "--logging.level.dev.smtpd=info"));
+		if (!web) {
+			command.add("--spring.main.web-application-type=none");
+		}
 		command.addAll(List.of(arguments));
 		SampleAppProcess server = SampleAppProcess.start(this.directory, command);
 		this.servers.add(server);

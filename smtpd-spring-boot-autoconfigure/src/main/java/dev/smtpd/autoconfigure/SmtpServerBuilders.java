@@ -82,10 +82,17 @@ final class SmtpServerBuilders {
 			.withPort(properties.getPort())
 			.withIoThreads(zeroWhenUnset("io-threads", properties.getIoThreads(), "for half the processors"))
 			.withNativeTransport(properties.isNativeTransport())
-			.withUnixSocket(unixSocket(properties.getUnixSocket())));
+			.withUnixSocket(unixSocket(properties.getUnixSocket()))
+			.withBacklog(properties.getBacklog()));
 		builder.timeouts(SmtpServerConfig.Timeouts.defaults()
 			.withTimeout(properties.getTimeout())
-			.withDataTimeout(properties.getDataTimeout()));
+			.withDataTimeout(properties.getDataTimeout())
+			.withDataMinRate(properties.getDataMinRate().toBytes()));
+		SmtpdProperties.HookExecutor hookExecutor = properties.getHookExecutor();
+		builder.hooks(SmtpServerConfig.Hooks.defaults()
+			.withTimeout(properties.getHookTimeout())
+			.withThreads(zeroWhenUnset("hook-executor.threads", hookExecutor.getThreads(), "for the default"))
+			.withQueueSize(hookExecutor.getQueueSize()));
 		SmtpdProperties.CommandCallLimit callLimit = properties.getCommandCallLimit();
 		SmtpServerConfig.Limits limits = SmtpServerConfig.Limits.defaults()
 			.withDataSizeLimit(properties.getDataSizeLimit().toBytes())

@@ -54,8 +54,8 @@ public class SmtpdProperties {
 	private @Nullable String ident;
 
 	/**
-	 * Idle time between commands, or while a reply cannot be written, before 421 and
-	 * close.
+	 * Idle time between commands, or while a reply cannot be written, and longest time a
+	 * command line may take from its first byte, before 421 and close.
 	 */
 	private Duration timeout = Duration.ofMinutes(5);
 
@@ -70,6 +70,24 @@ public class SmtpdProperties {
 	 * routing to it before the listener closes.
 	 */
 	private Duration drainDelay = Duration.ZERO;
+
+	/**
+	 * Lowest average rate, per second, at which a DATA phase or a BDAT transaction must
+	 * arrive once the timeout has passed; slower clients get 421. 0 for no minimum.
+	 */
+	private DataSize dataMinRate = DataSize.ofKilobytes(1);
+
+	/**
+	 * Longest time a handler hook may run before its command gets 451 and its thread is
+	 * interrupted.
+	 */
+	private Duration hookTimeout = Duration.ofMinutes(1);
+
+	/**
+	 * Connections the kernel may queue before the server accepts them; the kernel caps it
+	 * (net.core.somaxconn on Linux).
+	 */
+	private int backlog = 4096;
 
 	/**
 	 * Largest message accepted, advertised as SIZE; larger messages get 552.
@@ -189,8 +207,38 @@ public class SmtpdProperties {
 
 	private final RateLimit rateLimit = new RateLimit();
 
+	private final HookExecutor hookExecutor = new HookExecutor();
+
 	public UnixSocket getUnixSocket() {
 		return this.unixSocket;
+	}
+
+	public HookExecutor getHookExecutor() {
+		return this.hookExecutor;
+	}
+
+	public DataSize getDataMinRate() {
+		return this.dataMinRate;
+	}
+
+	public void setDataMinRate(DataSize dataMinRate) {
+		this.dataMinRate = dataMinRate;
+	}
+
+	public Duration getHookTimeout() {
+		return this.hookTimeout;
+	}
+
+	public void setHookTimeout(Duration hookTimeout) {
+		this.hookTimeout = hookTimeout;
+	}
+
+	public int getBacklog() {
+		return this.backlog;
+	}
+
+	public void setBacklog(int backlog) {
+		this.backlog = backlog;
 	}
 
 	public boolean isEnabled() {
@@ -704,8 +752,7 @@ public class SmtpdProperties {
 		private TlsMode mode = TlsMode.STARTTLS;
 
 		/**
-		 * Whether clients must use STARTTLS before anything but EHLO, HELO, NOOP, RSET
-		 * and QUIT.
+		 * Whether clients must use STARTTLS before anything but EHLO, NOOP and QUIT.
 		 */
 		private boolean requireStarttls = false;
 
@@ -863,6 +910,40 @@ public class SmtpdProperties {
 	/**
 	 * A Unix domain socket to listen on.
 	 */
+	/**
+	 * The server's own pool for handler hooks; not used when hooks run on virtual threads
+	 * (spring.threads.virtual.enabled) or on an smtpdHookExecutor bean.
+	 */
+	public static class HookExecutor {
+
+		/**
+		 * Hook threads; four per processor, at least eight, when unset.
+		 */
+		private @Nullable Integer threads;
+
+		/**
+		 * Hooks that may wait for a thread; beyond them a command gets 451.
+		 */
+		private int queueSize = 10_000;
+
+		public @Nullable Integer getThreads() {
+			return this.threads;
+		}
+
+		public void setThreads(@Nullable Integer threads) {
+			this.threads = threads;
+		}
+
+		public int getQueueSize() {
+			return this.queueSize;
+		}
+
+		public void setQueueSize(int queueSize) {
+			this.queueSize = queueSize;
+		}
+
+	}
+
 	public static class UnixSocket {
 
 		/**

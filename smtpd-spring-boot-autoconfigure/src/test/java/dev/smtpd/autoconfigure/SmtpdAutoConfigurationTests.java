@@ -81,6 +81,9 @@ class SmtpdAutoConfigurationTests {
 			assertThat(config.auth().requireTls()).isTrue();
 			assertThat(config.tls().mode()).isNull();
 			assertThat(config.network().ioThreads()).isZero();
+			assertThat(config.network().backlog()).isEqualTo(4096);
+			assertThat(config.timeouts().dataMinRate()).isEqualTo(1024);
+			assertThat(config.hooks()).isEqualTo(new SmtpServerConfig.Hooks(Duration.ofMinutes(1), 0, 10_000));
 			assertThat(config.ident()).startsWith("smtpd-spring-boot");
 			assertThat(context.getBean(SmtpServer.class).handlers()).singleElement()
 				.isInstanceOf(DebuggingHandler.class);
@@ -101,17 +104,17 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void everyPropertyReachesTheServer() {
-		this.runner
-			.withPropertyValues("smtpd.hostname=mx.example.org", "smtpd.ident=Test ESMTP", "smtpd.timeout=30s",
-					"smtpd.data-timeout=2m", "smtpd.data-size-limit=10MB", "smtpd.command-size-limit=1024",
-					"smtpd.line-length-limit=2000", "smtpd.local-part-limit=64", "smtpd.max-recipients=50",
-					"smtpd.smtputf8=true", "smtpd.decode-data=true", "smtpd.command-call-limit.default=100",
-					"smtpd.command-call-limit.commands.NOOP=5", "smtpd.command-call-limit.commands.vrfy=2",
-					"smtpd.max-connections=200", "smtpd.max-connections-per-address=20",
-					"smtpd.max-unrecognized-commands=3", "smtpd.memory-threshold=64KB",
-					"smtpd.temp-directory=" + this.directory, "smtpd.auth.require-tls=false",
-					"smtpd.auth.max-failures=4", "smtpd.auth.failure-delay=1s", "smtpd.handler=sink",
-					"smtpd.io-threads=3", "smtpd.native-transport=false")
+		this.runner.withPropertyValues("smtpd.hostname=mx.example.org", "smtpd.ident=Test ESMTP", "smtpd.timeout=30s",
+				"smtpd.data-timeout=2m", "smtpd.data-size-limit=10MB", "smtpd.command-size-limit=1024",
+				"smtpd.line-length-limit=2000", "smtpd.local-part-limit=64", "smtpd.max-recipients=50",
+				"smtpd.smtputf8=true", "smtpd.decode-data=true", "smtpd.command-call-limit.default=100",
+				"smtpd.command-call-limit.commands.NOOP=5", "smtpd.command-call-limit.commands.vrfy=2",
+				"smtpd.max-connections=200", "smtpd.max-connections-per-address=20",
+				"smtpd.max-unrecognized-commands=3", "smtpd.memory-threshold=64KB",
+				"smtpd.temp-directory=" + this.directory, "smtpd.auth.require-tls=false", "smtpd.auth.max-failures=4",
+				"smtpd.auth.failure-delay=1s", "smtpd.handler=sink", "smtpd.io-threads=3",
+				"smtpd.native-transport=false", "smtpd.backlog=2000", "smtpd.data-min-rate=2KB",
+				"smtpd.hook-timeout=20s", "smtpd.hook-executor.threads=4", "smtpd.hook-executor.queue-size=50")
 			.run((context) -> {
 				SmtpServerConfig config = context.getBean(SmtpServer.class).config();
 				assertThat(config.network().nativeTransport()).isFalse();
@@ -138,6 +141,9 @@ class SmtpdAutoConfigurationTests {
 				assertThat(config.auth().maxFailures()).isEqualTo(4);
 				assertThat(config.auth().failureDelay()).isEqualTo(Duration.ofSeconds(1));
 				assertThat(config.network().ioThreads()).isEqualTo(3);
+				assertThat(config.network().backlog()).isEqualTo(2000);
+				assertThat(config.timeouts().dataMinRate()).isEqualTo(2048);
+				assertThat(config.hooks()).isEqualTo(new SmtpServerConfig.Hooks(Duration.ofSeconds(20), 4, 50));
 				assertThat(context.getBean(SmtpServer.class).handlers()).singleElement()
 					.isInstanceOf(SinkHandler.class);
 			});
@@ -409,6 +415,15 @@ class SmtpdAutoConfigurationTests {
 				"smtpd.ssl.handshake-timeout", "positive");
 		assertStartupFails(this.runner.withPropertyValues("smtpd.binarymime=true", "smtpd.chunking=false"),
 				"smtpd.binarymime", "CHUNKING");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.backlog=0"), "smtpd.backlog",
+				"Must be between 1 and 65535");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.data-min-rate=2GB"), "smtpd.data-min-rate",
+				"Must be between 0 and 1073741824");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.hook-timeout=0s"), "smtpd.hook-timeout", "positive");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.hook-executor.threads=0"),
+				"smtpd.hook-executor.threads", "unset");
+		assertStartupFails(this.runner.withPropertyValues("smtpd.hook-executor.queue-size=-1"),
+				"smtpd.hook-executor.queue-size", "negative");
 	}
 
 	@Test

@@ -6,12 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.MessageContent;
@@ -34,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Unique names follow the Maildir convention:
  * {@code <seconds>.M<micros>P<pid>Q<counter>.<host>}.
+ * <p>
+ * At startup, files in {@code tmp/} older than 36 hours that bear this handler's names
+ * (the same host, any process) are removed, as the Maildir convention asks of a
+ * deliverer: they are what a crash left between write and rename. Other files in
+ * {@code tmp/}, another program's, are never touched.
  */
 public class MaildirHandler implements SmtpHandler {
 
@@ -58,6 +66,9 @@ public class MaildirHandler implements SmtpHandler {
 	private final AtomicLong counter = new AtomicLong();
 
 	private final GroupCommit newDirectorySync;
+
+	/** Age after which a file left in {@code tmp/} is stale (the Maildir convention). */
+	static final Duration STALE_AFTER = Duration.ofHours(36);
 
 	/**
 	 * Delivers into a Maildir, exactly as received.
@@ -96,6 +107,31 @@ public class MaildirHandler implements SmtpHandler {
 		}
 		if (!Files.isWritable(this.tmp) || !Files.isWritable(this.newDirectory)) {
 			throw new UncheckedIOException(new IOException("Maildir " + root.toAbsolutePath() + " is not writable"));
+		}
+		removeStaleTemporaryFiles();
+	}
+
+	/**
+	 * Removes the files a crash of this handler left in {@code tmp/} over 36 hours ago.
+	 */
+	private void removeStaleTemporaryFiles() {
+		Pattern ours = Pattern.compile("\\d+\\.M\\d+P\\d+Q\\d+\\." + Pattern.quote(this.uniqueHost));
+		Instant staleBefore = Instant.now().minus(STALE_AFTER);
+		int removed = 0;
+		try (DirectoryStream<Path> files = Files.newDirectoryStream(this.tmp)) {
+			for (Path file : files) {
+				if (ours.matcher(file.getFileName().toString()).matches() && Files.isRegularFile(file)
+						&& Files.getLastModifiedTime(file).toInstant().isBefore(staleBefore)
+						&& Files.deleteIfExists(file)) {
+					removed++;
+				}
+			}
+		}
+		catch (IOException ex) {
+			logger.warn("Maildir {}: could not look for stale files in tmp/: {}", this.root, ex.toString());
+		}
+		if (removed > 0) {
+			logger.info("Maildir {}: removed {} file(s) older than {} from tmp/", this.root, removed, STALE_AFTER);
 		}
 	}
 

@@ -32,13 +32,33 @@ final class BasicCommands {
 	}
 
 	static void vrfy(CommandContext session, String argument) {
-		if (argument.isEmpty()) {
+		if (!isVrfyArgument(argument)) {
 			session.reply(Reply.of(501, "5.5.4", "Syntax: VRFY <address>"));
 			return;
 		}
 		SessionState state = session.session();
 		session.runHook(Hook.VRFY, (handler) -> handler.vrfy(state, argument),
 				(reply) -> session.reply((reply != null) ? reply : CANNOT_VRFY));
+	}
+
+	/**
+	 * Returns whether the argument can name a user: a string (RFC 5321 §4.1.1.6, an atom,
+	 * a dot-string or a quoted string) or a mailbox, with or without angle brackets.
+	 * Anything else ({@code @@}, a bare domain, control characters) is a syntax error.
+	 */
+	static boolean isVrfyArgument(String argument) {
+		int start = 0;
+		int end = argument.length();
+		if (end >= 2 && argument.charAt(0) == '<' && argument.charAt(end - 1) == '>') {
+			start++;
+			end--;
+		}
+		int local = AddressSyntax.scanLocalPart(argument, start, end);
+		if (local == end) {
+			return true;
+		}
+		return local > start && argument.charAt(local) == '@'
+				&& AddressSyntax.scanDomain(argument, local + 1, end, true) == end;
 	}
 
 	static void help(CommandContext session, String argument) {

@@ -131,9 +131,13 @@ final class CommandPolicy {
 		return ++this.callCounts[slot];
 	}
 
+	/**
+	 * RFC 3207 §4: before TLS, a server that requires it answers every command but NOOP,
+	 * EHLO, STARTTLS and QUIT with {@code 530} (and LHLO, LMTP's EHLO).
+	 */
 	private static boolean needsTls(String verb) {
 		return switch (verb) {
-			case "EHLO", "HELO", "LHLO", "NOOP", "RSET", "QUIT", "STARTTLS" -> false;
+			case "EHLO", "LHLO", "NOOP", "QUIT", "STARTTLS" -> false;
 			default -> true;
 		};
 	}

@@ -1,13 +1,16 @@
 package dev.smtpd.core.engine;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import dev.smtpd.core.handler.Reply;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * loop. While work runs the session reads nothing (the framer stays paused until the
  * reply is written), so pipelined commands wait and replies stay in order. Hooks that no
  * handler overrides never get here.
+ * <p>
+ * Work that has not returned within the hook timeout is answered as if it had failed
+ * ({@link Reply#LOCAL_ERROR}, {@code 451 4.3.0}) and the session goes on; its thread is
+ * interrupted, and whatever it returns later is dropped. Work still queued when its time
+ * is up never runs.
  */
 final class HookRunner {
 
@@ -28,11 +36,14 @@ final class HookRunner {
 
 	private final String sessionId;
 
+	private final long timeoutNanos;
+
 	private boolean running;
 
-	HookRunner(Executor executor, String sessionId) {
+	HookRunner(Executor executor, String sessionId, Duration timeout) {
 		this.executor = executor;
 		this.sessionId = sessionId;
+		this.timeoutNanos = timeout.toNanos();
 	}
 
 	/**
@@ -46,7 +57,8 @@ final class HookRunner {
 	/**
 	 * Runs work on the hook executor. Call on the event loop.
 	 * @param ctx the session's channel context
-	 * @param work the work; what it throws becomes {@link Reply#LOCAL_ERROR}
+	 * @param work the work; what it throws, or its not returning within the hook timeout,
+	 * becomes {@link Reply#LOCAL_ERROR}
 	 * @param open whether the session still wants the reply, checked on the event loop
 	 * @param then what to do with the reply, on the event loop, while {@code open}; the
 	 * channel is flushed afterwards
@@ -59,36 +71,127 @@ final class HookRunner {
 	boolean run(ChannelHandlerContext ctx, Callable<@Nullable Reply> work, BooleanSupplier open,
 			Consumer<@Nullable Reply> then, Runnable finished, Runnable dropped) {
 		this.running = true;
+		Run run = new Run();
+		Consumer<@Nullable Reply> complete = (reply) -> {
+			this.running = false;
+			finished.run();
+			if (open.getAsBoolean()) {
+				then.accept(reply);
+				ctx.flush();
+			}
+			else {
+				dropped.run();
+			}
+		};
 		try {
 			this.executor.execute(() -> {
+				if (!run.start()) {
+					return; // timed out in the queue
+				}
 				Reply reply;
 				try {
 					reply = work.call();
 				}
 				catch (Throwable ex) {
-					logger.warn("Session {}: hook failed", this.sessionId, ex);
-					reply = Reply.LOCAL_ERROR;
+					if (run.isTimedOut()) {
+						reply = null;
+					}
+					else {
+						logger.warn("Session {}: hook failed", this.sessionId, ex);
+						reply = Reply.LOCAL_ERROR;
+					}
+				}
+				if (!run.finish()) {
+					logger.debug("Session {}: result of a hook that timed out dropped", this.sessionId);
+					return;
 				}
 				Reply result = reply;
 				ctx.executor().execute(() -> {
-					this.running = false;
-					finished.run();
-					if (open.getAsBoolean()) {
-						then.accept(result);
-						ctx.flush();
-					}
-					else {
-						dropped.run();
-					}
+					run.cancelTimer();
+					complete.accept(result);
 				});
 			});
-			return true;
 		}
 		catch (RejectedExecutionException ex) {
 			this.running = false;
 			logger.warn("Session {}: hook executor is full", this.sessionId);
 			return false;
 		}
+		run.timer = ctx.executor().schedule(() -> {
+			if (run.timeOut()) {
+				logger.warn("Session {}: hook still running after {}, answered 451 and interrupted", this.sessionId,
+						Duration.ofNanos(this.timeoutNanos));
+				complete.accept(Reply.LOCAL_ERROR);
+			}
+		}, this.timeoutNanos, TimeUnit.NANOSECONDS);
+		return true;
+	}
+
+	/**
+	 * One run of work: queued, running, finished or timed out, whichever comes first
+	 * decides. The timeout interrupts the worker under the same lock the worker takes to
+	 * finish, so no interrupt reaches the thread after its work is over.
+	 */
+	private static final class Run {
+
+		private static final int QUEUED = 0;
+
+		private static final int RUNNING = 1;
+
+		private static final int FINISHED = 2;
+
+		private static final int TIMED_OUT = 3;
+
+		private int state = QUEUED;
+
+		private @Nullable Thread worker;
+
+		/** Set and cancelled on the event loop. */
+		@Nullable ScheduledFuture<?> timer;
+
+		synchronized boolean start() {
+			if (this.state != QUEUED) {
+				return false;
+			}
+			this.state = RUNNING;
+			this.worker = Thread.currentThread();
+			return true;
+		}
+
+		synchronized boolean finish() {
+			this.worker = null;
+			if (this.state == RUNNING) {
+				this.state = FINISHED;
+				return true;
+			}
+			// timed out: the interrupt was for this work only
+			Thread.interrupted();
+			return false;
+		}
+
+		synchronized boolean isTimedOut() {
+			return this.state == TIMED_OUT;
+		}
+
+		synchronized boolean timeOut() {
+			if (this.state == FINISHED || this.state == TIMED_OUT) {
+				return false;
+			}
+			Thread worker = this.worker;
+			this.state = TIMED_OUT;
+			if (worker != null) {
+				worker.interrupt();
+			}
+			return true;
+		}
+
+		void cancelTimer() {
+			ScheduledFuture<?> timer = this.timer;
+			if (timer != null) {
+				timer.cancel(false);
+			}
+		}
+
 	}
 
 }

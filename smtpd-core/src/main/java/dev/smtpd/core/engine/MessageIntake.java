@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How one session takes in a message: the DATA phase under its deadline, BDAT chunks of a
- * declared size, the buffer they go to, and the wait for a spilled message's last write
- * before the DATA hook (or LMTP's replies) answer it. Owned by the
- * {@link SessionContext}; the session is handed in where a reply is due.
+ * declared size, the buffer they go to, the minimum rate both must keep, and the wait for
+ * a spilled message's last write before the DATA hook (or LMTP's replies) answer it.
+ * Owned by the {@link SessionContext}; the session is handed in where a reply is due.
  */
 final class MessageIntake {
 
@@ -32,6 +32,8 @@ final class MessageIntake {
 
 	private final SessionTimers timers;
 
+	private final MinimumDataRate rate;
+
 	/** What to do when the BDAT chunk being read ends. */
 	private @Nullable Consumer<Boolean> chunkDone;
 
@@ -43,6 +45,9 @@ final class MessageIntake {
 		this.framer = framer;
 		this.ctx = ctx;
 		this.timers = timers;
+		SmtpServerConfig.Timeouts timeouts = server.config().timeouts();
+		this.rate = new MinimumDataRate(ctx.executor(), timeouts.dataMinRate(), timeouts.timeout(), framer::bytesRead,
+				framer::serverWaitNanos);
 	}
 
 	/**
@@ -62,7 +67,7 @@ final class MessageIntake {
 	 */
 	MessageBuffer newBuffer(Transfer transfer, BodyType body) {
 		SmtpServerConfig config = this.server.config();
-		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), config.content().tempDirectory(),
+		return new MessageBuffer(this.ctx.alloc(), config.content().memoryThreshold(), this.server.spillDirectory(),
 				this.server.fileExecutor(), this.ctx.executor(), transfer, body);
 	}
 
@@ -78,20 +83,50 @@ final class MessageIntake {
 		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
 			logger.debug("Session {}: DATA took longer than {}", session.session().id(),
 					config.timeouts().dataTimeout());
-			Reply tooLong = Reply.of(421, "4.4.2", config.hostname() + " Error: DATA took too long");
-			if (config.protocol() == Protocol.LMTP) {
-				// RFC 2033 §4.2: one reply per recipient, also when the whole DATA fails
-				for (int i = 1; i < session.transaction().recipients().size(); i++) {
-					session.write(tooLong);
-				}
-			}
-			session.replyAndClose(tooLong, SessionEnd.TIMEOUT);
+			abandon(session, "Error: DATA took too long");
 		});
+		this.rate.start(() -> tooSlow(session));
 	}
 
-	void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
+	/**
+	 * Switches to a BDAT chunk; a chunk of the message (not a refused one) starts the
+	 * minimum rate, which runs until the message is complete or the transaction over.
+	 * @param session the session
+	 * @param size the chunk's size
+	 * @param target where the octets go, {@code null} to drop them
+	 * @param done what to do when the chunk ended
+	 */
+	void startChunk(CommandContext session, long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
 		this.chunkDone = done;
 		this.framer.startChunk(size, target);
+		if (target != null) {
+			this.rate.start(() -> tooSlow(session));
+		}
+	}
+
+	/** The transaction is over: a message no longer arrives. */
+	void transactionEnded() {
+		this.rate.stop();
+	}
+
+	private void tooSlow(CommandContext session) {
+		logger.debug("Session {}: message arrived slower than {} octets a second", session.session().id(),
+				this.server.config().timeouts().dataMinRate());
+		abandon(session, "Error: data too slow");
+	}
+
+	/** Answers {@code 421 4.4.2} (once per recipient under LMTP) and closes. */
+	private void abandon(CommandContext session, String text) {
+		SmtpServerConfig config = this.server.config();
+		this.rate.stop();
+		Reply reply = Reply.of(421, "4.4.2", config.hostname() + " " + text);
+		if (config.protocol() == Protocol.LMTP) {
+			// RFC 2033 §4.2: one reply per recipient, also when the whole DATA fails
+			for (int i = 1; i < session.transaction().recipients().size(); i++) {
+				session.write(reply);
+			}
+		}
+		session.replyAndClose(reply, SessionEnd.TIMEOUT);
 	}
 
 	void chunkEnded(boolean failed) {
@@ -112,6 +147,7 @@ final class MessageIntake {
 	 */
 	void messageReceived(CommandContext session, DataStatus status, MessageBuffer message, BooleanSupplier closing) {
 		this.timers.cancelDataDeadline();
+		this.rate.stop();
 		if (status != DataStatus.OK) {
 			// refused anyway: no need to wait for the disk
 			this.timers.activity();

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -96,10 +98,19 @@ public final class NettyServer {
 			@Nullable Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners,
 			@Nullable RateLimiter rateLimiter) {
-		ExecutorService ownExecutor = (hookExecutor != null) ? null : defaultHookExecutor();
+		ExecutorService ownExecutor = (hookExecutor != null) ? null : defaultHookExecutor(config.hooks());
 		Executor executor = (ownExecutor != null) ? ownExecutor : hookExecutor;
-		SmtpChannelInitializer initializer = new SmtpChannelInitializer(config, handlers, commands, executor,
-				authenticator, authMechanisms, sslContext, listeners, rateLimiter);
+		SmtpChannelInitializer initializer;
+		try {
+			initializer = new SmtpChannelInitializer(config, handlers, commands, executor, authenticator,
+					authMechanisms, sslContext, listeners, rateLimiter);
+		}
+		catch (RuntimeException ex) {
+			if (ownExecutor != null) {
+				ownExecutor.shutdownNow();
+			}
+			throw ex;
+		}
 		int ioThreads = (config.network().ioThreads() > 0) ? config.network().ioThreads() : defaultIoThreads();
 		// One group both accepts and serves: a separate accept thread would cost a
 		// wake-up and a hand-off per connection, and accepting is cheap next to serving.
@@ -116,7 +127,7 @@ public final class NettyServer {
 			}
 			SmtpServerConfig.UnixSocket unixSocket = config.network().unixSocket();
 			if (unixSocket != null) {
-				channels.add(bindUnix(unixSocket, group, transport, initializer));
+				channels.add(bindUnix(unixSocket, config.network().backlog(), group, transport, initializer));
 			}
 			return new NettyServer(address, (unixSocket != null) ? unixSocket.path() : null, channels, group, ioThreads,
 					transport, initializer, ownExecutor);
@@ -136,7 +147,7 @@ public final class NettyServer {
 			SmtpChannelInitializer initializer) {
 		ServerBootstrap bootstrap = new ServerBootstrap().group(group)
 			.channel(transport.serverChannel())
-			.option(ChannelOption.SO_BACKLOG, 1024)
+			.option(ChannelOption.SO_BACKLOG, network.backlog())
 			.option(ChannelOption.SO_REUSEADDR, true)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.TCP_NODELAY, true)
@@ -160,13 +171,13 @@ public final class NettyServer {
 	 * Binds the Unix domain socket: a stale file is replaced first, the mode set after.
 	 * No TCP options: a domain socket channel would log each one as unknown.
 	 */
-	private static Channel bindUnix(SmtpServerConfig.UnixSocket unixSocket, EventLoopGroup group, Transport transport,
-			SmtpChannelInitializer initializer) {
+	private static Channel bindUnix(SmtpServerConfig.UnixSocket unixSocket, int backlog, EventLoopGroup group,
+			Transport transport, SmtpChannelInitializer initializer) {
 		Path path = unixSocket.path();
 		UnixSocketFile.prepare(path);
 		ServerBootstrap bootstrap = new ServerBootstrap().group(group)
 			.channel(transport.serverDomainSocketChannel())
-			.option(ChannelOption.SO_BACKLOG, 1024)
+			.option(ChannelOption.SO_BACKLOG, backlog)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
 			.childHandler(initializer);
@@ -199,10 +210,17 @@ public final class NettyServer {
 		return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 	}
 
-	private static ExecutorService defaultHookExecutor() {
-		int threads = Math.max(8, Runtime.getRuntime().availableProcessors() * 4);
-		ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-				new LinkedBlockingQueue<>(10_000), threads("smtpd-hook"));
+	/**
+	 * The server's own hook pool: a fixed number of threads and a bounded queue; beyond
+	 * both, a hook is refused ({@code 451 4.3.2}).
+	 */
+	private static ExecutorService defaultHookExecutor(SmtpServerConfig.Hooks hooks) {
+		int threads = (hooks.threads() > 0) ? hooks.threads()
+				: Math.max(8, Runtime.getRuntime().availableProcessors() * 4);
+		BlockingQueue<Runnable> queue = (hooks.queueSize() > 0) ? new LinkedBlockingQueue<>(hooks.queueSize())
+				: new SynchronousQueue<>();
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, queue,
+				threads("smtpd-hook"));
 		executor.allowCoreThreadTimeOut(true);
 		return executor;
 	}

@@ -289,9 +289,11 @@ final class SaslDriver {
 	}
 
 	/**
-	 * Decodes base64 strictly: padding included, nothing outside the alphabet (RFC 4954
-	 * §4 wants {@code 501} for anything else; the JDK's decoder alone accepts missing
-	 * padding).
+	 * Decodes base64 strictly, as RFC 4648 §3 has it and RFC 4954 §4 wants (anything else
+	 * is {@code 501}): the padding included, nothing outside the base alphabet, no
+	 * padding before the end, and the unused bits of the last character zero, so that
+	 * each byte sequence has exactly one accepted text. The JDK's decoder alone accepts
+	 * missing padding and non-zero unused bits.
 	 * @param text the text
 	 * @return the bytes, or {@code null} if the text is not base64
 	 */
@@ -299,12 +301,15 @@ final class SaslDriver {
 		if (text.length() % 4 != 0) {
 			return null;
 		}
+		byte[] bytes;
 		try {
-			return Base64.getDecoder().decode(text);
+			bytes = Base64.getDecoder().decode(text);
 		}
 		catch (IllegalArgumentException ex) {
 			return null;
 		}
+		// canonical: encoding the bytes gives the text back
+		return Base64.getEncoder().encodeToString(bytes).equals(text) ? bytes : null;
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.smtpd.core.engine;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,9 @@ final class ServerContext {
 	/** Writes and deletes spilled messages, so that no event loop touches the disk. */
 	private final ExecutorService fileExecutor;
 
+	/** Where spilled messages go, this server's own. */
+	private final SpillDirectory spillDirectory;
+
 	ServerContext(SmtpServerConfig config, List<SmtpHandler> handlers, List<SmtpCommand> commands,
 			Executor hookExecutor, @Nullable Authenticator authenticator, List<AuthMechanism> authMechanisms,
 			@Nullable Supplier<SslContext> sslContext, List<SmtpServerListener> listeners,
@@ -102,6 +106,7 @@ final class ServerContext {
 		authMechanisms.forEach((mechanism) -> mechanisms.put(mechanism.name().toUpperCase(Locale.ROOT), mechanism));
 		this.authMechanisms = java.util.Collections.unmodifiableMap(mechanisms);
 		this.authThrottle = new AuthThrottle(config.auth().maxFailures(), config.auth().failureDelay());
+		this.spillDirectory = SpillDirectory.create(config.content().tempDirectory());
 		this.fileExecutor = newFileExecutor();
 	}
 
@@ -126,7 +131,14 @@ final class ServerContext {
 		return this.fileExecutor;
 	}
 
-	/** Lets queued file work finish (up to 5 seconds), then stops the file threads. */
+	Path spillDirectory() {
+		return this.spillDirectory.path();
+	}
+
+	/**
+	 * Lets queued file work finish (up to 5 seconds), then stops the file threads and
+	 * removes the spill directory.
+	 */
 	void close() {
 		this.fileExecutor.shutdown();
 		try {
@@ -137,6 +149,7 @@ final class ServerContext {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		this.spillDirectory.close();
 	}
 
 	/**

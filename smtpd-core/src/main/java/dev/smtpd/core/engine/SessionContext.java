@@ -85,8 +85,8 @@ final class SessionContext implements CommandContext {
 		this.session = session;
 		this.open = () -> !this.closing && ctx.channel().isActive();
 		this.policy = new CommandPolicy(server.config());
-		this.hooks = new HookRunner(server.hookExecutor(), session.id());
-		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::lastReadNanos);
+		this.hooks = new HookRunner(server.hookExecutor(), session.id(), server.config().hooks().timeout());
+		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::progressNanos);
 		this.intake = new MessageIntake(server, framer, ctx, this.timers);
 		// the client waits for us while a hook, a handshake or the disk works: not idle
 		this.timers.startIdle(() -> this.hooks.isRunning() || this.handshaking || this.intake.isWaitingForDisk(),
@@ -183,6 +183,7 @@ final class SessionContext implements CommandContext {
 	SessionEnd closed() {
 		this.closing = true;
 		this.timers.cancelAll();
+		this.intake.transactionEnded();
 		this.transaction.releaseChunks();
 		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
 		Consumer<SessionEnd> abandoned = this.lineAbandoned;
@@ -391,6 +392,7 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void resetTransaction() {
+		this.intake.transactionEnded();
 		this.transaction.releaseChunks();
 		this.transaction = new TransactionState();
 	}
@@ -407,7 +409,7 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
-		this.intake.startChunk(size, target, done);
+		this.intake.startChunk(this, size, target, done);
 		next();
 	}
 

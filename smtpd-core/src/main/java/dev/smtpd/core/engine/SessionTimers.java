@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * The timers of one session, all on its event loop: the idle timeout, the DATA deadline
  * and the forced close after a final reply. Each is one scheduled task at most; the idle
  * timer is re-armed for what is left of the timeout instead of being rescheduled on every
- * read.
+ * read. Idle means no progress: a command line that trickles in a byte at a time makes
+ * none until it is complete (see {@link SmtpFrameDecoder#progressNanos()}).
  */
 final class SessionTimers {
 
@@ -27,7 +28,7 @@ final class SessionTimers {
 
 	private final long timeoutNanos;
 
-	private final LongSupplier lastReadNanos;
+	private final LongSupplier progressNanos;
 
 	private @Nullable ScheduledFuture<?> idle;
 
@@ -42,12 +43,12 @@ final class SessionTimers {
 	 * Creates the timers of a session.
 	 * @param executor the session's event loop
 	 * @param timeout the idle timeout
-	 * @param lastReadNanos when the client last sent bytes
+	 * @param progressNanos when the client last made progress
 	 */
-	SessionTimers(EventExecutor executor, Duration timeout, LongSupplier lastReadNanos) {
+	SessionTimers(EventExecutor executor, Duration timeout, LongSupplier progressNanos) {
 		this.executor = executor;
 		this.timeoutNanos = timeout.toNanos();
-		this.lastReadNanos = lastReadNanos;
+		this.progressNanos = progressNanos;
 	}
 
 	/**
@@ -67,7 +68,7 @@ final class SessionTimers {
 	}
 
 	private long lastActivityNanos() {
-		return Math.max(this.activityNanos, this.lastReadNanos.getAsLong());
+		return Math.max(this.activityNanos, this.progressNanos.getAsLong());
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package dev.smtpd.core.engine;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +24,13 @@ import org.slf4j.LoggerFactory;
  * cannot make it hold more than one read's worth of bytes, and pipelined commands are
  * answered strictly in order.
  * <p>
- * Command lines end with CRLF only; a line that holds NUL, a bare CR or a bare LF is
- * refused, and one longer than the command limit is discarded as it arrives and refused
- * at its CRLF. In DATA, only CRLF "." CRLF ends the message: a bare LF or bare CR never
- * starts a line, so no combination of them can end the message early (SMTP smuggling).
- * Leading dots are removed (RFC 5321 §4.5.2), the size is counted as bytes arrive, and
- * bytes over the size limit are drained rather than stored.
+ * Command lines end with CRLF only; a line that holds NUL, a bare CR, a bare LF or bytes
+ * that are not UTF-8 is refused ({@code 500} when the verb holds them, else {@code 501}),
+ * and one longer than the command limit is discarded as it arrives and refused at its
+ * CRLF. In DATA, only CRLF "." CRLF ends the message: a bare LF or bare CR never starts a
+ * line, so no combination of them can end the message early (SMTP smuggling). Leading
+ * dots are removed (RFC 5321 §4.5.2), the size is counted as bytes arrive, and bytes over
+ * the size limit are drained rather than stored.
  * <p>
  * When the client shuts down its side of the connection ({@code ALLOW_HALF_CLOSURE} is
  * on), the frames it sent before are still passed one by one, and then
@@ -111,6 +111,21 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	private long lastReadNanos = System.nanoTime();
 
 	/**
+	 * When the first byte of the frame being read arrived, {@code 0} when no byte of it
+	 * has yet.
+	 */
+	private long frameStartNanos;
+
+	/** Whether reading waits for the disk to take the message's bytes. */
+	private boolean stalled;
+
+	/** Since when the server is the one waited for (paused or stalled), or 0. */
+	private long waitingSinceNanos;
+
+	/** How long the server was waited for before {@link #waitingSinceNanos}. */
+	private long waitedNanos;
+
+	/**
 	 * Creates a decoder.
 	 * @param maxCommandLength the longest command line, CRLF included, that is buffered
 	 * @param lineLengthLimit the longest text line in DATA, CRLF included
@@ -137,6 +152,9 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		}
 		this.bytesRead += in.readableBytes();
 		this.lastReadNanos = System.nanoTime();
+		if (this.frameStartNanos == 0) {
+			this.frameStartNanos = this.lastReadNanos;
+		}
 		ByteBuf cumulation = this.cumulation;
 		if (cumulation == null || !cumulation.isReadable()) {
 			if (cumulation != null) {
@@ -275,11 +293,38 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Returns when bytes last arrived (after TLS), for the idle timeout.
+	 * Returns when the client last made progress, for the idle timeout: when bytes last
+	 * arrived (after TLS), except that while a command line is incomplete, it is when its
+	 * first byte arrived. So a line must be complete within the timeout however slowly it
+	 * trickles in; a message's bytes count as they come (the DATA deadline and the
+	 * minimum rate bound those).
 	 * @return a {@link System#nanoTime()} value
 	 */
-	long lastReadNanos() {
-		return this.lastReadNanos;
+	long progressNanos() {
+		boolean inCommand = this.message == null && this.chunkRemaining < 0;
+		return (inCommand && this.frameStartNanos != 0) ? this.frameStartNanos : this.lastReadNanos;
+	}
+
+	/**
+	 * Returns for how long, in all, the client waited for the server: while a frame was
+	 * being answered (nothing is read then) or the disk held reading back.
+	 * @return the time in nanoseconds, growing while the server is waited for
+	 */
+	long serverWaitNanos() {
+		long since = this.waitingSinceNanos;
+		return this.waitedNanos + ((since != 0) ? System.nanoTime() - since : 0);
+	}
+
+	/** Notes a change of {@link #paused} or {@link #stalled}. */
+	private void waiting() {
+		boolean waiting = this.paused || this.stalled;
+		if (waiting && this.waitingSinceNanos == 0) {
+			this.waitingSinceNanos = System.nanoTime();
+		}
+		else if (!waiting && this.waitingSinceNanos != 0) {
+			this.waitedNanos += System.nanoTime() - this.waitingSinceNanos;
+			this.waitingSinceNanos = 0;
+		}
 	}
 
 	/**
@@ -323,6 +368,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	 */
 	void resume() {
 		this.paused = false;
+		waiting();
 		ChannelHandlerContext ctx = this.ctx;
 		if (!this.decoding && !this.closed && ctx != null) {
 			decode(ctx);
@@ -341,6 +387,7 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		}
 		int dropped = cumulation.readableBytes();
 		cumulation.skipBytes(dropped);
+		this.frameStartNanos = 0;
 		return dropped;
 	}
 
@@ -358,6 +405,13 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 					frame = new Frame.InputEnded();
 				}
 				this.paused = true;
+				waiting();
+				// the next frame's first byte came with the last read, or is the next to
+				// arrive (never later than the last read: processing does not count as
+				// the
+				// client's progress)
+				this.frameStartNanos = (this.cumulation != null && this.cumulation.isReadable()) ? this.lastReadNanos
+						: 0;
 				ctx.fireChannelRead(frame);
 			}
 		}
@@ -370,7 +424,12 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 			this.cumulation = null;
 		}
 		MessageBuffer message = this.message;
-		if (!this.paused && !this.closed && !this.inputShutdown && (message == null || !message.isBackedUp())) {
+		boolean stalled = !this.paused && !this.closed && message != null && message.isBackedUp();
+		if (stalled != this.stalled) {
+			this.stalled = stalled;
+			waiting();
+		}
+		if (!this.paused && !this.closed && !this.inputShutdown && !stalled) {
 			ctx.read();
 		}
 	}
@@ -437,24 +496,37 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 		return commandWithSpecialBytes(in, start, length);
 	}
 
+	/**
+	 * A line with a NUL, a bare CR or LF, or bytes that are not UTF-8: {@code 500} when
+	 * they are in the verb (no such command can exist), {@code 501} when only in the
+	 * arguments.
+	 */
 	private static Frame commandWithSpecialBytes(ByteBuf in, int start, int length) {
+		int space = in.indexOf(start, start + length, (byte) ' ');
+		int verbEnd = (space < 0) ? start + length : space;
 		for (int i = start; i < start + length; i++) {
 			byte b = in.getByte(i);
 			if (b == 0 || b == CR || b == LF) {
-				return new Frame.BadCommand(BAD_CHARACTERS);
+				return new Frame.BadCommand((i < verbEnd) ? Reply.UNRECOGNIZED : BAD_CHARACTERS);
 			}
 		}
+		if (decodeUtf8(in, start, verbEnd - start) == null) {
+			return new Frame.BadCommand(Reply.UNRECOGNIZED);
+		}
+		String line = decodeUtf8(in, start, length);
+		return (line != null) ? new Frame.Command(line) : new Frame.BadCommand(BAD_UTF8);
+	}
+
+	private static @Nullable String decodeUtf8(ByteBuf in, int start, int length) {
 		try {
-			ByteBuffer bytes = in.nioBuffer(start, length);
-			String line = StandardCharsets.UTF_8.newDecoder()
+			return StandardCharsets.UTF_8.newDecoder()
 				.onMalformedInput(CodingErrorAction.REPORT)
 				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(bytes)
+				.decode(in.nioBuffer(start, length))
 				.toString();
-			return new Frame.Command(line);
 		}
 		catch (CharacterCodingException ex) {
-			return new Frame.BadCommand(BAD_UTF8);
+			return null;
 		}
 	}
 

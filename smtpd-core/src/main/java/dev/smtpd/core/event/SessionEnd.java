@@ -11,7 +11,10 @@ public enum SessionEnd {
 	/** The client closed the connection without QUIT. */
 	DISCONNECT,
 
-	/** Idle too long, a DATA phase too long, or a TLS handshake that did not finish. */
+	/**
+	 * Idle too long, a command line or a DATA phase too long, a message slower than the
+	 * minimum rate, or a TLS handshake that did not finish.
+	 */
 	TIMEOUT,
 
 	/** Over a limit: unrecognized commands, command calls, failed AUTH attempts. */

@@ -155,9 +155,11 @@ class SmtpFrameDecoderTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource(delimiter = '|', value = { "NOOP\\nRSET\\r\\n|BAD 501", "NO\\rOP\\r\\n|BAD 501",
-			"NO\\u0000OP\\r\\n|BAD 501", "\\nNOOP\\r\\n|BAD 501" })
-	void nulBareCrOrBareLfInCommandIsRefused(String input, String expected) {
+	@CsvSource(delimiter = '|',
+			value = { "NOOP\\nRSET\\r\\n|BAD 500", "NO\\rOP\\r\\n|BAD 500", "NO\\u0000OP\\r\\n|BAD 500",
+					"\\nNOOP\\r\\n|BAD 500", "NOOP a\\nb\\r\\n|BAD 501", "NOOP a\\rb\\r\\n|BAD 501",
+					"NOOP \\u0000\\r\\n|BAD 501" })
+	void nulBareCrOrBareLfInCommandIsRefused500InTheVerb501InTheArguments(String input, String expected) {
 		send(unescape(input));
 		send("NOOP\r\n");
 		assertThat(this.frames).containsExactly(expected, "CMD NOOP");
@@ -168,7 +170,10 @@ class SmtpFrameDecoderTests {
 		this.channel
 			.writeInbound(Unpooled.wrappedBuffer("RCPT TO:<jøran@example.com>\r\n".getBytes(StandardCharsets.UTF_8)));
 		this.channel.writeInbound(Unpooled.wrappedBuffer(new byte[] { 'N', (byte) 0xC3, 'X', '\r', '\n' }));
-		assertThat(this.frames).containsExactly("CMD RCPT TO:<jøran@example.com>", "BAD 501");
+		this.channel
+			.writeInbound(Unpooled.wrappedBuffer(new byte[] { 'N', 'O', 'O', 'P', ' ', (byte) 0xC3, '\r', '\n' }));
+		// in the verb: no such command (500); in the arguments: a syntax error (501)
+		assertThat(this.frames).containsExactly("CMD RCPT TO:<jøran@example.com>", "BAD 500", "BAD 501");
 	}
 
 	@Test

@@ -1,0 +1,189 @@
+package dev.smtpd.core;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
+import dev.smtpd.core.handler.Session;
+import dev.smtpd.core.handler.SmtpHandler;
+import dev.smtpd.core.test.SmtpTestClient;
+import dev.smtpd.core.test.TestServer;
+import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hooks are bounded: one that does not return in time is answered {@code 451 4.3.0} and
+ * interrupted, and the session goes on; a full hook executor answers {@code 451 4.3.2}.
+ */
+class HookBoundsTests {
+
+	private final CountDownLatch release = new CountDownLatch(1);
+
+	private final CountDownLatch started = new CountDownLatch(1);
+
+	private final CountDownLatch interrupted = new CountDownLatch(1);
+
+	private final CountDownLatch returned = new CountDownLatch(1);
+
+	private TestServer server;
+
+	@AfterEach
+	void stop() {
+		this.release.countDown();
+		if (this.server != null) {
+			this.server.close();
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aHookThatDoesNotReturnInTimeGets451AndIsInterrupted() throws Exception {
+		this.server = TestServer
+			.start((builder) -> builder.hookTimeout(Duration.ofMillis(300)).handler(new SmtpHandler() {
+
+				@Override
+				public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+					if (address.startsWith("stuck")) {
+						try {
+							HookBoundsTests.this.release.await();
+						}
+						catch (InterruptedException ex) {
+							HookBoundsTests.this.interrupted.countDown();
+						}
+					}
+					return null;
+				}
+
+			}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			assertThat(client.command("RCPT TO:<stuck@example.com>", 451).text())
+				.isEqualTo("4.3.0 Requested action aborted: local error in processing");
+			assertThat(this.interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+			// the session goes on, its transaction too
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void theLateResultOfAHookThatIgnoresInterruptsIsDropped() throws Exception {
+		this.server = TestServer
+			.start((builder) -> builder.hookTimeout(Duration.ofMillis(300)).handler(new SmtpHandler() {
+
+				@Override
+				public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+					boolean wasInterrupted = false;
+					while (true) {
+						try {
+							HookBoundsTests.this.release.await();
+							break;
+						}
+						catch (InterruptedException ex) {
+							wasInterrupted = true; // ignored, as badly written code does
+						}
+					}
+					HookBoundsTests.this.returned.countDown();
+					return wasInterrupted ? Reply.of(550, "5.1.1", "Late answer") : null;
+				}
+
+			}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 451);
+			this.release.countDown();
+			assertThat(this.returned.await(10, TimeUnit.SECONDS)).isTrue();
+			// the 550 never reaches the client: each command gets its own reply
+			client.command("NOOP", 250);
+			client.command("RSET", 250);
+			client.command("NOOP", 250);
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aFullHookExecutorAnswers451() throws Exception {
+		// one thread, no queue: a second hook at the same time is refused
+		this.server = TestServer
+			.start((builder) -> builder.hooks(SmtpServerConfig.Hooks.defaults().withThreads(1).withQueueSize(0))
+				.handler(blockingRcpt()));
+		try (SmtpTestClient first = this.server.connect(); SmtpTestClient second = this.server.connect()) {
+			openTransaction(first);
+			first.send("RCPT TO:<b@example.com>");
+			assertThat(this.started.await(10, TimeUnit.SECONDS)).isTrue();
+			openTransaction(second);
+			assertThat(second.command("RCPT TO:<b@example.com>", 451).text())
+				.isEqualTo("4.3.2 System busy, try again later");
+			this.release.countDown();
+			first.expect(250);
+			second.command("RCPT TO:<b@example.com>", 250);
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void hooksBeyondThreadsAndQueueAreRefused() throws Exception {
+		// one thread, one queued hook: of the two that follow the running one, exactly
+		// one
+		// waits and the other is refused
+		this.server = TestServer
+			.start((builder) -> builder.hooks(SmtpServerConfig.Hooks.defaults().withThreads(1).withQueueSize(1))
+				.handler(blockingRcpt()));
+		try (SmtpTestClient first = this.server.connect();
+				SmtpTestClient second = this.server.connect();
+				SmtpTestClient third = this.server.connect()) {
+			openTransaction(first);
+			openTransaction(second);
+			openTransaction(third);
+			first.send("RCPT TO:<b@example.com>");
+			assertThat(this.started.await(10, TimeUnit.SECONDS)).isTrue();
+			second.send("RCPT TO:<b@example.com>");
+			third.send("RCPT TO:<b@example.com>");
+			// the refusal comes at once, the queued one's reply only after the release
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> available(second) + available(third) > 0);
+			SmtpTestClient refused = (available(second) > 0) ? second : third;
+			SmtpTestClient waiting = (refused == second) ? third : second;
+			assertThat(refused.expect(451).text()).isEqualTo("4.3.2 System busy, try again later");
+			assertThat(available(waiting)).isZero();
+			this.release.countDown();
+			first.expect(250);
+			waiting.expect(250);
+			refused.command("NOOP", 250);
+		}
+	}
+
+	private static int available(SmtpTestClient client) throws java.io.IOException {
+		return client.socket().getInputStream().available();
+	}
+
+	private SmtpHandler blockingRcpt() {
+		return new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options)
+					throws InterruptedException {
+				HookBoundsTests.this.started.countDown();
+				HookBoundsTests.this.release.await();
+				return null;
+			}
+
+		};
+	}
+
+	private static void openTransaction(SmtpTestClient client) throws java.io.IOException {
+		client.ehlo();
+		client.command("MAIL FROM:<a@example.com>", 250);
+	}
+
+}
