@@ -364,6 +364,7 @@ public final class SmtpServer {
 		private SmtpServerConfig.Tls tls = SmtpServerConfig.Tls.defaults();
 
 		private SmtpServerConfig.ProxyProtocol proxyProtocol = SmtpServerConfig.ProxyProtocol.defaults();
+
 		private SmtpServerConfig.Hooks hooks = SmtpServerConfig.Hooks.defaults();
 
 		private final List<SmtpHandler> handlers = new ArrayList<>();
@@ -907,8 +908,7 @@ public final class SmtpServer {
 		public SmtpServerConfig config() {
 			String name = (this.hostname != null) ? this.hostname : SmtpServer.localHostname();
 			return new SmtpServerConfig(this.network, this.protocol, name, this.ident, this.timeouts, this.limits,
-					this.content, this.extensions, this.auth, this.tls, this.proxyProtocol,
-					this.hooks);
+					this.content, this.extensions, this.auth, this.tls, this.proxyProtocol, this.hooks);
 		}
 
 		private static String defaultIdent() {

@@ -1,10 +1,17 @@
 package dev.smtpd.core;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
@@ -16,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -160,6 +168,108 @@ class HookBoundsTests {
 			first.expect(250);
 			waiting.expect(250);
 			refused.command("NOOP", 250);
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aDataHookThatTimedOutStillReadsItsWholeMessageAfterTheClientLeft(@TempDir Path temp) throws Exception {
+		// the message spills to a file: the late hook must still find it whole
+		String message = "Subject: late\r\n\r\n" + "x".repeat(998) + "\r\n" + ("y".repeat(78) + "\r\n").repeat(600);
+		AtomicReference<String> read = new AtomicReference<>();
+		this.server = TestServer.start((builder) -> builder.hookTimeout(Duration.ofMillis(300))
+			.memoryThreshold(1024)
+			.tempDirectory(temp)
+			.handler(new SmtpHandler() {
+
+				@Override
+				public @Nullable Reply data(Session session, Envelope envelope, MessageContent content)
+						throws IOException {
+					awaitReleaseIgnoringInterrupts();
+					read.set(new String(content.toByteArray(), StandardCharsets.ISO_8859_1));
+					HookBoundsTests.this.returned.countDown();
+					return null;
+				}
+
+			}));
+		try (SmtpTestClient client = this.server.connect()) {
+			openTransaction(client);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw(message + ".\r\n");
+			// leaves without waiting for the reply
+		}
+		// the session is over, and the hook's time too, before the hook returns
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> this.server.server().sessions().isEmpty());
+		assertThat(this.interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+		// the event loop task that interrupted the hook goes on to give up its reply;
+		// give
+		// it time to finish (nothing outside the server can await it)
+		Thread.sleep(200);
+		this.release.countDown();
+		assertThat(this.returned.await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(read.get()).isEqualTo(message);
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spillFiles(temp) == 0);
+	}
+
+	@Test
+	@Timeout(30)
+	void aDataHookThatTimedOutInTheQueueLeavesNoSpillFile(@TempDir Path temp) throws Exception {
+		// one thread, busy with the first session's RCPT: the second session's DATA hook
+		// waits in the queue until its time is up, and never runs
+		this.server = TestServer
+			.start((builder) -> builder.hooks(SmtpServerConfig.Hooks.defaults().withThreads(1).withQueueSize(1))
+				.hookTimeout(Duration.ofMillis(500))
+				.memoryThreshold(1024)
+				.tempDirectory(temp)
+				.handler(new SmtpHandler() {
+
+					@Override
+					public @Nullable Reply rcpt(Session session, Envelope envelope, String address,
+							RcptOptions options) {
+						if (address.startsWith("stuck")) {
+							HookBoundsTests.this.started.countDown();
+							awaitReleaseIgnoringInterrupts();
+						}
+						return null;
+					}
+
+					@Override
+					public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
+						HookBoundsTests.this.returned.countDown();
+						return null;
+					}
+
+				}));
+		try (SmtpTestClient first = this.server.connect(); SmtpTestClient second = this.server.connect()) {
+			openTransaction(second);
+			second.command("RCPT TO:<b@example.com>", 250);
+			openTransaction(first);
+			first.send("RCPT TO:<stuck@example.com>");
+			assertThat(this.started.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(second.data(("y".repeat(78) + "\r\n").repeat(600)).code()).isEqualTo(451);
+			assertThat(this.returned.getCount()).isOne();
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spillFiles(temp) == 0);
+			second.command("NOOP", 250);
+		}
+	}
+
+	private void awaitReleaseIgnoringInterrupts() {
+		while (true) {
+			try {
+				this.release.await();
+				return;
+			}
+			catch (InterruptedException ex) {
+				// ignored, as badly written code does
+				this.interrupted.countDown();
+			}
+		}
+	}
+
+	private static long spillFiles(Path temp) throws IOException {
+		try (Stream<Path> files = Files.walk(temp)) {
+			return files.filter((file) -> file.getFileName().toString().endsWith(".msg")).count();
 		}
 	}
 

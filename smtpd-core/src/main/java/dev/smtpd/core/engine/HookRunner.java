@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -64,22 +65,26 @@ final class HookRunner {
 	 * channel is flushed afterwards
 	 * @param finished what to do on the event loop once the work is over, before
 	 * {@code then}
-	 * @param dropped what to do on the event loop instead of {@code then} when the
-	 * session no longer wants the reply
+	 * @param dropped what to do on the event loop when the work's own clean-up cannot
+	 * have run and will not: instead of {@code then} when the session no longer wants the
+	 * reply of work that returned, and besides {@code then} when the work timed out in
+	 * the queue (it never runs); never while the work still runs (after a timeout, the
+	 * work's own {@code finally} is what releases what it reads)
 	 * @return {@code false} if the executor refused the work (nothing ran)
 	 */
 	boolean run(ChannelHandlerContext ctx, Callable<@Nullable Reply> work, BooleanSupplier open,
 			Consumer<@Nullable Reply> then, Runnable finished, Runnable dropped) {
 		this.running = true;
 		Run run = new Run();
-		Consumer<@Nullable Reply> complete = (reply) -> {
+		BiConsumer<@Nullable Reply, Outcome> complete = (reply, outcome) -> {
 			this.running = false;
 			finished.run();
-			if (open.getAsBoolean()) {
+			boolean wanted = open.getAsBoolean();
+			if (wanted) {
 				then.accept(reply);
 				ctx.flush();
 			}
-			else {
+			if (outcome == Outcome.NEVER_RAN || (!wanted && outcome == Outcome.RETURNED)) {
 				dropped.run();
 			}
 		};
@@ -108,7 +113,7 @@ final class HookRunner {
 				Reply result = reply;
 				ctx.executor().execute(() -> {
 					run.cancelTimer();
-					complete.accept(result);
+					complete.accept(result, Outcome.RETURNED);
 				});
 			});
 		}
@@ -118,13 +123,27 @@ final class HookRunner {
 			return false;
 		}
 		run.timer = ctx.executor().schedule(() -> {
-			if (run.timeOut()) {
-				logger.warn("Session {}: hook still running after {}, answered 451 and interrupted", this.sessionId,
+			Outcome outcome = run.timeOut();
+			if (outcome != null) {
+				logger.warn("Session {}: hook still {} after {}, answered 451", this.sessionId,
+						(outcome == Outcome.NEVER_RAN) ? "queued" : "running (interrupted)",
 						Duration.ofNanos(this.timeoutNanos));
-				complete.accept(Reply.LOCAL_ERROR);
+				complete.accept(Reply.LOCAL_ERROR, outcome);
 			}
 		}, this.timeoutNanos, TimeUnit.NANOSECONDS);
 		return true;
+	}
+
+	/** How work ended, as far as the event loop can tell. */
+	private enum Outcome {
+
+		/** It returned (or threw). */
+		RETURNED,
+		/** Its time was up before a thread took it: it never runs. */
+		NEVER_RAN,
+		/** Its time was up while it ran: it goes on, and its result is dropped. */
+		STILL_RUNNING
+
 	}
 
 	/**
@@ -173,16 +192,22 @@ final class HookRunner {
 			return this.state == TIMED_OUT;
 		}
 
-		synchronized boolean timeOut() {
+		/**
+		 * Times the work out unless it finished.
+		 * @return {@code null} if it had finished (or timed out) already, else whether it
+		 * was still queued or running
+		 */
+		synchronized @Nullable Outcome timeOut() {
 			if (this.state == FINISHED || this.state == TIMED_OUT) {
-				return false;
+				return null;
 			}
+			Outcome outcome = (this.state == QUEUED) ? Outcome.NEVER_RAN : Outcome.STILL_RUNNING;
 			Thread worker = this.worker;
 			this.state = TIMED_OUT;
 			if (worker != null) {
 				worker.interrupt();
 			}
-			return true;
+			return outcome;
 		}
 
 		void cancelTimer() {
