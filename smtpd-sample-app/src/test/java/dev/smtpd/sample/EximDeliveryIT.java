@@ -1,8 +1,6 @@
 package dev.smtpd.sample;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,14 +8,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.smtpd.sample.ExternalCommand.Result;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static dev.smtpd.sample.ExternalCommand.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -107,26 +106,7 @@ class EximDeliveryIT {
 		List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "send", HOME.toString(),
 				delivery.toString(), String.valueOf(port), from));
 		command.addAll(List.of(to));
-		Path output = Files.createTempFile(this.directory, "exim", ".out");
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(output.toFile())
-			.redirectInput(input.toFile())
-			.start();
-		if (!process.waitFor(60, TimeUnit.SECONDS)) {
-			process.destroyForcibly();
-		}
-		assertThat(process.isAlive()).as("%s still runs after 60 s; its output:%n%s", command, Files.readString(output))
-			.isFalse();
-		return new Result(process.exitValue(), Files.readString(output));
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private record Result(int exitCode, String output) {
+		return ExternalCommand.run(command, this.directory, input);
 	}
 
 }

@@ -1,12 +1,10 @@
 package dev.smtpd.sample;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,16 +13,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.smtpd.sample.ExternalCommand.Result;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static dev.smtpd.sample.ExternalCommand.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -275,29 +274,8 @@ class PostfixDeliveryIT {
 		return run(command);
 	}
 
-	// output to a file, not a pipe: Postfix's master, started in the background, may keep
-	// it
 	private Result run(List<String> command) throws Exception {
-		Path output = Files.createTempFile(this.directory, "command", ".out");
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(output.toFile())
-			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-			.start();
-		if (!process.waitFor(60, TimeUnit.SECONDS)) {
-			process.destroyForcibly();
-		}
-		assertThat(process.isAlive()).as("%s still runs after 60 s; its output:%n%s", command, Files.readString(output))
-			.isFalse();
-		return new Result(process.exitValue(), Files.readString(output));
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private record Result(int exitCode, String output) {
+		return ExternalCommand.run(command, this.directory, null);
 	}
 
 }
