@@ -80,7 +80,7 @@ start_replica() {
     --smtpd.proxy-protocol.trusted-proxies="$PROXY_ADDRESS/32")
   java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" \
     --smtpd.address=127.0.0.1 --smtpd.port="$(smtp_port "$i")" \
-    --server.address=127.0.0.1 --server.port="$(http_port "$i")" \
+    --management.server.address=127.0.0.1 --management.server.port="$(http_port "$i")" \
     --smtpd.hostname="replica$i.test" --smtpd.handler=maildir --smtpd.maildir.path="$work/r$i" \
     --smtpd.maildir.add-received-header=true --smtpd.drain-delay="$DRAIN_DELAY" \
     --spring.lifecycle.timeout-per-shutdown-phase=20s --sample.reject-domain= \
