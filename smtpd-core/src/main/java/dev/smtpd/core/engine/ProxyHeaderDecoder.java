@@ -27,6 +27,14 @@ final class ProxyHeaderDecoder extends HAProxyMessageDecoder {
 	/** The most TLV bytes a v2 header may carry. */
 	static final int MAX_TLV_BYTES = 4096;
 
+	/**
+	 * The most bytes the decoder holds while it waits for the rest of a header: a v2
+	 * header's fixed 16 bytes, the longest address block (216, two Unix socket paths) and
+	 * {@link #MAX_TLV_BYTES} (Netty fails a header once more than that arrived without
+	 * its end; a v1 line is at most 108 bytes).
+	 */
+	static final int MAX_HEADER_BYTES = 16 + 216 + MAX_TLV_BYTES;
+
 	private static final byte[] V1_SIGNATURE = { 'P', 'R', 'O', 'X', 'Y', ' ' };
 
 	private static final byte[] V2_SIGNATURE = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
@@ -51,6 +59,14 @@ final class ProxyHeaderDecoder extends HAProxyMessageDecoder {
 			throw new HAProxyProtocolException("Not a PROXY protocol header");
 		}
 		super.channelRead(ctx, msg);
+	}
+
+	/**
+	 * Returns how many bytes the decoder holds, waiting for the rest of a header.
+	 * @return the count
+	 */
+	int bufferedBytes() {
+		return internalBuffer().readableBytes();
 	}
 
 	private boolean matchesSignature(ByteBuf bytes) {

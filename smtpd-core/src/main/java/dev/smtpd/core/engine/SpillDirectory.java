@@ -7,6 +7,8 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 import dev.smtpd.core.InvalidSettingException;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * died, say by SIGKILL) are emptied of their {@code smtpd-*.msg} files and removed; a
  * directory whose lock is held is someone's live one and is left alone. Nothing else is
  * ever deleted: another file keeps its directory. At stop, the server removes its own.
+ * <p>
+ * The lock is taken on {@code .lock.new} and then renamed to {@code .lock}, so that a
+ * server starting at the same time never finds a fresh directory's lock free and takes it
+ * for stale. (A process that dies between the two steps leaves an empty directory with a
+ * {@code .lock.new}, which is left alone: nothing was spilled there yet.)
  */
 final class SpillDirectory implements AutoCloseable {
 
@@ -62,14 +69,22 @@ final class SpillDirectory implements AutoCloseable {
 			Files.createDirectories(base);
 			removeStale(base);
 			Path path = Files.createTempDirectory(base, PREFIX);
-			FileChannel channel = FileChannel.open(path.resolve(LOCK), StandardOpenOption.CREATE_NEW,
-					StandardOpenOption.WRITE);
-			FileLock lock = channel.tryLock();
-			if (lock == null) {
-				channel.close();
-				throw new IOException("Cannot lock " + path.resolve(LOCK));
+			// locked under another name first: a server starting at the same time takes
+			// a directory whose .lock is free for stale, and would remove it
+			Path pending = path.resolve(LOCK + ".new");
+			FileChannel channel = FileChannel.open(pending, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+			try {
+				FileLock lock = channel.tryLock();
+				if (lock == null) {
+					throw new IOException("Cannot lock " + pending);
+				}
+				Files.move(pending, path.resolve(LOCK), StandardCopyOption.ATOMIC_MOVE);
+				return new SpillDirectory(path, channel, lock);
 			}
-			return new SpillDirectory(path, channel, lock);
+			catch (IOException | RuntimeException ex) {
+				channel.close();
+				throw ex;
+			}
 		}
 		catch (IOException | RuntimeException ex) {
 			throw new InvalidSettingException(KEY, base, "Cannot hold spilled messages there: " + ex);
@@ -155,6 +170,10 @@ final class SpillDirectory implements AutoCloseable {
 			this.lock.release();
 			this.lockChannel.close();
 			removeLockAndDirectory(this.path);
+		}
+		catch (NoSuchFileException ex) {
+			// once the lock is free, a server starting now may remove the directory first
+			logger.debug("{} was removed already", this.path);
 		}
 		catch (IOException ex) {
 			logger.warn("Could not remove {}: {}", this.path, ex.toString());

@@ -26,6 +26,7 @@ import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * once the channel is closed (a count, without waiting for the garbage collector; Netty's
  * leak detector at {@code PARANOID} is on as well in {@code mvn verify}).</li>
  * </ul>
+ * With the PROXY protocol on, it checks as well that the server writes nothing before a
+ * header was accepted, and that the header decoder never holds more than
+ * {@link ProxyHeaderDecoder#MAX_HEADER_BYTES}.
  */
 final class FuzzSession {
 
@@ -70,7 +74,11 @@ final class FuzzSession {
 
 	private final EmbeddedChannel channel;
 
-	private final SmtpFrameDecoder framer;
+	private final @Nullable SmtpFrameDecoder framer;
+
+	private final @Nullable ProxyHeaderDecoder proxyDecoder;
+
+	private boolean proxyAccepted;
 
 	private final int maxCommandLength;
 
@@ -114,6 +122,10 @@ final class FuzzSession {
 			throw new IllegalStateException(ex);
 		}
 		this.framer = (SmtpFrameDecoder) this.channel.pipeline().get(PipelineNames.FRAMER);
+		this.proxyDecoder = (ProxyHeaderDecoder) this.channel.pipeline().get(PipelineNames.PROXY_DECODER);
+		if (this.channel.pipeline().get(PipelineNames.PROXY) != null) {
+			this.channel.pipeline().addAfter(PipelineNames.PROXY, "fuzz-proxy-accepted", new ProxyAcceptWatcher());
+		}
 		settle();
 	}
 
@@ -178,7 +190,14 @@ final class FuzzSession {
 		}
 		while (true);
 		drainReplies();
-		if (this.readRequested && this.channel.isOpen()) {
+		if (this.proxyDecoder != null && this.channel.pipeline().context(this.proxyDecoder) != null) {
+			assertThat(this.proxyDecoder.bufferedBytes()).as("bytes held waiting for the PROXY header")
+				.isLessThanOrEqualTo(ProxyHeaderDecoder.MAX_HEADER_BYTES);
+		}
+		if (this.proxyDecoder != null && !this.proxyAccepted) {
+			assertThat(this.replies.readableBytes()).as("bytes written before a PROXY header was accepted").isZero();
+		}
+		if (this.readRequested && this.channel.isOpen() && this.framer != null) {
 			assertThat(this.framer.bufferedBytes()).as("bytes held while asking for more")
 				.isLessThan(this.maxCommandLength);
 		}
@@ -191,6 +210,30 @@ final class FuzzSession {
 			this.replies.writeBytes(bytes);
 			bytes.release();
 		}
+	}
+
+	/**
+	 * Returns whether the server accepted a PROXY header (and the session began).
+	 * @return whether it did
+	 */
+	boolean proxyAccepted() {
+		return this.proxyAccepted;
+	}
+
+	/**
+	 * Returns whether the channel is open, and the server asked for more bytes.
+	 * @return whether it waits for the client
+	 */
+	boolean waitsForClient() {
+		return this.channel.isOpen() && this.readRequested;
+	}
+
+	/**
+	 * Returns whether the channel is open.
+	 * @return whether it is
+	 */
+	boolean isOpen() {
+		return this.channel.isOpen();
 	}
 
 	/**
@@ -221,6 +264,22 @@ final class FuzzSession {
 		public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
 			assertThat(content.size()).as("message size seen by the handler").isLessThanOrEqualTo(DATA_SIZE_LIMIT);
 			return null;
+		}
+
+	}
+
+	/**
+	 * Sits behind the PROXY handler, which passes {@code channelActive} on only once it
+	 * accepted a header: checks that nothing was written before.
+	 */
+	private final class ProxyAcceptWatcher extends ChannelInboundHandlerAdapter {
+
+		@Override
+		public void channelActive(ChannelHandlerContext ctx) {
+			drainReplies();
+			assertThat(FuzzSession.this.replies.readableBytes()).as("bytes written before the PROXY header").isZero();
+			FuzzSession.this.proxyAccepted = true;
+			ctx.fireChannelActive();
 		}
 
 	}

@@ -48,6 +48,45 @@ class FuzzSessionTests {
 	}
 
 	@Test
+	void aProxyHeaderSplitAcrossPiecesIsAcceptedAndTheSessionFollows() {
+		FuzzSession session = ProxyHeaderFuzzTests.session(true);
+		byte[] input = ("PROXY TCP4 192.0.2.1 127.0.0.1 40000 25\r\n" + FramerFuzzTests.ENVELOPE
+				+ "DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+			.getBytes(StandardCharsets.US_ASCII);
+		session.sendInPieces(input, new int[] { 3, 10, 40, 45 });
+		assertThat(session.proxyAccepted()).isTrue();
+		assertThat(session.finish()).startsWith("220 mx.fuzz.example\r\n")
+			.endsWith("250 2.0.0 OK\r\n221 2.0.0 mx.fuzz.example Bye\r\n");
+	}
+
+	@Test
+	void smtpInsteadOfAProxyHeaderGetsNoReplyAndAClosedChannel() {
+		FuzzSession session = ProxyHeaderFuzzTests.session(true);
+		session.send("EHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
+		assertThat(session.proxyAccepted()).isFalse();
+		assertThat(session.isOpen()).isFalse();
+		assertThat(session.finish()).isEmpty();
+	}
+
+	@Test
+	void anUntrustedProxyIsClosedBeforeItSendsAnything() {
+		FuzzSession session = ProxyHeaderFuzzTests.session(false);
+		assertThat(session.isOpen()).isFalse();
+		session.send("PROXY UNKNOWN\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+		assertThat(session.proxyAccepted()).isFalse();
+		assertThat(session.finish()).isEmpty();
+	}
+
+	@Test
+	void aPartialProxyHeaderWaitsForTheRest() {
+		FuzzSession session = ProxyHeaderFuzzTests.session(true);
+		session.send("PROXY TCP4 192.0.2.1".getBytes(StandardCharsets.US_ASCII));
+		assertThat(session.proxyAccepted()).isFalse();
+		assertThat(session.waitsForClient()).isTrue();
+		assertThat(session.finish()).isEmpty();
+	}
+
+	@Test
 	void wellFormedRepliesPass() {
 		ReplyChecks.assertWellFormed(
 				"220 mx ready\r\n250-mx\r\n250-SIZE 10\r\n250 OK\r\n354\r\n".getBytes(StandardCharsets.US_ASCII));
