@@ -208,6 +208,27 @@ class HandlerHookTests {
 		assertThat(threads.get(1)).startsWith("smtpd-hook-");
 	}
 
+	@Test
+	void aNonBlockingDataHookReadsAMessageInAFileOnTheHookExecutor() throws Exception {
+		List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+		this.server = TestServer
+			.start((builder) -> builder.handler(new NonBlockingChecks(threads)).memoryThreshold(1024));
+		String message = "Subject: x\r\n\r\n" + ("y".repeat(78) + "\r\n").repeat(100);
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			// over the memory threshold: the message is in a file, and disk reads block
+			assertThat(client.data(message).text()).isEqualTo("2.6.0 Read " + message.length() + " bytes");
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("Subject: x\r\n\r\nhi\r\n").text()).isEqualTo("2.6.0 Read 18 bytes");
+		}
+		assertThat(threads).hasSize(4);
+		assertThat(threads.get(1)).startsWith("smtpd-hook-");
+		assertThat(threads.get(3)).startsWith("smtpd-io");
+	}
+
 	/** Checks the recipient's domain and reads the message, without blocking. */
 	@NonBlocking
 	private static final class NonBlockingChecks implements SmtpHandler {

@@ -77,8 +77,11 @@ class HookBoundsTests {
 			assertThat(client.command("RCPT TO:<stuck@example.com>", 451).text())
 				.isEqualTo("4.3.0 Requested action aborted: local error in processing");
 			assertThat(this.interrupted.await(10, TimeUnit.SECONDS)).isTrue();
-			// the session goes on, its transaction too
-			client.command("RCPT TO:<b@example.com>", 250);
+			// the session goes on, its transaction too, once the interrupted hook
+			// returned
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> client.command("RCPT TO:<b@example.com>").code() == 250);
 			client.command("NOOP", 250);
 		}
 	}
@@ -110,6 +113,11 @@ class HookBoundsTests {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
 			client.command("RCPT TO:<b@example.com>", 451);
+			// while the hook that timed out still runs, no other hook of the session
+			// starts
+			assertThat(client.command("RCPT TO:<c@example.com>", 451).text())
+				.isEqualTo("4.3.2 System busy, try again later");
+			assertThat(this.returned.getCount()).isOne();
 			this.release.countDown();
 			assertThat(this.returned.await(10, TimeUnit.SECONDS)).isTrue();
 			// the 550 never reaches the client: each command gets its own reply
@@ -177,7 +185,9 @@ class HookBoundsTests {
 		// the message spills to a file: the late hook must still find it whole
 		String message = "Subject: late\r\n\r\n" + "x".repeat(998) + "\r\n" + ("y".repeat(78) + "\r\n").repeat(600);
 		AtomicReference<String> read = new AtomicReference<>();
+		// a delivery's timeout is the longer of the hook and the data timeouts
 		this.server = TestServer.start((builder) -> builder.hookTimeout(Duration.ofMillis(300))
+			.dataTimeout(Duration.ofSeconds(2))
 			.memoryThreshold(1024)
 			.tempDirectory(temp)
 			.handler(new SmtpHandler() {
@@ -220,6 +230,7 @@ class HookBoundsTests {
 		this.server = TestServer
 			.start((builder) -> builder.hooks(SmtpServerConfig.Hooks.defaults().withThreads(1).withQueueSize(1))
 				.hookTimeout(Duration.ofMillis(500))
+				.dataTimeout(Duration.ofSeconds(2))
 				.memoryThreshold(1024)
 				.tempDirectory(temp)
 				.handler(new SmtpHandler() {

@@ -99,8 +99,18 @@ interface CommandContext {
 	}
 
 	/**
-	 * Runs work on the hook executor like {@link #runOffLoop}, but leaves the answer to
-	 * the caller when the executor is full: nothing is written then.
+	 * Runs the delivery of a message (the DATA hook) like {@link #runOffLoop}, with the
+	 * delivery timeout: the longer of the hook timeout and the data timeout.
+	 * @param work the work, which must not throw
+	 * @param then what to do with the reply, on the event loop, while the channel is open
+	 * @param refused what to clean up if the executor refuses the work, or if the session
+	 * closed before the reply came back (then on the event loop, instead of {@code then})
+	 */
+	void runDeliveryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused);
+
+	/**
+	 * Runs the delivery of a message like {@link #runDeliveryOffLoop}, but leaves the
+	 * answer to the caller when the executor is full: nothing is written then.
 	 * @param work the work, which must not throw
 	 * @param then what to do with the reply, on the event loop, while the channel is open
 	 * @param dropped what to clean up, on the event loop, if the session closed before

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Work that has not returned within the hook timeout is answered as if it had failed
  * ({@link Reply#LOCAL_ERROR}, {@code 451 4.3.0}) and the session goes on; its thread is
  * interrupted, and whatever it returns later is dropped. Work still queued when its time
- * is up never runs.
+ * is up never runs. Until work that timed out has returned, the session's next hooks are
+ * refused as if the executor were full, so no two hooks of one session run at once and
+ * one session holds at most one thread.
  */
 final class HookRunner {
 
@@ -39,12 +41,30 @@ final class HookRunner {
 
 	private final long timeoutNanos;
 
+	private final long deliveryTimeoutNanos;
+
 	private boolean running;
 
-	HookRunner(Executor executor, String sessionId, Duration timeout) {
+	/**
+	 * Work that timed out is still running: until it returns, no other work of this
+	 * session starts (its hooks would run at the same time as the one left behind).
+	 */
+	private boolean abandonedRunning;
+
+	/**
+	 * Creates a runner for one session.
+	 * @param executor the hook executor
+	 * @param sessionId the session's id, for logs
+	 * @param timeout how long a hook may run
+	 * @param deliveryTimeout how long the delivery of a message (the DATA hook, LMTP's
+	 * deliver hooks) may run: a delivery answered 451 but carried out later would be sent
+	 * again by the client, so it gets at least as long as the client waits for its reply
+	 */
+	HookRunner(Executor executor, String sessionId, Duration timeout, Duration deliveryTimeout) {
 		this.executor = executor;
 		this.sessionId = sessionId;
 		this.timeoutNanos = timeout.toNanos();
+		this.deliveryTimeoutNanos = Math.max(this.timeoutNanos, deliveryTimeout.toNanos());
 	}
 
 	/**
@@ -70,10 +90,17 @@ final class HookRunner {
 	 * reply of work that returned, and besides {@code then} when the work timed out in
 	 * the queue (it never runs); never while the work still runs (after a timeout, the
 	 * work's own {@code finally} is what releases what it reads)
-	 * @return {@code false} if the executor refused the work (nothing ran)
+	 * @param delivery whether the work delivers a message (it gets the delivery timeout)
+	 * @return {@code false} if the executor refused the work, or work of this session
+	 * that timed out still runs (nothing ran)
 	 */
 	boolean run(ChannelHandlerContext ctx, Callable<@Nullable Reply> work, BooleanSupplier open,
-			Consumer<@Nullable Reply> then, Runnable finished, Runnable dropped) {
+			Consumer<@Nullable Reply> then, Runnable finished, Runnable dropped, boolean delivery) {
+		if (this.abandonedRunning) {
+			logger.warn("Session {}: a hook that timed out still runs; refusing another", this.sessionId);
+			return false;
+		}
+		long timeoutNanos = delivery ? this.deliveryTimeoutNanos : this.timeoutNanos;
 		this.running = true;
 		Run run = new Run();
 		BiConsumer<@Nullable Reply, Outcome> complete = (reply, outcome) -> {
@@ -108,6 +135,7 @@ final class HookRunner {
 				}
 				if (!run.finish()) {
 					logger.debug("Session {}: result of a hook that timed out dropped", this.sessionId);
+					ctx.executor().execute(() -> this.abandonedRunning = false);
 					return;
 				}
 				Reply result = reply;
@@ -124,13 +152,16 @@ final class HookRunner {
 		}
 		run.timer = ctx.executor().schedule(() -> {
 			Outcome outcome = run.timeOut();
+			if (outcome == Outcome.STILL_RUNNING) {
+				this.abandonedRunning = true;
+			}
 			if (outcome != null) {
 				logger.warn("Session {}: hook still {} after {}, answered 451", this.sessionId,
 						(outcome == Outcome.NEVER_RAN) ? "queued" : "running (interrupted)",
-						Duration.ofNanos(this.timeoutNanos));
+						Duration.ofNanos(timeoutNanos));
 				complete.accept(Reply.LOCAL_ERROR, outcome);
 			}
-		}, this.timeoutNanos, TimeUnit.NANOSECONDS);
+		}, timeoutNanos, TimeUnit.NANOSECONDS);
 		return true;
 	}
 

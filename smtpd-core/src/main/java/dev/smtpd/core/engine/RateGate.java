@@ -63,7 +63,9 @@ final class RateGate {
 			return false;
 		}
 		SessionState state = session.session();
-		InetAddress address = (state.unixSocketPath() != null) ? null : state.peerAddress().getAddress();
+		// on the Unix socket only a PROXY header names an address to count
+		boolean named = state.unixSocketPath() == null || (state.proxy() != null && state.proxy().source() != null);
+		InetAddress address = named ? state.peerAddress().getAddress() : null;
 		if (!acquire(event, state.peerAddress(), address, state.login())) {
 			return false;
 		}

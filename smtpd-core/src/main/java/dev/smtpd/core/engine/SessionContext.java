@@ -85,7 +85,8 @@ final class SessionContext implements CommandContext {
 		this.session = session;
 		this.open = () -> !this.closing && ctx.channel().isActive();
 		this.policy = new CommandPolicy(server.config());
-		this.hooks = new HookRunner(server.hookExecutor(), session.id(), server.config().hooks().timeout());
+		this.hooks = new HookRunner(server.hookExecutor(), session.id(), server.config().hooks().timeout(),
+				server.config().timeouts().dataTimeout());
 		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::progressNanos);
 		this.intake = new MessageIntake(server, framer, ctx, this.timers);
 		// the client waits for us while a hook, a handshake or the disk works: not idle
@@ -351,7 +352,17 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
-		boolean started = this.hooks.run(this.ctx, work, this.open, then, this.activity, refused);
+		runOffLoop(work, then, refused, false);
+	}
+
+	@Override
+	public void runDeliveryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused) {
+		runOffLoop(work, then, refused, true);
+	}
+
+	private void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused,
+			boolean delivery) {
+		boolean started = this.hooks.run(this.ctx, work, this.open, then, this.activity, refused, delivery);
 		if (!started) {
 			refused.run();
 			reply(HookRunner.BUSY);
@@ -360,7 +371,7 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public boolean tryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable dropped) {
-		return this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped);
+		return this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped, true);
 	}
 
 	/**
@@ -383,7 +394,7 @@ final class SessionContext implements CommandContext {
 		}
 		boolean started = this.hooks.run(this.ctx, () -> chain.call(hook, this.session, call), this.open, then,
 				this.activity, () -> {
-				});
+				}, false);
 		if (!started) {
 			replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " System busy, try again later"),
 					SessionEnd.LIMIT);

@@ -212,11 +212,12 @@ final class TransactionCommands {
 		};
 		Consumer<@Nullable Reply> done = (reply) -> messageDone(session, transaction, size,
 				(reply != null) ? reply : Reply.OK);
-		if (session.server().chain().runsOnEventLoop(Hook.DATA)) {
+		// a message in a file is read off the event loop, even by a non-blocking hook
+		if (session.server().chain().runsOnEventLoop(Hook.DATA) && !buffer.isSpilled()) {
 			done.accept(callOnLoop(hook));
 			return;
 		}
-		session.runOffLoop(hook, done, buffer::release);
+		session.runDeliveryOffLoop(hook, done, buffer::release);
 	}
 
 	private static @Nullable Reply callOnLoop(Callable<@Nullable Reply> hook) {

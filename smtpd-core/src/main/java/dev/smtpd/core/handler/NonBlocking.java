@@ -18,8 +18,9 @@ import java.lang.annotation.Target;
  * hook that blocks anyway stalls every session of its event loop: check a domain against
  * a set in memory here, but query a database in an ordinary hook.
  * <p>
- * A {@code data} hook marked this way reads the message on the network thread too; a
- * message larger than {@code memoryThreshold} is then read from its temporary file. The
+ * A {@code data} hook marked this way reads the message on the network thread too, while
+ * the message is in memory; a message that went to its temporary file (larger than
+ * {@code memoryThreshold}) is handed to the hook executor, as disk reads block. The
  * {@code auth} and LMTP {@code deliver} hooks always run on the hook executor.
  */
 @Documented
