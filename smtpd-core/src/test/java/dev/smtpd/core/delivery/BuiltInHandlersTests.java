@@ -66,26 +66,10 @@ class BuiltInHandlersTests {
 		return server;
 	}
 
-	private static SmtpTestClient.TestReply send(TestServer server, String from, List<String> to, String stuffed)
-			throws Exception {
-		try (SmtpTestClient client = server.connect()) {
-			client.command("EHLO client.example", 250);
-			client.command("MAIL FROM:<" + from + ">", 250);
-			for (String recipient : to) {
-				client.command("RCPT TO:<" + recipient + ">");
-			}
-			client.command("DATA");
-			client.sendRaw(stuffed + ".\r\n");
-			SmtpTestClient.TestReply reply = client.reply();
-			client.command("QUIT", 221);
-			return reply;
-		}
-	}
-
 	@Test
 	void sinkAcceptsAndOverridesNoHook() throws Exception {
 		TestServer server = start(new SinkHandler());
-		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(250);
+		assertThat(server.send("a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(250);
 	}
 
 	@Test
@@ -112,7 +96,7 @@ class BuiltInHandlersTests {
 	void maildirStoresExactBytesOnceInNew() throws Exception {
 		Path maildir = this.directory.resolve("Maildir");
 		TestServer server = start(new MaildirHandler(maildir));
-		assertThat(send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
+		assertThat(server.send("a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
 			.isEqualTo(250);
 		assertThat(maildir.resolve("cur")).isEmptyDirectory();
 		assertThat(maildir.resolve("tmp")).isEmptyDirectory();
@@ -131,8 +115,8 @@ class BuiltInHandlersTests {
 			List<Future<Integer>> results = new ArrayList<>();
 			for (int i = 0; i < 200; i++) {
 				int n = i;
-				results.add(clients.submit(() -> send(server, "a@example.com", List.of("b@example.com"),
-						"Subject: " + n + "\r\n\r\nbody " + n + "\r\n")
+				results.add(clients.submit(() -> server
+					.send("a@example.com", List.of("b@example.com"), "Subject: " + n + "\r\n\r\nbody " + n + "\r\n")
 					.code()));
 			}
 			for (Future<Integer> result : results) {
@@ -155,7 +139,7 @@ class BuiltInHandlersTests {
 	void maildirAddsAReceivedHeaderWhenAsked() throws Exception {
 		Path maildir = this.directory.resolve("Maildir");
 		TestServer server = start(new MaildirHandler(maildir, true, "mx.example.net"));
-		send(server, "a@example.com", List.of("b@example.com"), STUFFED);
+		server.send("a@example.com", List.of("b@example.com"), STUFFED);
 		String stored = Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.ISO_8859_1);
 		assertThat(stored)
 			.startsWith("Received: from client.example ([127.0.0.1])\r\n\tby mx.example.net with ESMTP id ")
@@ -169,7 +153,7 @@ class BuiltInHandlersTests {
 		TestServer server = start(new MaildirHandler(maildir));
 		Files.delete(maildir.resolve("tmp"));
 		Files.writeString(maildir.resolve("tmp"), "not a directory");
-		SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), STUFFED);
+		SmtpTestClient.TestReply reply = server.send("a@example.com", List.of("b@example.com"), STUFFED);
 		assertThat(reply.lines()).containsExactly("451 4.3.0 Requested action aborted: message not stored");
 		assertThat(maildir.resolve("new")).isEmptyDirectory();
 	}
@@ -186,8 +170,8 @@ class BuiltInHandlersTests {
 	void mboxAppendsInMboxrdFormat() throws Exception {
 		Path mbox = this.directory.resolve("mail/box.mbox");
 		TestServer server = start(new MboxHandler(mbox));
-		send(server, "a@example.com", List.of("b@example.com"), STUFFED);
-		send(server, "", List.of("b@example.com"), "Subject: bounce\r\n\r\nx\r\n");
+		server.send("a@example.com", List.of("b@example.com"), STUFFED);
+		server.send("", List.of("b@example.com"), "Subject: bounce\r\n\r\nx\r\n");
 		String content = Files.readString(mbox, StandardCharsets.ISO_8859_1);
 		assertThat(content).matches("(?s)From a@example\\.com \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\n.*");
 		assertThat(content).contains("\nSubject: test\n\n.dot line\n>From here\n>>From there\nend\n\n")
@@ -201,7 +185,7 @@ class BuiltInHandlersTests {
 		Path mbox = this.directory.resolve("box");
 		Files.createDirectories(mbox);
 		TestServer server = start(new MboxHandler(mbox));
-		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(451);
+		assertThat(server.send("a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(451);
 	}
 
 	@Test
@@ -216,7 +200,7 @@ class BuiltInHandlersTests {
 			}
 
 		});
-		send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED);
+		server.send("a@example.com", List.of("b@example.com", "c@example.com"), STUFFED);
 		MimeMessage message = messages.poll(10, TimeUnit.SECONDS);
 		assertThat(message).isNotNull();
 		assertThat(message.getSubject()).isEqualTo("test");

@@ -86,28 +86,12 @@ class RelayHandlerTests {
 		return new Upstream(server, handler, verbs);
 	}
 
-	private static SmtpTestClient.TestReply send(TestServer server, String from, List<String> to, String stuffed)
-			throws Exception {
-		try (SmtpTestClient client = server.connect()) {
-			client.command("EHLO client.example", 250);
-			client.command("MAIL FROM:<" + from + ">", 250);
-			for (String recipient : to) {
-				client.command("RCPT TO:<" + recipient + ">");
-			}
-			client.command("DATA");
-			client.sendRaw(stuffed + ".\r\n");
-			SmtpTestClient.TestReply reply = client.reply();
-			client.command("QUIT", 221);
-			return reply;
-		}
-	}
-
 	@Test
 	void relaySendsOneBdatToAnUpstreamThatOffersChunking() throws Exception {
 		Upstream upstream = upstream((builder) -> {
 		});
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
-		assertThat(send(server, "a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
+		assertThat(server.send("a@example.com", List.of("b@example.com", "c@example.com"), STUFFED).code())
 			.isEqualTo(250);
 		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "RCPT 250", "BDAT 250",
 				"QUIT 221");
@@ -197,12 +181,12 @@ class RelayHandlerTests {
 
 		});
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
-		assertThat(send(server, "a@example.com", List.of("b@example.com"), "spam\r\n").lines())
+		assertThat(server.send("a@example.com", List.of("b@example.com"), "spam\r\n").lines())
 			.containsExactly("554 5.7.1 Looks like spam");
-		assertThat(send(server, "a@example.com", List.of("unknown@example.com"), "hi\r\n").lines())
+		assertThat(server.send("a@example.com", List.of("unknown@example.com"), "hi\r\n").lines())
 			.containsExactly("550 5.1.1 No such user here");
 		seen.clear();
-		assertThat(send(server, "a@example.com", List.of("unknown@example.com", "b@example.com"), "hi\r\n").code())
+		assertThat(server.send("a@example.com", List.of("unknown@example.com", "b@example.com"), "hi\r\n").code())
 			.isEqualTo(250);
 		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("b@example.com");
 	}
@@ -274,7 +258,7 @@ class RelayHandlerTests {
 			closedPort = socket.getLocalPort();
 		}
 		TestServer server = start(new RelayHandler("127.0.0.1", closedPort));
-		assertThat(send(server, "a@example.com", List.of("b@example.com"), STUFFED).lines())
+		assertThat(server.send("a@example.com", List.of("b@example.com"), STUFFED).lines())
 			.containsExactly("451 4.4.1 Upstream server not reachable, try again later");
 	}
 
@@ -330,7 +314,7 @@ class RelayHandlerTests {
 																			// socket
 																			// buffer
 				long start = System.nanoTime();
-				SmtpTestClient.TestReply reply = send(server, "a@example.com", List.of("b@example.com"), big);
+				SmtpTestClient.TestReply reply = server.send("a@example.com", List.of("b@example.com"), big);
 				assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");
 				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
 			}

@@ -45,6 +45,31 @@ public final class TestServer implements AutoCloseable {
 		return SmtpTestClient.connect(port());
 	}
 
+	/**
+	 * Sends one message in a session of its own: EHLO, MAIL, each RCPT (whatever its
+	 * reply), DATA, the content and the final dot, QUIT.
+	 * @param from the sender
+	 * @param to the recipients
+	 * @param stuffed the content, already dot-stuffed, ending with CRLF
+	 * @return the reply to the final dot
+	 * @throws java.io.IOException if the connection fails
+	 */
+	public SmtpTestClient.TestReply send(String from, java.util.List<String> to, String stuffed)
+			throws java.io.IOException {
+		try (SmtpTestClient client = connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<" + from + ">", 250);
+			for (String recipient : to) {
+				client.command("RCPT TO:<" + recipient + ">");
+			}
+			client.command("DATA");
+			client.sendRaw(stuffed + ".\r\n");
+			SmtpTestClient.TestReply reply = client.reply();
+			client.command("QUIT", 221);
+			return reply;
+		}
+	}
+
 	@Override
 	public void close() {
 		this.server.stop();
