@@ -45,15 +45,9 @@ stop_all_postfix() {
 # utime + stime (and that of reaped children) of a process and all its descendants, in clock
 # ticks: Postfix's work is spread over smtpd, cleanup, qmgr, trivial-rewrite and discard.
 tree_cpu_ticks() {
-	local pids=("$1") i=0 child
-	while ((i < ${#pids[@]})); do
-		for child in $(cat "/proc/${pids[$i]}"/task/*/children 2>/dev/null); do
-			pids+=("$child")
-		done
-		i=$((i + 1))
-	done
-	for child in "${pids[@]}"; do
-		[[ -r "/proc/$child/stat" ]] && cat "/proc/$child/stat"
+	local pid
+	for pid in $(tree_pids "$1" | tr , ' '); do
+		[[ -r "/proc/$pid/stat" ]] && cat "/proc/$pid/stat"
 	done | awk '{ sub(/^.*\) /, ""); total += $12 + $13 + $14 + $15 } END { print total + 0 }'
 }
 
