@@ -2,8 +2,10 @@ package dev.smtpd.benchmarks;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServer;
 
 /**
@@ -16,7 +18,8 @@ import dev.smtpd.core.SmtpServer;
  * (port {@code 0}, the default, picks a free one). The system property
  * {@code smtpd.memoryThreshold} (bytes, default 4 MiB) sets how large a message is kept
  * in memory before it spills to a temporary file; the server's own default is 1 MiB,
- * under which a 1 MiB message would be written to disk.
+ * under which a 1 MiB message would be written to disk. {@code smtpd.protocol}
+ * ({@code smtp} or {@code lmtp}) sets the protocol.
  */
 public final class SinkServer {
 
@@ -37,6 +40,7 @@ public final class SinkServer {
 			.memoryThreshold(memoryThreshold)
 			.ioThreads(Integer.getInteger("smtpd.ioThreads", 0))
 			.nativeTransport(Boolean.parseBoolean(System.getProperty("smtpd.nativeTransport", "true")))
+			.protocol(Protocol.valueOf(System.getProperty("smtpd.protocol", "smtp").toUpperCase(Locale.ROOT)))
 			.build();
 		server.start();
 		CountDownLatch stopped = new CountDownLatch(1);
