@@ -23,6 +23,9 @@
 #                             (PipeliningClient --chunk), smtp-sink with DATA as in C
 #   C64_MESSAGES [300]        scenario C64: the same in 64 KiB chunks
 #   CD_MESSAGES [300]         scenario CD: the same with DATA, from the same client, for BDAT's baseline
+#   CB_MESSAGES [2000]        scenario CB: CD, C1 and C64 paired in one run: three instances of our server (DATA,
+#                             BDAT in one chunk, BDAT in 64 KiB chunks, all from PipeliningClient) and smtp-sink
+#                             (DATA, smtp-source), run after run in turn
 #   AP_MESSAGES [10000]       scenario AP: A's shape (20 sessions, 1 KiB, a new connection per message) from
 #                             PipeliningClient --per-connection=1, against our server twice: without the
 #                             PROXY protocol, and with smtpd.proxy-protocol.enabled and a PROXY v2 header per
@@ -75,6 +78,7 @@ U_MESSAGES="${U_MESSAGES:-20000}"
 C1_MESSAGES="${C1_MESSAGES:-300}"
 C64_MESSAGES="${C64_MESSAGES:-300}"
 CD_MESSAGES="${CD_MESSAGES:-300}"
+CB_MESSAGES="${CB_MESSAGES:-2000}"
 AP_MESSAGES="${AP_MESSAGES:-10000}"
 AH_MESSAGES="${AH_MESSAGES:-10000}"
 Q_MESSAGES="${Q_MESSAGES:-5000}"
@@ -225,7 +229,7 @@ start_server() {
 		start_postfix "$2"
 		return
 	fi
-	if [[ "$kind" == ours || "$kind" == proxy ]]; then
+	if [[ "$kind" == ours || "$kind" == proxy || "$kind" == bdat* ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
 		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" \
 			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")" \
@@ -285,6 +289,7 @@ kinds_for() {
 	case "$1" in
 		AP) echo "proxy ours" ;;
 		Q | TE | TR) echo "ours postfix" ;;
+		CB) echo "bdat1 bdat64 ours sink" ;;
 		*) echo "ours sink" ;;
 	esac
 }
@@ -339,8 +344,12 @@ load_command() {
 				"--proxy=$([[ "$kind" == proxy ]] && echo v2 || echo none)") ;;
 		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
-		C1 | C64 | CD)
-			if [[ "$kind" == ours ]]; then
+		C1 | C64 | CD | CB)
+			if [[ "$scenario" == CB && "$kind" != sink ]]; then
+				LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=10
+					"--messages=$messages" --size=1048576 "--seconds=$RUN_TIMEOUT"
+					"--chunk=$(case "$kind" in bdat1) echo 1048576 ;; bdat64) echo 65536 ;; *) echo 0 ;; esac)")
+			elif [[ "$kind" == ours ]]; then
 				LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=10
 					"--messages=$messages" --size=1048576 "--seconds=$RUN_TIMEOUT"
 					"--chunk=$(case "$scenario" in C1) echo 1048576 ;; C64) echo 65536 ;; *) echo 0 ;; esac)")
@@ -358,7 +367,7 @@ load_command() {
 
 message_size() {
 	case "$1" in
-		C | C1 | C64 | CD) echo 1048576 ;;
+		C | C1 | C64 | CD | CB) echo 1048576 ;;
 		Q) echo 4096 ;;
 		*) echo 1024 ;;
 	esac
@@ -479,7 +488,7 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs anchor | CPU/msg vs anchor |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A AP AH B C CD C1 C64 P L U Q TE TR; do
+	for scenario in A AP AH B C CD C1 C64 CB P L U Q TE TR; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
 		local rate_sink cpu_sink kinds anchor
 		kinds="$(kinds_for "$scenario")"
@@ -496,11 +505,23 @@ report() {
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
 					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" : "Postfix"
+					if (s == "CB") name = (k == "bdat1") ? ours ", BDAT in one chunk" : (k == "bdat64") ? ours ", BDAT in 64 KiB chunks" : (k == "ours") ? ours ", DATA" : name
 					if (s == "AH") name = name " via HAProxy"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
 		done
 	done
+	if [[ -f "$RESULTS" ]] && grep -q "^CB	" "$RESULTS"; then
+		local chunks
+		for chunks in bdat1 bdat64; do
+			echo
+			echo "CB, $chunks against DATA, per run (MB/s, then server CPU per message): $(
+				awk -F '\t' -v k="$chunks" '$1 == "CB" && $2 == k { mb[$3] = $5; cpu[$3] = $6 }
+					$1 == "CB" && $2 == "ours" { dmb[$3] = $5; dcpu[$3] = $6 }
+					END { for (r in mb) if (r in dmb) printf "%s%.2f×/%.2f×", (n++ ? ", " : ""), mb[r] / dmb[r], cpu[r] / dcpu[r] }' \
+					"$RESULTS")"
+		done
+	fi
 	if [[ -f "$RESULTS.floor" ]]; then
 		echo
 		echo "Crypto floor (openssl s_time -new against openssl s_server, TLS 1.3, ${FLOOR_SECONDS} s): $(
@@ -556,7 +577,7 @@ for scenario in $SCENARIOS; do
 	case "$scenario" in
 		AH) command -v haproxy >/dev/null || { echo "Scenario AH needs haproxy (apt-get install haproxy)" >&2; exit 1; }
 			throughput_scenario "$scenario" ;;
-		A | AP | B | C | C1 | C64 | CD | P | L | U | Q | TE | TR) throughput_scenario "$scenario" ;;
+		A | AP | B | C | C1 | C64 | CD | CB | P | L | U | Q | TE | TR) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
