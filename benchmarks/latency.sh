@@ -108,9 +108,16 @@ latency_sessions() {
 	esac
 }
 
-# Medians of column $4 over the runs of scenario $2, server $3, load $5 in file $1.
+# The median of column $4 over the runs of scenario $2, server $3, load $5 in file $1; with $6
+# set, followed by the spread "(min–max)" when there were several runs.
 latency_median() {
-	awk -F '\t' -v s="$2" -v k="$3" -v c="$4" -v l="$5" '$1 == s && $2 == k && $3 == l { print $c }' "$1" | median
+	local values
+	values="$(awk -F '\t' -v s="$2" -v k="$3" -v c="$4" -v l="$5" '$1 == s && $2 == k && $3 == l { print $c }' "$1")"
+	if [[ -n "${6:-}" && "$(wc -l <<<"$values")" -gt 1 ]]; then
+		echo "$(median <<<"$values") ($(sort -g <<<"$values" | head -n 1)–$(sort -g <<<"$values" | tail -n 1))"
+	else
+		median <<<"$values"
+	fi
 }
 
 # Ratios of ours to the anchor of column $3 per pair (the same run number), in run order, and their median.
@@ -137,18 +144,20 @@ latency_report() {
 			for kind in $kinds; do
 				local c=() i
 				for i in 5 6 7 8 9 10 11 12 13; do
-					c+=("$(latency_median "$rows" "$scenario" "$kind" "$i" "$load")")
+					c+=("$(latency_median "$rows" "$scenario" "$kind" "$i" "$load" "$([[ $i == 8 || $i == 11 ]] && echo spread)")")
 				done
 				awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v l="$load" -v ratio="$(
 					[[ $kind == ours && $load != max ]] && latency_pair_ratios "$scenario" "$load" 8 "$anchor" || echo)" \
-					-v values="${c[*]}" 'BEGIN {
-						split(values, v, " ")
+					-v values="$(IFS='|'; echo "${c[*]}")" 'BEGIN {
+						split(values, v, "|")
 						name = (k == "ours") ? ours : (k == "sink") ? "smtp-sink" : "Postfix"
 						if (l == "max") {
 							printf "| %s | %s | closed loop | – | %.0f | | | | | | | | |\n", s, name, v[2]
 						} else {
-							printf "| %s | %s | %s %% | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, name, l,
-								v[1], v[2], v[3], v[4], v[5], ratio, v[6], v[7], v[8], v[9]
+							# a server that did not keep up with the offered rate had a growing queue: the figures measure that queue
+							behind = (v[2] < 0.95 * v[1]) ? " (fell behind)" : ""
+							printf "| %s | %s | %s %% | %.0f | %.0f%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, name, l,
+								v[1], v[2], behind, v[3], v[4], v[5], ratio, v[6], v[7], v[8], v[9]
 						}
 					}'
 			done
