@@ -25,14 +25,16 @@ load_average() {
 
 # One row of $RESULTS.latency from LatencyClient's output line: scenario, server, load (per cent of
 # the maximum), run, offered and achieved msgs/s, final dot → 250 p50/p99/max ms, scheduled start →
-# 250 p50/p99/max ms, start late p99/max ms, errors, load average at the start of the run.
+# 250 p50/p99/max ms, start late p99/max ms, errors, load average at the start of the run, the
+# load generator's CPU µs per message (closed loop: smtp-source's).
 latency_row() {
 	awk -v s="$1" -v k="$2" -v l="$3" -v r="$4" -v la="$5" -v line="$6" 'BEGIN {
 			n = split(line, fields, /[ =]/)
 			for (i = 1; i < n; i += 2) { v[fields[i]] = fields[i + 1] }
-			printf "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, k, l, r, v["offered/s"],
+			printf "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, k, l, r, v["offered/s"],
 				v["achieved/s"], v["dot-p50-ms"], v["dot-p99-ms"], v["dot-max-ms"], v["sched-p50-ms"],
-				v["sched-p99-ms"], v["sched-max-ms"], v["late-p99-ms"], v["late-max-ms"], v["errors"], la }'
+				v["sched-p99-ms"], v["sched-max-ms"], v["late-p99-ms"], v["late-max-ms"], v["errors"], la,
+				v["client-cpu-us"] }'
 }
 
 latency_scenario() {
@@ -62,8 +64,9 @@ latency_scenario() {
 			read -r wall client <<<"$(run_load "${LOAD[@]}")"
 			empty_maildir "$base"
 			awk -v s="$scenario" -v k="$kind" -v r="$rep" -v m="$messages" -v wall="$wall" -v la="$average" \
-				'BEGIN { rate = m * 1e9 / wall
-					printf "%s\t%s\tmax\t%d\t%.0f\t%.0f\t-\t-\t-\t-\t-\t-\t-\t-\t0\t%s\n", s, k, r, rate, rate, la }' >>"$rows"
+				-v client="$client" -v tck="$CLK_TCK" 'BEGIN { rate = m * 1e9 / wall
+					printf "%s\t%s\tmax\t%d\t%.0f\t%.0f\t-\t-\t-\t-\t-\t-\t-\t-\t0\t%s\t%.0f\n", s, k, r, rate, rate, la,
+						client * 1e6 / tck / m }' >>"$rows"
 			log "$(tail -n 1 "$rows")"
 		done
 	done
@@ -134,8 +137,8 @@ latency_report() {
 	local rows="$RESULTS.latency" scenario kinds anchor kind load
 	[[ -f "$rows" ]] || return 0
 	echo
-	echo "| Scenario | Server | offered | offered msgs/s | achieved msgs/s | final dot → 250 p50 ms | p99 ms | max ms | p99 vs anchor, per pair (median) | scheduled start → 250 p50 ms | p99 ms | max ms | start late p99 ms |"
-	echo "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"
+	echo "| Scenario | Server | offered | offered msgs/s | achieved msgs/s | final dot → 250 p50 ms | p99 ms | max ms | p99 vs anchor, per pair (median) | scheduled start → 250 p50 ms | p99 ms | max ms | start late p99 ms | load generator CPU µs/msg |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
 	for scenario in LA LQ; do
 		grep -q "^$scenario	" "$rows" || continue
 		kinds="$(kinds_for "$(latency_base "$scenario")")"
@@ -143,7 +146,7 @@ latency_report() {
 		for load in max $LATENCY_LOADS; do
 			for kind in $kinds; do
 				local c=() i
-				for i in 5 6 7 8 9 10 11 12 13; do
+				for i in 5 6 7 8 9 10 11 12 13 17; do
 					c+=("$(latency_median "$rows" "$scenario" "$kind" "$i" "$load" "$([[ $i == 8 || $i == 11 ]] && echo spread)")")
 				done
 				awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v l="$load" -v ratio="$(
@@ -152,12 +155,12 @@ latency_report() {
 						split(values, v, "|")
 						name = (k == "ours") ? ours : (k == "sink") ? "smtp-sink" : "Postfix"
 						if (l == "max") {
-							printf "| %s | %s | closed loop | – | %.0f | | | | | | | | |\n", s, name, v[2]
+							printf "| %s | %s | closed loop | – | %.0f | | | | | | | | | %s |\n", s, name, v[2], v[10]
 						} else {
 							# a server that did not keep up with the offered rate had a growing queue: the figures measure that queue
 							behind = (v[2] < 0.95 * v[1]) ? " (fell behind)" : ""
-							printf "| %s | %s | %s %% | %.0f | %.0f%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, name, l,
-								v[1], v[2], behind, v[3], v[4], v[5], ratio, v[6], v[7], v[8], v[9]
+							printf "| %s | %s | %s %% | %.0f | %.0f%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, name, l,
+								v[1], v[2], behind, v[3], v[4], v[5], ratio, v[6], v[7], v[8], v[9], v[10]
 						}
 					}'
 			done

@@ -3,6 +3,7 @@ package dev.smtpd.benchmarks;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Prints one line: {@code messages=… errors=… seconds=… offered/s=… achieved/s=…
  * recorded=… dot-p50-ms=… dot-p99-ms=… dot-max-ms=… sched-p50-ms=… sched-p99-ms=…
- * sched-max-ms=… late-p99-ms=… late-max-ms=…}.
+ * sched-max-ms=… late-p99-ms=… late-max-ms=… client-cpu-us=…}, the last being the client
+ * JVM's CPU time (start-up included) per delivered message.
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --rate=<msgs/s> --seconds=10
  * --warmup-seconds=0 --sessions=8 --size=1024 --per-connection=0 --hgrm=<path prefix>}.
@@ -253,11 +255,17 @@ public final class LatencyClient {
 		System.out.printf(
 				"messages=%d errors=%d seconds=%.3f offered/s=%.0f achieved/s=%.0f recorded=%d/%d"
 						+ " dot-p50-ms=%.3f dot-p99-ms=%.3f dot-max-ms=%.3f sched-p50-ms=%.3f sched-p99-ms=%.3f"
-						+ " sched-max-ms=%.3f late-p99-ms=%.3f late-max-ms=%.3f%n",
+						+ " sched-max-ms=%.3f late-p99-ms=%.3f late-max-ms=%.3f client-cpu-us=%.0f%n",
 				delivered, this.errors.get(), elapsed, rate, (elapsed > 0) ? delivered / elapsed : 0,
 				this.dot.getTotalCount(), expectedRecorded, millis(this.dot, 50), millis(this.dot, 99),
 				this.dot.getMaxValue() / 1e3, millis(this.sched, 50), millis(this.sched, 99),
-				this.sched.getMaxValue() / 1e3, millis(this.late, 99), this.late.getMaxValue() / 1e3);
+				this.sched.getMaxValue() / 1e3, millis(this.late, 99), this.late.getMaxValue() / 1e3,
+				(delivered > 0) ? processCpuNanos() / 1e3 / delivered : 0);
+	}
+
+	private static long processCpuNanos() {
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime();
 	}
 
 	private static double millis(Histogram histogram, double percentile) {
