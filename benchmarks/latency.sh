@@ -7,7 +7,7 @@
 
 LA_MESSAGES="${LA_MESSAGES:-$A_MESSAGES}"
 LQ_MESSAGES="${LQ_MESSAGES:-$Q_MESSAGES}"
-LA_SESSIONS="${LA_SESSIONS:-64}"
+LA_SESSIONS="${LA_SESSIONS:-256}"
 LQ_SESSIONS="${LQ_SESSIONS:-8}"
 LATENCY_LOADS="${LATENCY_LOADS:-50 90}"
 LATENCY_SECONDS="${LATENCY_SECONDS:-30}"
@@ -137,7 +137,7 @@ latency_report() {
 	local rows="$RESULTS.latency" scenario kinds anchor kind load
 	[[ -f "$rows" ]] || return 0
 	echo
-	echo "| Scenario | Server | offered | offered msgs/s | achieved msgs/s | final dot → 250 p50 ms | p99 ms | max ms | p99 vs anchor, per pair (median) | scheduled start → 250 p50 ms | p99 ms | max ms | start late p99 ms | load generator CPU µs/msg |"
+	echo "| Scenario | Server | offered | offered msgs/s | achieved msgs/s | final dot → 250 p50 ms | p99 ms | max ms | p99 vs anchor, per pair (median) | due → 250 p50 ms | p99 ms | max ms | start late p99 ms | load generator CPU µs/msg |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
 	for scenario in LA LQ; do
 		grep -q "^$scenario	" "$rows" || continue

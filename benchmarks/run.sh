@@ -46,7 +46,7 @@
 #   LATENCY_LOADS ["50 90"]   LA, LQ: the offered rates, per cent of the lower maximum
 #   LATENCY_SECONDS [30]      LA, LQ: recorded seconds of each open-loop run, after LATENCY_WARMUP_SECONDS [5]
 #                             sent but not recorded
-#   LA_SESSIONS [64]          LA: client threads, a new connection per message (A's shape, 1 KiB)
+#   LA_SESSIONS [256]         LA: connections at once at most, a new connection per message (A's shape, 1 KiB)
 #   LQ_SESSIONS [8]           LQ: connections, reused (Q's shape, 4 KiB); a message due while all are busy waits
 #                             for one, which counts in its time from the due time, not in final dot → 250
 #   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
