@@ -255,7 +255,7 @@ public final class LatencyClient {
 	/** A session of the pool said EHLO. */
 	void ready(LatencySession session) {
 		this.idle.add(session);
-		if (this.start == 0 && this.idle.size() == this.sessions) {
+		if (this.start == 0 && this.idle.size() == this.open) {
 			startSchedule();
 		}
 		else {

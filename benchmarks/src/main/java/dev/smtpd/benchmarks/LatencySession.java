@@ -41,7 +41,7 @@ final class LatencySession extends SimpleChannelInboundHandler<ByteBuf> {
 
 	private long dotWritten;
 
-	private boolean failed;
+	private boolean ended;
 
 	/**
 	 * Creates a session.
@@ -157,12 +157,7 @@ final class LatencySession extends SimpleChannelInboundHandler<ByteBuf> {
 
 	@Override
 	public void channelInactive(ChannelHandlerContext context) {
-		if (this.state == State.QUIT) {
-			this.client.closed(this);
-		}
-		else {
-			fail(new ClosedChannelException());
-		}
+		fail(new ClosedChannelException());
 	}
 
 	@Override
@@ -172,15 +167,21 @@ final class LatencySession extends SimpleChannelInboundHandler<ByteBuf> {
 	}
 
 	/**
-	 * Reports a failure once: a message in progress is lost.
+	 * Reports the end of the connection once: after QUIT it is closed as it should be;
+	 * otherwise it failed, and a message in progress is lost.
 	 * @param cause what failed
 	 */
 	void fail(Throwable cause) {
-		if (this.failed) {
+		if (this.ended) {
 			return;
 		}
-		this.failed = true;
-		this.client.failed(this, this.hasMessage, cause);
+		this.ended = true;
+		if (this.state == State.QUIT) {
+			this.client.closed(this);
+		}
+		else {
+			this.client.failed(this, this.hasMessage, cause);
+		}
 	}
 
 	/**
