@@ -33,12 +33,12 @@ import org.HdrHistogram.Histogram;
  * would have waited: coordinated omission.
  * <p>
  * One Netty event loop (epoll where available) drives every connection, as
- * {@code smtp-source} drives its sessions from one {@code poll} loop, so the client's own
- * CPU per message stays near {@code smtp-source}'s. At most {@code --sessions} messages
- * are in progress at once: with a connection per message, at most that many connections;
- * with reused connections, a pool of that many. A message due while all are busy waits
- * for one, in the order due, and that wait counts in its time from the due time. Three
- * times per message go into HdrHistograms (microseconds, 3 significant digits):
+ * {@code smtp-source} drives its sessions from one {@code poll} loop (no thread to wake
+ * per reply). At most {@code --sessions} messages are in progress at once: with a
+ * connection per message, at most that many connections; with reused connections, a pool
+ * of that many. A message due while all are busy waits for one, in the order due, and
+ * that wait counts in its time from the due time. Three times per message go into
+ * HdrHistograms (microseconds, 3 significant digits):
  * <ul>
  * <li>{@code dot}: from the final {@code .CRLF} written (the write of the message and the
  * dot returned) to the end-of-data reply read: the figure issue #19 asks for;
@@ -53,7 +53,10 @@ import org.HdrHistogram.Histogram;
  * JVM's CPU time from the first recorded message's due time to the last reply, per
  * recorded message (after {@code --warmup-seconds}, so mostly without start-up), and
  * {@code loop-cpu-us=…}, the same for the event loop's thread alone (without the JIT
- * compiler's and the garbage collector's threads).
+ * compiler's and the garbage collector's threads). {@code errors} counts the connections
+ * that failed and, when the last connection of the pool is gone, the messages that could
+ * not be sent; a failed connection's message in progress is not delivered. Every read
+ * times out after 30 s, so a run ends even if a server stops answering.
  * <p>
  * Options: {@code --host=127.0.0.1 --port=25 --rate=<msgs/s> --seconds=10
  * --warmup-seconds=0 --sessions=8 --size=1024 --per-connection=0 --hgrm=<path prefix>}.
