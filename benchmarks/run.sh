@@ -576,4 +576,5 @@ for scenario in $SCENARIOS; do
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
 done
-{ report; latency_report; } | tee "$OUT_DIR/table.md"
+# the throughput table only if a throughput or idle scenario ran (LA and LQ have their own)
+{ if [[ -f "$RESULTS" || -f "$RESULTS.idle" ]]; then report; fi; latency_report; } | tee "$OUT_DIR/table.md"
