@@ -40,6 +40,18 @@
 #                             STARTTLS and a full TLS 1.3 handshake, 1 KiB, 8 sessions (starttls-client.py,
 #                             Nagle on); against the private Postfix with the same certificate; and the crypto
 #                             floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#   LA_MESSAGES [$A_MESSAGES] scenarios LA and LQ (latency.sh): p50/p99/max latency under open-loop load. Both
+#   LQ_MESSAGES [$Q_MESSAGES] servers of A (ours, smtp-sink) or of Q (ours with maildir, the private Postfix) run
+#                             side by side; first each one's maximum rate, closed loop with A's or Q's smtp-source
+#                             command and LA_/LQ_MESSAGES messages (REPS runs alternating, after WARMUP_RUNS); then
+#                             LatencyClient offers both the same rates, LATENCY_LOADS per cent of the LOWER of the two
+#                             maxima, REPS runs per rate alternating the servers; rows in $OUT_DIR/results.tsv.latency
+#   LATENCY_LOADS ["50 90"]   LA, LQ: the offered rates, per cent of the lower maximum
+#   LATENCY_SECONDS [30]      LA, LQ: recorded seconds of each open-loop run, after LATENCY_WARMUP_SECONDS [5]
+#                             sent but not recorded
+#   LA_SESSIONS [256]         LA: connections at once at most, a new connection per message (A's shape, 1 KiB)
+#   LQ_SESSIONS [8]           LQ: connections, reused (Q's shape, 4 KiB); a message due while all are busy waits
+#                             for one, which counts in its time from the due time, not in final dot → 250
 #   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
@@ -119,6 +131,8 @@ POSTFIX_DIRS=()
 
 # shellcheck source=anchors.sh
 . "$HERE/anchors.sh"
+# shellcheck source=latency.sh
+. "$HERE/latency.sh"
 
 cleanup() {
 	local pid
@@ -579,7 +593,9 @@ for scenario in $SCENARIOS; do
 			throughput_scenario "$scenario" ;;
 		A | AP | B | C | C1 | C64 | CD | CB | P | L | U | Q | TE | TR) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;
+		LA | LQ) latency_scenario "$scenario" ;;
 		*) echo "Unknown scenario $scenario" >&2; exit 1 ;;
 	esac
 done
-report | tee "$OUT_DIR/table.md"
+# the throughput table only if a throughput or idle scenario ran (LA and LQ have their own)
+{ if [[ -f "$RESULTS" || -f "$RESULTS.idle" ]]; then report; fi; latency_report; } | tee "$OUT_DIR/table.md"
