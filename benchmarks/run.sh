@@ -35,8 +35,10 @@
 #                             (the installed package; needs root) queueing every message, delivering to discard:
 #   T_MESSAGES [2000]         scenarios TE (EC P-256) and TR (RSA 2048): a new connection per message with
 #                             STARTTLS and a full TLS 1.3 handshake, 1 KiB, 8 sessions (starttls-client.py,
-#                             Nagle on); against the private Postfix with the same certificate; and the crypto
-#                             floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#                             Nagle on); against SubEthaSMTP 7.2 with STARTTLS and the same key (JDK provider;
+#                             built by subethasmtp.sh), the private Postfix with the same certificate; and the
+#                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#   T_SERVERS ["ours subetha postfix"]  the servers of TE and TR, the anchor (of the ratio columns) last
 #   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
@@ -82,6 +84,7 @@ FSYNC_MESSAGES="${FSYNC_MESSAGES:-2000}"
 T_MESSAGES="${T_MESSAGES:-2000}"
 T_MESSAGES_TE="$T_MESSAGES"
 T_MESSAGES_TR="$T_MESSAGES"
+T_SERVERS="${T_SERVERS:-ours subetha postfix}"
 FLOOR_SECONDS="${FLOOR_SECONDS:-20}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
@@ -225,7 +228,9 @@ start_server() {
 		start_postfix "$2"
 		return
 	fi
-	if [[ "$kind" == ours || "$kind" == proxy ]]; then
+	if [[ "$kind" == subetha ]]; then
+		PORT="$SERVER_PORT" bash -c "exec $SUBETHASMTP_CMD $TLS_DIR/$(tls_key "$2").p12 bench" >>"$log_file" 2>&1 &
+	elif [[ "$kind" == ours || "$kind" == proxy ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
 		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" \
 			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")" \
@@ -279,12 +284,13 @@ stop_server() {
 }
 
 # The servers a scenario compares, the last being the anchor: AP compares our server with a PROXY
-# header per connection against itself without; Q, TE and TR compare ours with a private Postfix; the
-# others, ours with smtp-sink.
+# header per connection against itself without; Q compares ours with a private Postfix; TE and TR
+# ours with SubEthaSMTP and the private Postfix (T_SERVERS); the others, ours with smtp-sink.
 kinds_for() {
 	case "$1" in
 		AP) echo "proxy ours" ;;
-		Q | TE | TR) echo "ours postfix" ;;
+		Q) echo "ours postfix" ;;
+		TE | TR) echo "$T_SERVERS" ;;
 		*) echo "ours sink" ;;
 	esac
 }
@@ -474,6 +480,18 @@ column_median() {
 	awk -F '\t' -v s="$2" -v k="$3" -v c="$4" '$1 == s && $2 == k { print $c }' "$1" | median
 }
 
+# The ratios of two servers' msgs/s and CPU per message, run by run (the same rep of one invocation),
+# and their medians.
+pair_ratios() {
+	local rates cpus
+	rates="$(awk -F '\t' -v s="$1" -v a="$2" -v b="$3" '$1 == s && $2 == a { x[$3] = $4 } $1 == s && $2 == b { y[$3] = $4 }
+		END { for (r in x) if ((r in y) && y[r] > 0) printf "%.2f\n", x[r] / y[r] }' "$RESULTS")"
+	cpus="$(awk -F '\t' -v s="$1" -v a="$2" -v b="$3" '$1 == s && $2 == a { x[$3] = $6 } $1 == s && $2 == b { y[$3] = $6 }
+		END { for (r in x) if ((r in y) && y[r] > 0) printf "%.2f\n", x[r] / y[r] }' "$RESULTS")"
+	echo "msgs/s $(paste -sd, <<<"$rates" | sed 's/,/, /g') (median $(median <<<"$rates")×);" \
+		"CPU/msg $(paste -sd, <<<"$cpus" | sed 's/,/, /g') (median $(median <<<"$cpus")×)"
+}
+
 report() {
 	local scenario kind
 	echo
@@ -495,10 +513,18 @@ report() {
 			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
-					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" : "Postfix"
+					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" \
+						: (k == "subetha") ? "SubEthaSMTP (JDK TLS)" : "Postfix"
 					if (s == "AH") name = name " via HAProxy"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
 						client, rss, rate / rs, (cs > 0) ? cpu / cs : 0 }'
+		done
+	done
+	for scenario in TE TR; do
+		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
+		echo
+		for kind in $(kinds_for "$scenario"); do
+			[[ "$kind" == ours ]] || echo "$scenario, $SERVER_NAME against $kind, per pair: $(pair_ratios "$scenario" ours "$kind")"
 		done
 	done
 	if [[ -f "$RESULTS.floor" ]]; then
@@ -550,6 +576,10 @@ fi
 fetch_postfix
 if [[ " $SCENARIOS " == *" T"[ER]" "* ]]; then
 	make_certificates
+	if [[ " $T_SERVERS " == *" subetha "* ]]; then
+		log "Building the SubEthaSMTP sink (benchmarks/subethasmtp.sh)"
+		SUBETHASMTP_CMD="$(SERVER_JAVA_OPTS="$SERVER_JAVA_OPTS" "$HERE/subethasmtp.sh" command)"
+	fi
 fi
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do
