@@ -39,6 +39,9 @@
 #                             built by subethasmtp.sh), the private Postfix with the same certificate; and the
 #                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
 #   T_SERVERS ["ours subetha postfix"]  the servers of TE and TR, the anchor (of the ratio columns) last
+#   T_WARMUP_MESSAGES [8000]  TE, TR with WARMUP_RUNS > 0: the JVM servers (ours, SubEthaSMTP) get at least this
+#                             many warm-up messages (runs of T_MESSAGES): on 2 busy cores the JIT compiler was
+#                             still taking a third of our server's CPU after 2,400 STARTTLS sessions
 #   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
@@ -85,6 +88,7 @@ T_MESSAGES="${T_MESSAGES:-2000}"
 T_MESSAGES_TE="$T_MESSAGES"
 T_MESSAGES_TR="$T_MESSAGES"
 T_SERVERS="${T_SERVERS:-ours subetha postfix}"
+T_WARMUP_MESSAGES="${T_WARMUP_MESSAGES:-8000}"
 FLOOR_SECONDS="${FLOOR_SECONDS:-20}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
@@ -295,6 +299,16 @@ kinds_for() {
 	esac
 }
 
+# Warm-up runs of a server: WARMUP_RUNS; in TE and TR a JVM server gets at least T_WARMUP_MESSAGES.
+warmup_runs() {
+	local runs="$WARMUP_RUNS"
+	if [[ "$1" == T? && "$2" != postfix && "$WARMUP_RUNS" -gt 0 ]]; then
+		runs=$(((T_WARMUP_MESSAGES + $3 - 1) / $3))
+		((runs >= WARMUP_RUNS)) || runs="$WARMUP_RUNS"
+	fi
+	echo "$runs"
+}
+
 # The sample app's handler in a scenario: Q stores durably.
 handler_for() {
 	case "$1" in
@@ -400,7 +414,7 @@ throughput_scenario() {
 		port[$kind]="$SERVER_PORT"
 		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
 		load_command "$scenario" "${port[$kind]}" "$messages"
-		for rep in $(seq 1 "$WARMUP_RUNS"); do
+		for rep in $(seq 1 "$(warmup_runs "$scenario" "$kind" "$messages")"); do
 			run_load "${LOAD[@]}" >/dev/null
 			empty_maildir "$scenario"
 		done
