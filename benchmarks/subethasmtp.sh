@@ -100,7 +100,7 @@ public final class SubethaSink {
 
 }
 EOF
-(cd "$WORK" && mvn -q dependency:build-classpath -Dmdep.outputFile=classpath.txt) >&2
+(cd "$WORK" && mvn -q -B dependency:build-classpath -Dmdep.outputFile=classpath.txt) >&2
 mkdir -p "$WORK/classes"
 javac -d "$WORK/classes" -cp "$(cat "$WORK/classpath.txt")" "$WORK/src/SubethaSink.java" >&2
 
