@@ -96,8 +96,9 @@ tls_key() {
 	esac
 }
 
-# Self-signed certificates for localhost: ec.{key,crt,pem} and rsa.{key,crt,pem} (pem: key, then
-# certificate, as Postfix's smtpd_tls_chain_files takes them).
+# Self-signed certificates for localhost: ec.{key,crt,pem,p12} and rsa.{key,crt,pem,p12} (pem: key,
+# then certificate, as Postfix's smtpd_tls_chain_files takes them; p12: the same as a PKCS#12 key
+# store with the password "bench", for SubEthaSMTP).
 make_certificates() {
 	local key
 	mkdir -p "$TLS_DIR"
@@ -108,6 +109,8 @@ make_certificates() {
 		-keyout "$TLS_DIR/rsa.key" -out "$TLS_DIR/rsa.crt" 2>/dev/null
 	for key in ec rsa; do
 		cat "$TLS_DIR/$key.key" "$TLS_DIR/$key.crt" >"$TLS_DIR/$key.pem"
+		openssl pkcs12 -export -inkey "$TLS_DIR/$key.key" -in "$TLS_DIR/$key.crt" -name server \
+			-passout pass:bench -out "$TLS_DIR/$key.p12"
 		chmod 644 "$TLS_DIR/$key".*
 	done
 }

@@ -38,8 +38,13 @@
 #                             (the installed package; needs root) queueing every message, delivering to discard:
 #   T_MESSAGES [2000]         scenarios TE (EC P-256) and TR (RSA 2048): a new connection per message with
 #                             STARTTLS and a full TLS 1.3 handshake, 1 KiB, 8 sessions (starttls-client.py,
-#                             Nagle on); against the private Postfix with the same certificate; and the crypto
-#                             floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#                             Nagle on); against SubEthaSMTP 7.2 with STARTTLS and the same key (JDK provider;
+#                             built by subethasmtp.sh), the private Postfix with the same certificate; and the
+#                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#   T_SERVERS ["ours subetha postfix"]  the servers of TE and TR, the anchor (of the ratio columns) last
+#   T_WARMUP_MESSAGES [8000]  TE, TR with WARMUP_RUNS > 0: the JVM servers (ours, SubEthaSMTP) get at least this
+#                             many warm-up messages (runs of T_MESSAGES): on 2 busy cores the JIT compiler was
+#                             still taking a third of our server's CPU after 2,400 STARTTLS sessions
 #   LA_MESSAGES [$A_MESSAGES] scenarios LA and LQ (latency.sh): p50/p99/max latency under open-loop load. Both
 #   LQ_MESSAGES [$Q_MESSAGES] servers of A (ours, smtp-sink) or of Q (ours with maildir, the private Postfix) run
 #                             side by side; first each one's maximum rate, closed loop with A's or Q's smtp-source
@@ -98,6 +103,8 @@ FSYNC_MESSAGES="${FSYNC_MESSAGES:-2000}"
 T_MESSAGES="${T_MESSAGES:-2000}"
 T_MESSAGES_TE="$T_MESSAGES"
 T_MESSAGES_TR="$T_MESSAGES"
+T_SERVERS="${T_SERVERS:-ours subetha postfix}"
+T_WARMUP_MESSAGES="${T_WARMUP_MESSAGES:-8000}"
 FLOOR_SECONDS="${FLOOR_SECONDS:-20}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
@@ -243,7 +250,9 @@ start_server() {
 		start_postfix "$2"
 		return
 	fi
-	if [[ "$kind" == ours || "$kind" == proxy || "$kind" == bdat* ]]; then
+	if [[ "$kind" == subetha ]]; then
+		PORT="$SERVER_PORT" bash -c "exec $SUBETHASMTP_CMD $TLS_DIR/$(tls_key "$2").p12 bench" >>"$log_file" 2>&1 &
+	elif [[ "$kind" == ours || "$kind" == proxy || "$kind" == bdat* ]]; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
 		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" \
 			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")" \
@@ -297,15 +306,26 @@ stop_server() {
 }
 
 # The servers a scenario compares, the last being the anchor: AP compares our server with a PROXY
-# header per connection against itself without; Q, TE and TR compare ours with a private Postfix; the
-# others, ours with smtp-sink.
+# header per connection against itself without; Q compares ours with a private Postfix; TE and TR
+# ours with SubEthaSMTP and the private Postfix (T_SERVERS); the others, ours with smtp-sink.
 kinds_for() {
 	case "$1" in
 		AP) echo "proxy ours" ;;
-		Q | TE | TR) echo "ours postfix" ;;
+		Q) echo "ours postfix" ;;
+		TE | TR) echo "$T_SERVERS" ;;
 		CB) echo "bdat1 bdat64 ours sink" ;;
 		*) echo "ours sink" ;;
 	esac
+}
+
+# Warm-up runs of a server: WARMUP_RUNS; in TE and TR a JVM server gets at least T_WARMUP_MESSAGES.
+warmup_runs() {
+	local runs="$WARMUP_RUNS"
+	if [[ "$1" == T? && "$2" != postfix && "$WARMUP_RUNS" -gt 0 ]]; then
+		runs=$(((T_WARMUP_MESSAGES + $3 - 1) / $3))
+		((runs >= WARMUP_RUNS)) || runs="$WARMUP_RUNS"
+	fi
+	echo "$runs"
 }
 
 # The sample app's handler in a scenario: Q stores durably.
@@ -417,7 +437,7 @@ throughput_scenario() {
 		port[$kind]="$SERVER_PORT"
 		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
 		load_command "$scenario" "${port[$kind]}" "$messages"
-		for rep in $(seq 1 "$WARMUP_RUNS"); do
+		for rep in $(seq 1 "$(warmup_runs "$scenario" "$kind" "$messages")"); do
 			run_load "${LOAD[@]}" >/dev/null
 			empty_maildir "$scenario"
 		done
@@ -497,6 +517,18 @@ column_median() {
 	awk -F '\t' -v s="$2" -v k="$3" -v c="$4" '$1 == s && $2 == k { print $c }' "$1" | median
 }
 
+# The ratios of two servers' msgs/s and CPU per message, run by run (the same rep of one invocation),
+# and their medians.
+pair_ratios() {
+	local rates cpus
+	rates="$(awk -F '\t' -v s="$1" -v a="$2" -v b="$3" '$1 == s && $2 == a { x[$3] = $4 } $1 == s && $2 == b { y[$3] = $4 }
+		END { for (r in x) if ((r in y) && y[r] > 0) printf "%.2f\n", x[r] / y[r] }' "$RESULTS")"
+	cpus="$(awk -F '\t' -v s="$1" -v a="$2" -v b="$3" '$1 == s && $2 == a { x[$3] = $6 } $1 == s && $2 == b { y[$3] = $6 }
+		END { for (r in x) if ((r in y) && y[r] > 0) printf "%.2f\n", x[r] / y[r] }' "$RESULTS")"
+	echo "msgs/s $(paste -sd, <<<"$rates" | sed 's/,/, /g') (median $(median <<<"$rates")×);" \
+		"CPU/msg $(paste -sd, <<<"$cpus" | sed 's/,/, /g') (median $(median <<<"$cpus")×)"
+}
+
 report() {
 	local scenario kind
 	echo
@@ -518,7 +550,8 @@ report() {
 			rss="$(column_median "$RESULTS" "$scenario" "$kind" 8)"
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
-					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" : "Postfix"
+					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" \
+						: (k == "subetha") ? "SubEthaSMTP (JDK TLS)" : "Postfix"
 					if (s == "CB") name = (k == "bdat1") ? ours ", BDAT in one chunk" : (k == "bdat64") ? ours ", BDAT in 64 KiB chunks" : (k == "ours") ? ours ", DATA" : name
 					if (s == "AH") name = name " via HAProxy"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
@@ -536,6 +569,13 @@ report() {
 					"$RESULTS")"
 		done
 	fi
+	for scenario in TE TR; do
+		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
+		echo
+		for kind in $(kinds_for "$scenario"); do
+			[[ "$kind" == ours ]] || echo "$scenario, $SERVER_NAME against $kind, per pair: $(pair_ratios "$scenario" ours "$kind")"
+		done
+	done
 	if [[ -f "$RESULTS.floor" ]]; then
 		echo
 		echo "Crypto floor (openssl s_time -new against openssl s_server, TLS 1.3, ${FLOOR_SECONDS} s): $(
@@ -585,6 +625,10 @@ fi
 fetch_postfix
 if [[ " $SCENARIOS " == *" T"[ER]" "* ]]; then
 	make_certificates
+	if [[ " $T_SERVERS " == *" subetha "* ]]; then
+		log "Building the SubEthaSMTP sink (benchmarks/subethasmtp.sh)"
+		SUBETHASMTP_CMD="$(SERVER_JAVA_OPTS="$SERVER_JAVA_OPTS" "$HERE/subethasmtp.sh" command)"
+	fi
 fi
 log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each; our server: $SERVER_CMD"
 for scenario in $SCENARIOS; do

@@ -5,7 +5,14 @@
 # run.sh in place of our server, against smtp-sink as always. Compare its ratios to smtp-sink with
 # ours from a run of run.sh on the same machine. See docs/performance.md.
 #
-# Usage: benchmarks/subethasmtp.sh      (environment as for run.sh; SERVER and SERVER_CMD are set here)
+# The sink takes a PKCS#12 key store and its password after the port: then it offers STARTTLS with
+# that key (SSLContext "TLS" of the JDK's own provider, SunJSSE, as SubEthaSMTP ships; TLS 1.3 and 1.2
+# enabled, the JDK's defaults otherwise). run.sh's scenarios TE and TR run it that way beside our
+# server and Postfix, through "subethasmtp.sh command".
+#
+# Usage: benchmarks/subethasmtp.sh           (environment as for run.sh; SERVER and SERVER_CMD are set here)
+#        benchmarks/subethasmtp.sh command   (builds the sink, prints its command line with $PORT
+#                                             unexpanded and exits; run.sh adds the key store)
 #
 set -euo pipefail
 
@@ -35,19 +42,40 @@ cat >"$WORK/pom.xml" <<EOF
 </project>
 EOF
 cat >"$WORK/src/SubethaSink.java" <<'EOF'
+import java.io.FileInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 import org.subethamail.smtp.helper.SimpleMessageListener;
 import org.subethamail.smtp.server.SMTPServer;
 
-/** SubEthaSMTP on 127.0.0.1:<port>, accepting every message and dropping it. */
+/**
+ * SubEthaSMTP on 127.0.0.1:<port>, accepting every message and dropping it; with a PKCS#12 key store
+ * and its password after the port, offering STARTTLS with that key (the JDK's provider).
+ */
 public final class SubethaSink {
 
 	public static void main(String[] args) throws Exception {
-		SMTPServer server = SMTPServer.port(Integer.parseInt(args[0]))
+		SMTPServer.Builder builder = SMTPServer.port(Integer.parseInt(args[0]));
+		if (args.length == 3) {
+			char[] password = args[2].toCharArray();
+			KeyStore keys = KeyStore.getInstance("PKCS12");
+			try (InputStream in = new FileInputStream(args[1])) {
+				keys.load(in, password);
+			}
+			KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+			factory.init(keys, password);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(factory.getKeyManagers(), null, null);
+			builder.enableTLS().startTlsSocketFactory(context);
+		}
+		SMTPServer server = builder
 			.bindAddress(InetAddress.getLoopbackAddress())
 			.hostName("localhost")
 			.maxConnections(60_000)
@@ -72,10 +100,15 @@ public final class SubethaSink {
 
 }
 EOF
-(cd "$WORK" && mvn -q dependency:build-classpath -Dmdep.outputFile=classpath.txt)
+(cd "$WORK" && mvn -q -B dependency:build-classpath -Dmdep.outputFile=classpath.txt) >&2
 mkdir -p "$WORK/classes"
-javac -d "$WORK/classes" -cp "$(cat "$WORK/classpath.txt")" "$WORK/src/SubethaSink.java"
+javac -d "$WORK/classes" -cp "$(cat "$WORK/classpath.txt")" "$WORK/src/SubethaSink.java" >&2
 
-export SERVER_CMD="java ${SERVER_JAVA_OPTS:--Xmx1g} -cp $WORK/classes:$(cat "$WORK/classpath.txt") SubethaSink \$PORT"
+SUBETHASMTP_CMD="java ${SERVER_JAVA_OPTS:--Xmx1g} -cp $WORK/classes:$(cat "$WORK/classpath.txt") SubethaSink \$PORT"
+if [[ "${1:-}" == command ]]; then
+	echo "$SUBETHASMTP_CMD"
+	exit 0
+fi
+export SERVER_CMD="$SUBETHASMTP_CMD"
 export SERVER=core SERVER_NAME=SubEthaSMTP # SERVER=core: run.sh need not look for the sample app's jar
 exec "$HERE/run.sh"

@@ -140,6 +140,37 @@ class SampleJarIT {
 	}
 
 	@Test
+	void starttlsWithTheShippedOpenSslProvider() throws Exception {
+		Path key = this.directory.resolve("key.pem");
+		Path certificate = this.directory.resolve("certificate.pem");
+		ExternalCommand.Result made = ExternalCommand.run(List.of("openssl", "req", "-x509", "-newkey", "ec",
+				"-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
+				"subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", certificate.toString()),
+				this.directory, null);
+		assertThat(made.exitCode()).as(made.output()).isZero();
+		Path maildir = this.directory.resolve("mail");
+		int port = startServer("--smtpd.maildir.path=" + maildir, "--sample.reject-domain=", "--smtpd.handler=maildir",
+				"--smtpd.ssl.bundle=test", "--smtpd.ssl.mode=starttls",
+				"--spring.ssl.bundle.pem.test.keystore.certificate=file:" + certificate,
+				"--spring.ssl.bundle.pem.test.keystore.private-key=file:" + key,
+				"--logging.level.dev.smtpd.autoconfigure.tls=debug");
+		assertThat(this.servers.get(0).output()).contains("TLS from SSL bundle 'test' with the OPENSSL provider");
+		Session session = mailSession(port, false);
+		session.getProperties().put("mail.smtp.starttls.enable", "true");
+		session.getProperties().put("mail.smtp.starttls.required", "true");
+		session.getProperties().put("mail.smtp.ssl.trust", "*");
+		// two sessions: the second handshake takes the key material the first one cached
+		for (int i = 1; i <= 2; i++) {
+			Transport.send(message(session, "bob@example.org", "Over TLS " + i, "Hello\n"));
+		}
+		List<Path> stored = list(maildir.resolve("new"));
+		assertThat(stored).hasSize(2);
+		for (Path file : stored) {
+			assertThat(Files.readString(file)).contains("Subject: Over TLS ");
+		}
+	}
+
+	@Test
 	void usersManagedFromTheCommandLineAuthenticateWithoutARestart() throws Exception {
 		Path users = this.directory.resolve("users");
 		String usersFile = "--smtpd.auth.users-file=" + users;

@@ -121,6 +121,9 @@ public class SmtpdMetrics implements SmtpServerListener {
 
 	private final Map<SessionEnd, Timer> sessionTimers = new ConcurrentHashMap<>();
 
+	/** Handshake counters by protocol: [0] failure, [1] success. */
+	private final Map<String, AtomicReferenceArray<Counter>> handshakeCounters = new ConcurrentHashMap<>();
+
 	/**
 	 * Creates the meters in a registry.
 	 * @param registry the registry
@@ -217,9 +220,16 @@ public class SmtpdMetrics implements SmtpServerListener {
 
 	@Override
 	public void tlsHandshakeCompleted(Session session, @Nullable String protocol, boolean success) {
-		this.tlsHandshakes
-			.withTags("protocol", (protocol != null) ? protocol : "none", "outcome", success ? "success" : "failure")
-			.increment();
+		String tag = (protocol != null) ? protocol : "none";
+		AtomicReferenceArray<Counter> byOutcome = this.handshakeCounters.computeIfAbsent(tag,
+				(key) -> new AtomicReferenceArray<>(2));
+		int outcome = success ? 1 : 0;
+		Counter counter = byOutcome.get(outcome);
+		if (counter == null) {
+			counter = this.tlsHandshakes.withTags("protocol", tag, "outcome", success ? "success" : "failure");
+			byOutcome.set(outcome, counter);
+		}
+		counter.increment();
 	}
 
 	@Override

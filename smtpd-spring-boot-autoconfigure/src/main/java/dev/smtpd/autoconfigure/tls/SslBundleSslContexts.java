@@ -10,10 +10,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -98,7 +100,13 @@ public class SslBundleSslContexts implements Supplier<SslContext> {
 
 	private Built build(SslBundle bundle) {
 		try {
-			SslContextBuilder builder = SslContextBuilder.forServer(bundle.getManagers().getKeyManagerFactory())
+			KeyManagerFactory keys = bundle.getManagers().getKeyManagerFactory();
+			if (this.provider == SslProvider.OPENSSL) {
+				// OpenSSL gets the key and chain once per context, not encoded anew for
+				// every handshake (a new context is built when the bundle is updated)
+				keys = new OpenSslCachingX509KeyManagerFactory(keys);
+			}
+			SslContextBuilder builder = SslContextBuilder.forServer(keys)
 				.sslProvider(this.provider)
 				.clientAuth(this.clientAuth);
 			if (this.clientAuth != ClientAuth.NONE) {
