@@ -27,9 +27,11 @@ import dev.smtpd.core.handler.RateLimiter;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
@@ -47,6 +49,14 @@ public final class NettyServer {
 	private static final Logger logger = LoggerFactory.getLogger(NettyServer.class);
 
 	private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(8 * 1024, 32 * 1024);
+
+	/**
+	 * Netty's default receive-buffer sizing, one for every connection: by default each
+	 * channel gets an allocator of its own, although the per-channel state is in its
+	 * handle. 16 reads per read event, as Netty sets for its socket channels.
+	 */
+	private static final MaxMessagesRecvByteBufAllocator RECEIVE_ALLOCATOR = new AdaptiveRecvByteBufAllocator()
+		.maxMessagesPerRead(16);
 
 	private final @Nullable InetSocketAddress address;
 
@@ -155,6 +165,7 @@ public final class NettyServer {
 			// answered (SmtpFrameDecoder)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+			.childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_ALLOCATOR)
 			.childHandler(initializer);
 		InetSocketAddress bindAddress = (network.address() != null)
 				? new InetSocketAddress(network.address(), network.port()) : new InetSocketAddress(network.port());
@@ -180,6 +191,7 @@ public final class NettyServer {
 			.option(ChannelOption.SO_BACKLOG, backlog)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+			.childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_ALLOCATOR)
 			.childHandler(initializer);
 		Channel channel;
 		try {
