@@ -34,14 +34,21 @@ final class CommandPolicy {
 	private static final Reply TOO_MANY_UNRECOGNIZED = Reply.of(502, "5.5.1",
 			"Too many unrecognized commands, goodbye");
 
+	/**
+	 * Shared until the first counted call: a session that counts none holds no arrays.
+	 */
+	private static final @Nullable String[] NO_VERBS = new String[0];
+
+	private static final int[] NO_COUNTS = new int[0];
+
 	private final SmtpServerConfig config;
 
 	/**
 	 * Verbs counted for the call limits, and their counts (a map costs more per session).
 	 */
-	private @Nullable String[] countedVerbs = new String[0];
+	private @Nullable String[] countedVerbs = NO_VERBS;
 
-	private int[] callCounts = new int[0];
+	private int[] callCounts = NO_COUNTS;
 
 	private int unrecognized;
 

@@ -38,6 +38,9 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final AtomicInteger refused = new AtomicInteger();
 
+	/** The close listener of a connection not counted per address: one for all. */
+	private final ChannelFutureListener releaseTotal = (future) -> release(null);
+
 	private final Listeners listeners;
 
 	private final RateGate rateGate;
@@ -72,7 +75,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		// pipeline: an
 		// idle connection then costs one listener here instead of a handler context and
 		// an attribute.
-		ctx.channel().closeFuture().addListener((future) -> release(counted));
+		ChannelFutureListener release = (counted != null) ? (future) -> release(counted) : this.releaseTotal;
+		ctx.channel().closeFuture().addListener(release);
 		if (this.maxConnections > 0 && count > this.maxConnections) {
 			refuse(ctx, "Too many connections, try again later", ConnectionRefusal.MAX_CONNECTIONS,
 					SessionState.inetAddress(ctx.channel().remoteAddress()));

@@ -240,8 +240,14 @@ final class ServerContext {
 		return this.commands;
 	}
 
+	/**
+	 * Returns the next session id: the session's number in hexadecimal, at least eight
+	 * digits (as {@code %08x}, without a {@link java.util.Formatter} per connection).
+	 * @return the id
+	 */
 	String nextSessionId() {
-		return String.format("%08x", this.sessionCounter.incrementAndGet());
+		String hex = Long.toHexString(this.sessionCounter.incrementAndGet());
+		return (hex.length() >= 8) ? hex : "00000000".substring(hex.length()) + hex;
 	}
 
 }

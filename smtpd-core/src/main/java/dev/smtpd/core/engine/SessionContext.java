@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@link SessionRegistry} runs the admin operations on it. Every method runs on the
  * session's event loop.
  */
-final class SessionContext implements CommandContext {
+final class SessionContext implements CommandContext, SessionTimers.Watched {
 
 	private static final Logger logger = LoggerFactory.getLogger(SessionContext.class);
 
@@ -45,7 +45,11 @@ final class SessionContext implements CommandContext {
 
 	private final CommandPolicy policy;
 
-	private TransactionState transaction = new TransactionState();
+	/**
+	 * The transaction; {@code null} until a command asks for it, so an idle session holds
+	 * none.
+	 */
+	private @Nullable TransactionState transaction;
 
 	/** Takes the next frame instead of the commands: a SASL exchange waits for it. */
 	private @Nullable Consumer<Frame> lineConsumer;
@@ -71,7 +75,8 @@ final class SessionContext implements CommandContext {
 
 	private boolean handshaking;
 
-	private final MessageIntake intake;
+	/** How a message comes in; {@code null} until the first DATA or BDAT. */
+	private @Nullable MessageIntake intake;
 
 	/** Whether the session still wants a hook's reply. */
 	private final BooleanSupplier open;
@@ -87,11 +92,52 @@ final class SessionContext implements CommandContext {
 		this.policy = new CommandPolicy(server.config());
 		this.hooks = new HookRunner(server.hookExecutor(), session.id(), server.config().hooks().timeout(),
 				server.config().timeouts().dataTimeout());
-		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), framer::progressNanos);
-		this.intake = new MessageIntake(server, framer, ctx, this.timers);
+		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), this);
+		this.timers.startIdle();
+	}
+
+	// What the idle timer asks
+
+	@Override
+	public long progressNanos() {
+		return this.framer.progressNanos();
+	}
+
+	@Override
+	public boolean serverBusy() {
 		// the client waits for us while a hook, a handshake or the disk works: not idle
-		this.timers.startIdle(() -> this.hooks.isRunning() || this.handshaking || this.intake.isWaitingForDisk(),
-				this::idleTimeout);
+		MessageIntake intake = this.intake;
+		return this.hooks.isRunning() || this.handshaking || (intake != null && intake.isWaitingForDisk());
+	}
+
+	@Override
+	public void idleTimedOut() {
+		if (this.closing || !this.ctx.channel().isActive()) {
+			return;
+		}
+		logger.debug("Session {}: idle timeout", this.session.id());
+		replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
+	}
+
+	private MessageIntake intake() {
+		MessageIntake intake = this.intake;
+		if (intake == null) {
+			intake = new MessageIntake(this.server, this.framer, this.ctx, this.timers);
+			this.intake = intake;
+		}
+		return intake;
+	}
+
+	/** Ends the transaction's message intake and frees its partial chunks, if any. */
+	private void endTransaction() {
+		MessageIntake intake = this.intake;
+		if (intake != null) {
+			intake.transactionEnded();
+		}
+		TransactionState transaction = this.transaction;
+		if (transaction != null) {
+			transaction.releaseChunks();
+		}
 	}
 
 	// What the Netty handler tells the session
@@ -184,8 +230,7 @@ final class SessionContext implements CommandContext {
 	SessionEnd closed() {
 		this.closing = true;
 		this.timers.cancelAll();
-		this.intake.transactionEnded();
-		this.transaction.releaseChunks();
+		endTransaction();
 		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
 		Consumer<SessionEnd> abandoned = this.lineAbandoned;
 		if (this.lineConsumer != null && abandoned != null) {
@@ -222,7 +267,17 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public TransactionState transaction() {
-		return this.transaction;
+		TransactionState transaction = this.transaction;
+		if (transaction == null) {
+			transaction = new TransactionState();
+			this.transaction = transaction;
+		}
+		return transaction;
+	}
+
+	private boolean hasSender() {
+		TransactionState transaction = this.transaction;
+		return transaction != null && transaction.hasSender();
 	}
 
 	@Override
@@ -318,7 +373,7 @@ final class SessionContext implements CommandContext {
 		if (this.closing || this.handshaking) {
 			return;
 		}
-		if (this.shutdownRequested && !this.transaction.hasSender()) {
+		if (this.shutdownRequested && !hasSender()) {
 			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 			return;
 		}
@@ -403,24 +458,24 @@ final class SessionContext implements CommandContext {
 
 	@Override
 	public void resetTransaction() {
-		this.intake.transactionEnded();
-		this.transaction.releaseChunks();
-		this.transaction = new TransactionState();
+		endTransaction();
+		// the next one is made when a command asks for it: a hook may still hold this one
+		this.transaction = null;
 	}
 
 	@Override
 	public void messageReceived(DataStatus status, MessageBuffer message) {
-		this.intake.messageReceived(this, status, message, () -> this.closing);
+		intake().messageReceived(this, status, message, () -> this.closing);
 	}
 
 	@Override
 	public MessageBuffer newChunkBuffer() {
-		return this.intake.newBuffer(Transfer.BDAT, this.transaction.mailOptions().body());
+		return intake().newBuffer(Transfer.BDAT, transaction().mailOptions().body());
 	}
 
 	@Override
 	public void startChunk(long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
-		this.intake.startChunk(this, size, target, done);
+		intake().startChunk(this, size, target, done);
 		next();
 	}
 
@@ -429,12 +484,12 @@ final class SessionContext implements CommandContext {
 	 * @param failed whether storing it failed
 	 */
 	void chunkEnded(boolean failed) {
-		this.intake.chunkEnded(failed);
+		intake().chunkEnded(failed);
 	}
 
 	@Override
 	public void startData() {
-		this.intake.startData(this);
+		intake().startData(this);
 	}
 
 	@Override
@@ -497,14 +552,6 @@ final class SessionContext implements CommandContext {
 		}, delayNanos, TimeUnit.NANOSECONDS);
 	}
 
-	private void idleTimeout() {
-		if (this.closing || !this.ctx.channel().isActive()) {
-			return;
-		}
-		logger.debug("Session {}: idle timeout", this.session.id());
-		replyAndClose(Reply.of(421, "4.4.2", config().hostname() + " Error: timeout exceeded"), SessionEnd.TIMEOUT);
-	}
-
 	// Admin operations, from the SessionRegistry
 
 	private Reply shuttingDown() {
@@ -519,7 +566,7 @@ final class SessionContext implements CommandContext {
 		this.shutdownRequested = true;
 		// not between the replies of one command (LMTP's per recipient): next() does it
 		// after
-		if (!this.hooks.isRunning() && !this.closing && !this.transaction.hasSender() && this.pendingReplies == null) {
+		if (!this.hooks.isRunning() && !this.closing && !hasSender() && this.pendingReplies == null) {
 			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 		}
 	}
@@ -564,10 +611,11 @@ final class SessionContext implements CommandContext {
 		if (this.framer.inData()) {
 			return "DATA";
 		}
-		if (!this.transaction.recipients().isEmpty()) {
+		TransactionState transaction = this.transaction;
+		if (transaction != null && !transaction.recipients().isEmpty()) {
 			return "RCPT";
 		}
-		if (this.transaction.hasSender()) {
+		if (hasSender()) {
 			return "MAIL";
 		}
 		return (this.session.heloName() != null) ? "GREETED" : "CONNECTED";

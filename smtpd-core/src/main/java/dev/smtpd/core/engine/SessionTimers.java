@@ -2,8 +2,6 @@ package dev.smtpd.core.engine;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,9 +12,32 @@ import org.jspecify.annotations.Nullable;
  * and the forced close after a final reply. Each is one scheduled task at most; the idle
  * timer is re-armed for what is left of the timeout instead of being rescheduled on every
  * read. Idle means no progress: a command line that trickles in a byte at a time makes
- * none until it is complete (see {@link SmtpFrameDecoder#progressNanos()}).
+ * none until it is complete (see {@link SmtpFrameDecoder#progressNanos()}). The timers
+ * are the idle timer's task themselves, and ask the session through {@link Watched}: an
+ * idle connection holds one scheduled task and this object, no lambdas.
  */
-final class SessionTimers {
+final class SessionTimers implements Runnable {
+
+	/** What the idle timer asks of its session. */
+	interface Watched {
+
+		/**
+		 * Returns when the client last made progress.
+		 * @return a {@link System#nanoTime()} value
+		 */
+		long progressNanos();
+
+		/**
+		 * Returns whether the client waits for the server (a hook, a handshake, the
+		 * disk), so the session is not idle.
+		 * @return whether the server is the one being waited for
+		 */
+		boolean serverBusy();
+
+		/** The session was idle for the timeout. */
+		void idleTimedOut();
+
+	}
 
 	/**
 	 * How long a final reply may take to be written before the connection is closed
@@ -28,7 +49,7 @@ final class SessionTimers {
 
 	private final long timeoutNanos;
 
-	private final LongSupplier progressNanos;
+	private final Watched session;
 
 	private @Nullable ScheduledFuture<?> idle;
 
@@ -43,12 +64,12 @@ final class SessionTimers {
 	 * Creates the timers of a session.
 	 * @param executor the session's event loop
 	 * @param timeout the idle timeout
-	 * @param progressNanos when the client last made progress
+	 * @param session the session the idle timer watches
 	 */
-	SessionTimers(EventExecutor executor, Duration timeout, LongSupplier progressNanos) {
+	SessionTimers(EventExecutor executor, Duration timeout, Watched session) {
 		this.executor = executor;
 		this.timeoutNanos = timeout.toNanos();
-		this.progressNanos = progressNanos;
+		this.session = session;
 	}
 
 	/**
@@ -68,34 +89,36 @@ final class SessionTimers {
 	}
 
 	private long lastActivityNanos() {
-		return Math.max(this.activityNanos, this.progressNanos.getAsLong());
+		return Math.max(this.activityNanos, this.session.progressNanos());
 	}
 
 	/**
 	 * Starts the idle timeout. Idle means no bytes read and nothing finished for the
-	 * timeout; while {@code waiting} is true (a hook or a handshake under way) the client
-	 * waits for us, so the timer waits too.
-	 * @param waiting whether the server is the one being waited for
-	 * @param onTimeout what to do when the session was idle too long
+	 * timeout; while {@link Watched#serverBusy()} (a hook or a handshake under way) the
+	 * client waits for us, so the timer waits too.
 	 */
-	void startIdle(BooleanSupplier waiting, Runnable onTimeout) {
-		scheduleIdle(this.timeoutNanos, waiting, onTimeout);
+	void startIdle() {
+		scheduleIdle(this.timeoutNanos);
 	}
 
-	private void scheduleIdle(long delayNanos, BooleanSupplier waiting, Runnable onTimeout) {
-		this.idle = this.executor.schedule(() -> {
-			this.idle = null;
-			long idle = System.nanoTime() - lastActivityNanos();
-			if (idle < this.timeoutNanos) {
-				scheduleIdle(this.timeoutNanos - idle, waiting, onTimeout);
-			}
-			else if (waiting.getAsBoolean()) {
-				scheduleIdle(this.timeoutNanos, waiting, onTimeout);
-			}
-			else {
-				onTimeout.run();
-			}
-		}, delayNanos, TimeUnit.NANOSECONDS);
+	private void scheduleIdle(long delayNanos) {
+		this.idle = this.executor.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+	}
+
+	/** The idle timer's task. */
+	@Override
+	public void run() {
+		this.idle = null;
+		long idle = System.nanoTime() - lastActivityNanos();
+		if (idle < this.timeoutNanos) {
+			scheduleIdle(this.timeoutNanos - idle);
+		}
+		else if (this.session.serverBusy()) {
+			scheduleIdle(this.timeoutNanos);
+		}
+		else {
+			this.session.idleTimedOut();
+		}
 	}
 
 	/**

@@ -1,19 +1,34 @@
 package dev.smtpd.autoconfigure.observation;
 
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.ProxyInfo;
 import dev.smtpd.core.handler.Session;
+import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 
 /**
  * The default convention: name {@code smtpd.session}, low-cardinality keys
  * {@code smtpd.end} and {@code smtpd.tls}, high-cardinality keys {@code smtpd.session.id}
  * and {@code smtpd.helo}, {@code client.address} (the client, behind any PROXY header)
- * and {@code network.peer.address} (the TCP peer: the proxy, if there is one).
+ * and {@code network.peer.address} (the TCP peer: the proxy, if there is one). The
+ * high-cardinality keys are given when the session ends (a tracer tags its span then),
+ * not while it is open: the observation of an idle session then holds no more than its
+ * meters need.
  */
 public class DefaultSmtpSessionObservationConvention implements SmtpSessionObservationConvention {
+
+	private static final KeyValue TLS = KeyValue.of("smtpd.tls", "true");
+
+	private static final KeyValue PLAIN = KeyValue.of("smtpd.tls", "false");
+
+	private static final KeyValue OPEN = KeyValue.of("smtpd.end", "unknown");
+
+	/** The key values of each end, shared by every session's context. */
+	private static final Map<SessionEnd, KeyValue> ENDS = ends();
 
 	@Override
 	public String getName() {
@@ -28,12 +43,14 @@ public class DefaultSmtpSessionObservationConvention implements SmtpSessionObser
 	@Override
 	public KeyValues getLowCardinalityKeyValues(SmtpSessionContext context) {
 		SessionEnd end = context.getEnd();
-		return KeyValues.of("smtpd.end", (end != null) ? end.name().toLowerCase(Locale.ROOT) : "unknown", "smtpd.tls",
-				(context.getSession().tls() != null) ? "true" : "false");
+		return KeyValues.of((end != null) ? ENDS.get(end) : OPEN, (context.getSession().tls() != null) ? TLS : PLAIN);
 	}
 
 	@Override
 	public KeyValues getHighCardinalityKeyValues(SmtpSessionContext context) {
+		if (context.getEnd() == null) {
+			return KeyValues.empty();
+		}
 		Session session = context.getSession();
 		String helo = session.heloName();
 		ProxyInfo proxy = session.proxy();
@@ -42,6 +59,14 @@ public class DefaultSmtpSessionObservationConvention implements SmtpSessionObser
 		String peer = (proxy != null) ? proxy.proxy().getAddress().getHostAddress() : client;
 		return KeyValues.of("smtpd.session.id", session.id(), "smtpd.helo", (helo != null) ? helo : "",
 				"client.address", client, "network.peer.address", peer);
+	}
+
+	private static Map<SessionEnd, KeyValue> ends() {
+		Map<SessionEnd, KeyValue> ends = new EnumMap<>(SessionEnd.class);
+		for (SessionEnd end : SessionEnd.values()) {
+			ends.put(end, KeyValue.of("smtpd.end", end.name().toLowerCase(Locale.ROOT)));
+		}
+		return ends;
 	}
 
 }

@@ -1,6 +1,8 @@
 package dev.smtpd.autoconfigure.observation;
 
+import java.io.BufferedReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -83,6 +85,49 @@ class SmtpdObservationsTests {
 				.hasObservationWithNameEqualTo("smtpd.session")
 				.that()
 				.hasHighCardinalityKeyValue("client.address", "192.0.2.10")
+				.hasHighCardinalityKeyValue("network.peer.address", "127.0.0.1");
+		});
+	}
+
+	@Test
+	void anOpenSessionsObservationHasItsHighCardinalityKeysOnlyOnceTheSessionEnds() {
+		this.runner.run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			try (Socket socket = new Socket("127.0.0.1", port)) {
+				socket.setSoTimeout(10_000);
+				BufferedReader in = new BufferedReader(
+						new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+				OutputStream out = socket.getOutputStream();
+				in.readLine(); // greeting
+				out.write("EHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
+				String line;
+				do {
+					line = in.readLine();
+				}
+				while (line.startsWith("250-"));
+				TestObservationRegistryAssert.assertThat(this.registry)
+					.hasObservationWithNameEqualTo("smtpd.session")
+					.that()
+					.hasBeenStarted()
+					.isNotStopped()
+					.hasLowCardinalityKeyValue("smtpd.end", "unknown")
+					.hasLowCardinalityKeyValue("smtpd.tls", "false")
+					.doesNotHaveHighCardinalityKeyValueWithKey("smtpd.session.id")
+					.doesNotHaveHighCardinalityKeyValueWithKey("client.address");
+				out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+				in.readLine();
+			}
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasObservationWithNameEqualTo("smtpd.session")
+				.that()
+				.hasBeenStopped());
+			TestObservationRegistryAssert.assertThat(this.registry)
+				.hasObservationWithNameEqualTo("smtpd.session")
+				.that()
+				.hasLowCardinalityKeyValue("smtpd.end", "quit")
+				.hasHighCardinalityKeyValueWithKey("smtpd.session.id")
+				.hasHighCardinalityKeyValue("smtpd.helo", "client.example")
+				.hasHighCardinalityKeyValue("client.address", "127.0.0.1")
 				.hasHighCardinalityKeyValue("network.peer.address", "127.0.0.1");
 		});
 	}
