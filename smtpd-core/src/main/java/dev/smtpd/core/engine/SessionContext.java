@@ -184,6 +184,7 @@ final class SessionContext implements CommandContext {
 	SessionEnd closed() {
 		this.closing = true;
 		this.timers.cancelAll();
+		this.hooks.close();
 		this.intake.transactionEnded();
 		this.transaction.releaseChunks();
 		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
@@ -366,12 +367,18 @@ final class SessionContext implements CommandContext {
 		if (!started) {
 			refused.run();
 			reply(HookRunner.BUSY);
+			return;
 		}
+		this.framer.readWhileAnswering();
 	}
 
 	@Override
 	public boolean tryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable dropped) {
-		return this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped, true);
+		boolean started = this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped, true);
+		if (started) {
+			this.framer.readWhileAnswering();
+		}
+		return started;
 	}
 
 	/**
