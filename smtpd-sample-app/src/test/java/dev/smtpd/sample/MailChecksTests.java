@@ -44,7 +44,7 @@ class MailChecksTests {
 			assertThat(command(out, in, "RCPT TO:<b@other.example>")).isEqualTo("550 5.7.1 Relay access denied");
 			assertThat(command(out, in, "RCPT TO:<b@example.com>")).startsWith("250");
 			assertThat(command(out, in, "DATA")).startsWith("354");
-			String hops = "Received: from relay.example\r\n".repeat(MailChecks.MAX_HOPS + 1);
+			String hops = "RECEIVED: from relay.example\r\n".repeat(MailChecks.MAX_HOPS + 1);
 			assertThat(command(out, in, hops + "Subject: loop\r\n\r\nbody\r\n.")).startsWith("554 5.4.6");
 			assertThat(command(out, in, "MAIL FROM:<a@elsewhere.example>")).startsWith("250");
 			assertThat(command(out, in, "RCPT TO:<b@EXAMPLE.com>")).startsWith("250");
