@@ -58,6 +58,14 @@
 #   LQ_SESSIONS [8]           LQ: connections, reused (Q's shape, 4 KiB); a message due while all are busy waits
 #                             for one, which counts in its time from the due time, not in final dot → 250
 #   FSYNC_MESSAGES [2000]     Q: messages of the extra run under strace that counts fsyncs per message
+#   HA_MESSAGES [10000]       scenarios HA and HB (hooks): A's and B's shapes against the sample app with handler
+#   HB_MESSAGES [40000]       hooks of an application's own (MailChecks: RCPT checks the recipient's domain, DATA
+#                             counts the Received: headers), in the variants of H_KINDS, against the same sample
+#                             app with the sink handler only ("plain", the anchor), all on $H_JAVA
+#   H_KINDS ["hooks nbhooks vhooks"]  H's variants: ordinary hooks on the platform-thread hook pool, the same hooks
+#                             @NonBlocking (on the event loop), ordinary hooks on virtual threads
+#                             (spring.threads.virtual.enabled; left out when $H_JAVA is older than 21)
+#   H_JAVA [the Temurin 25 JDK in /usr/lib/jvm, else java]  the JVM of every server of HA and HB
 #   D_CONNECTIONS [5000]      scenario D: idle connections after EHLO (50000 for the full target)
 #   D_SERVERS ["ours sink"]   servers for scenario D (smtp-sink needs ~258 KiB per connection)
 #   RUN_TIMEOUT [300]         seconds any one load run may take before it is killed
@@ -98,6 +106,11 @@ CD_MESSAGES="${CD_MESSAGES:-300}"
 CB_MESSAGES="${CB_MESSAGES:-2000}"
 AP_MESSAGES="${AP_MESSAGES:-10000}"
 AH_MESSAGES="${AH_MESSAGES:-10000}"
+HA_MESSAGES="${HA_MESSAGES:-10000}"
+HB_MESSAGES="${HB_MESSAGES:-40000}"
+H_KINDS="${H_KINDS:-hooks nbhooks vhooks}"
+H_JAVA="${H_JAVA:-$(ls /usr/lib/jvm/temurin-25*/bin/java 2>/dev/null | head -n 1 || true)}"
+H_JAVA="${H_JAVA:-java}"
 Q_MESSAGES="${Q_MESSAGES:-5000}"
 FSYNC_MESSAGES="${FSYNC_MESSAGES:-2000}"
 T_MESSAGES="${T_MESSAGES:-2000}"
@@ -119,7 +132,7 @@ OUT_DIR="${OUT_DIR:-$HERE/target/results-$(date +%Y%m%d-%H%M%S)}"
 MAILDIR="${MAILDIR:-$OUT_DIR/maildir}"
 MAILDIR_KEEP="${MAILDIR_KEEP:-0}"
 case "$SERVER" in
-	app) DEFAULT_SERVER_CMD="java $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
+	app) DEFAULT_SERVER_CMD="\${JAVA:-java} $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
 --smtpd.address=127.0.0.1 --smtpd.port=\$PORT --smtpd.handler=\$HANDLER --smtpd.maildir.path=$MAILDIR \
 --smtpd.memory-threshold=${MEMORY_THRESHOLD:-4MB} --smtpd.timeout=1h --smtpd.data-timeout=1h ${APP_ARGS:-}" ;;
@@ -252,10 +265,11 @@ start_server() {
 	fi
 	if [[ "$kind" == subetha ]]; then
 		PORT="$SERVER_PORT" bash -c "exec $SUBETHASMTP_CMD $TLS_DIR/$(tls_key "$2").p12 bench" >>"$log_file" 2>&1 &
-	elif [[ "$kind" == ours || "$kind" == proxy || "$kind" == bdat* ]]; then
+	elif is_ours "$kind"; then
 		# for U the TCP listener is off (smtpd.port=-1): only the socket takes the load
 		PORT="$([[ "$2" == U ]] && echo -1 || echo "$SERVER_PORT")" HANDLER="$(handler_for "$2")" \
-			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")" \
+			JAVA="$([[ "$2" == H? ]] && echo "$H_JAVA" || echo java)" \
+			bash -c "exec $SERVER_CMD$extra$(tls_arguments "$2")$(hook_arguments "$kind")" \
 			>>"$log_file" 2>&1 &
 	else
 		LD_LIBRARY_PATH="$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-sink" -u nobody "${lmtp[@]}" \
@@ -305,12 +319,46 @@ stop_server() {
 	wait "$1" 2>/dev/null || true
 }
 
+# Whether a kind of server is ours (the sample app or SERVER_CMD) rather than an anchor of others.
+is_ours() {
+	case "$1" in
+		ours | proxy | hooks | nbhooks | vhooks | plain | bdat1 | bdat64) return 0 ;;
+		*) return 1 ;;
+	esac
+}
+
+# The sample app's arguments for H's variants: the sample's MailChecks handler (RCPT and DATA hooks)
+# before the sink handler, declared non-blocking for nbhooks, on virtual threads for vhooks.
+hook_arguments() {
+	case "$1" in
+		hooks) echo " --sample.domains=localhost" ;;
+		nbhooks) echo " --sample.domains=localhost --sample.non-blocking-checks=true" ;;
+		vhooks) echo " --sample.domains=localhost --spring.threads.virtual.enabled=true" ;;
+	esac
+}
+
+# H's variants that $H_JAVA can run: virtual threads need Java 21.
+h_kinds() {
+	local kind version
+	version="$("$H_JAVA" -XshowSettings:properties -version 2>&1 | awk '/java.specification.version/ { print $3 }')"
+	for kind in $H_KINDS; do
+		if [[ "$kind" == vhooks && "${version%%.*}" -lt 21 ]]; then
+			echo "H: $H_JAVA is Java $version; vhooks needs 21 or later, left out" >&2
+			continue
+		fi
+		printf '%s ' "$kind"
+	done
+}
+
 # The servers a scenario compares, the last being the anchor: AP compares our server with a PROXY
 # header per connection against itself without; Q compares ours with a private Postfix; TE and TR
-# ours with SubEthaSMTP and the private Postfix (T_SERVERS); the others, ours with smtp-sink.
+# ours with SubEthaSMTP and the private Postfix (T_SERVERS); HA and HB, the sample app with hooks
+# against itself with the sink handler only; CB, DATA and BDAT to three instances of ours against
+# smtp-sink; the others, ours with smtp-sink.
 kinds_for() {
 	case "$1" in
 		AP) echo "proxy ours" ;;
+		HA | HB) echo "$(h_kinds 2>/dev/null)plain" ;;
 		Q) echo "ours postfix" ;;
 		TE | TR) echo "$T_SERVERS" ;;
 		CB) echo "bdat1 bdat64 ours sink" ;;
@@ -372,11 +420,11 @@ load_command() {
 	local source=(env "LD_LIBRARY_PATH=$POSTFIX_DIR/usr/lib/postfix" "$POSTFIX_DIR/usr/sbin/smtp-source"
 		-M localhost -f sender@localhost -t rcpt@localhost)
 	case "$scenario" in
-		A | AH) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
+		A | AH | HA) LOAD=("${source[@]}" -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		AP) LOAD=(java -cp "$JAR" dev.smtpd.benchmarks.PipeliningClient "--port=$port" --sessions=20
 				"--messages=$messages" --size=1024 "--seconds=$RUN_TIMEOUT" --per-connection=1
 				"--proxy=$([[ "$kind" == proxy ]] && echo v2 || echo none)") ;;
-		B) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
+		B | HB) LOAD=("${source[@]}" -d -s 20 -m "$messages" -l 1024 "127.0.0.1:$port") ;;
 		C) LOAD=("${source[@]}" -d -s 10 -m "$messages" -l 1048576 "127.0.0.1:$port") ;;
 		C1 | C64 | CD | CB)
 			if [[ "$scenario" == CB && "$kind" != sink ]]; then
@@ -534,7 +582,7 @@ report() {
 	echo
 	echo "| Scenario | Server | msgs/s | MB/s | server CPU µs/msg | load generator CPU µs/msg | peak RSS MiB | msgs/s vs anchor | CPU/msg vs anchor |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for scenario in A AP AH B C CD C1 C64 CB P L U Q TE TR; do
+	for scenario in A AP AH HA B HB C CD C1 C64 CB P L U Q TE TR; do
 		[[ -f "$RESULTS" ]] && grep -q "^$scenario	" "$RESULTS" || continue
 		local rate_sink cpu_sink kinds anchor
 		kinds="$(kinds_for "$scenario")"
@@ -551,7 +599,10 @@ report() {
 			awk -v ours="$SERVER_NAME" -v s="$scenario" -v k="$kind" -v rate="$rate" -v mb="$mb" -v cpu="$cpu" -v client="$client" \
 				-v rss="$rss" -v rs="$rate_sink" -v cs="$cpu_sink" 'BEGIN {
 					name = (k == "ours") ? ours : (k == "proxy") ? ours " + PROXY v2 header" : (k == "sink") ? "smtp-sink" \
-						: (k == "subetha") ? "SubEthaSMTP (JDK TLS)" : "Postfix"
+						: (k == "subetha") ? "SubEthaSMTP (JDK TLS)" \
+						: (k == "plain") ? ours " (sink handler)" : (k == "hooks") ? ours " + hooks" \
+						: (k == "nbhooks") ? ours " + @NonBlocking hooks" : (k == "vhooks") ? ours " + hooks, virtual threads" \
+						: "Postfix"
 					if (s == "CB") name = (k == "bdat1") ? ours ", BDAT in one chunk" : (k == "bdat64") ? ours ", BDAT in 64 KiB chunks" : (k == "ours") ? ours ", DATA" : name
 					if (s == "AH") name = name " via HAProxy"
 					printf "| %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f | %.2f× | %.2f× |\n", s, name, rate, mb, cpu,
@@ -604,7 +655,8 @@ report() {
 		done
 	fi
 	echo
-	echo "Medians of $REPS runs; raw results in $OUT_DIR. For AP the ratio columns compare with $SERVER_NAME without the header."
+	echo "Medians of $REPS runs; raw results in $OUT_DIR. For AP the ratio columns compare with $SERVER_NAME without the header;"
+	echo "for HA and HB, with $SERVER_NAME with the sink handler only (all on $H_JAVA)."
 }
 
 # --- main ---------------------------------------------------------------------------------------
@@ -634,6 +686,9 @@ log "Results in $OUT_DIR; $(nproc) cores; scenarios: $SCENARIOS; $REPS runs each
 for scenario in $SCENARIOS; do
 	case "$scenario" in
 		AH) command -v haproxy >/dev/null || { echo "Scenario AH needs haproxy (apt-get install haproxy)" >&2; exit 1; }
+			throughput_scenario "$scenario" ;;
+		HA | HB) [[ "$SERVER" == app ]] || { echo "Scenarios HA and HB need SERVER=app (the sample app's handler)" >&2; exit 1; }
+			log "H: $(h_kinds 2>&1 >/dev/null)variants: $(h_kinds 2>/dev/null)on $H_JAVA"
 			throughput_scenario "$scenario" ;;
 		A | AP | B | C | C1 | C64 | CD | CB | P | L | U | Q | TE | TR) throughput_scenario "$scenario" ;;
 		D) idle_scenario ;;

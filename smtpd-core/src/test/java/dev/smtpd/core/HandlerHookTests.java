@@ -254,6 +254,38 @@ class HandlerHookTests {
 	}
 
 	@Test
+	void commandsAndAHalfCloseArrivingWhileAHookRunsAreAnsweredAfterItInOrder() throws Exception {
+		java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		SmtpHandler slowRcpt = new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options)
+					throws Exception {
+				entered.countDown();
+				release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+				return Reply.of(250, "2.1.5", "Checked " + address);
+			}
+
+		};
+		this.server = TestServer.start((builder) -> builder.handler(slowRcpt));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.send("RCPT TO:<b@example.com>");
+			assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+			// the server may read these while the hook runs; it answers them after it
+			client.sendRaw("NOOP\r\nQUIT\r\n");
+			client.socket().shutdownOutput();
+			release.countDown();
+			assertThat(client.reply().text()).isEqualTo("2.1.5 Checked b@example.com");
+			client.expect(250);
+			client.expect(221);
+			assertThat(client.isClosedByServer()).isTrue();
+		}
+	}
+
+	@Test
 	void fullHookExecutorGets451() throws Exception {
 		Executor refusing = (task) -> {
 			throw new java.util.concurrent.RejectedExecutionException("full");

@@ -29,6 +29,8 @@ final class Help {
 			  --smtpd.auth.require-tls=false      allow AUTH without TLS (tests only)
 			  --smtpd.ssl.bundle=NAME             TLS from spring.ssl.bundle.* (--smtpd.ssl.mode=starttls|implicit)
 			  --sample.reject-domain=DOMAIN       recipients in this domain are refused (550); empty: none
+			  --sample.domains=D1,D2              take mail only for these domains (550 for others), refuse loops
+			  --sample.non-blocking-checks=true   run those checks on the network threads (@NonBlocking)
 			  --server.port=8080                  HTTP port of the actuator (/actuator/health, /actuator/smtpd)
 			  --spring.main.web-application-type=none   no HTTP at all
 			""";

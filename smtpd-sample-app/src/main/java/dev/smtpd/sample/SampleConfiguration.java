@@ -2,6 +2,7 @@ package dev.smtpd.sample;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 
 import dev.smtpd.autoconfigure.SmtpdProperties;
 import dev.smtpd.autoconfigure.context.SmtpServerStartedEvent;
@@ -25,10 +26,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 
 /**
- * The idioms a user copies: a handler that refuses recipients of one domain, an
- * authenticator, and a listener for the started event. The built-in handlers
- * {@code smtpd.handler} lists (debugging, maildir) follow the sample's handler in the
- * chain, without any code here.
+ * The idioms a user copies: a handler that refuses recipients of one domain, one that
+ * checks recipients and content ({@link MailChecks}), an authenticator, and a listener
+ * for the started event. The built-in handlers {@code smtpd.handler} lists (debugging,
+ * maildir) follow the sample's handler in the chain, without any code here.
  */
 @Configuration(proxyBeanMethods = false)
 public class SampleConfiguration {
@@ -54,6 +55,21 @@ public class SampleConfiguration {
 			}
 
 		};
+	}
+
+	/**
+	 * Takes mail only for the domains in {@code sample.domains} and refuses mail loops
+	 * (see {@link MailChecks}); the second handler of the chain.
+	 * {@code sample.non-blocking-checks=true} declares the same checks
+	 * {@link dev.smtpd.core.handler.NonBlocking}, so that they run on the network
+	 * threads.
+	 */
+	@Bean
+	@Order(1)
+	@ConditionalOnExpression("!'${sample.domains:}'.isEmpty()")
+	SmtpHandler mailChecks(@Value("${sample.domains}") Set<String> domains,
+			@Value("${sample.non-blocking-checks:false}") boolean nonBlocking) {
+		return nonBlocking ? new MailChecks.NonBlockingMailChecks(domains) : new MailChecks(domains);
 	}
 
 	/**

@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -18,9 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a session's user code on the hook executor and brings the reply back to its event
- * loop. While work runs the session reads nothing (the framer stays paused until the
- * reply is written), so pipelined commands wait and replies stay in order. Hooks that no
- * handler overrides never get here.
+ * loop. While work runs the session decodes nothing (the framer stays paused until the
+ * reply is written; it may take the client's next read meanwhile, see
+ * {@link SmtpFrameDecoder#readWhileAnswering()}), so pipelined commands wait and replies
+ * stay in order. Hooks that no handler overrides never get here.
+ * <p>
+ * A hook costs two thread switches (to the executor and back) and no more: the session's
+ * timeout for hooks is one scheduled task, re-armed only when it fires, and the run is
+ * itself the task the executor runs.
  * <p>
  * Work that has not returned within the hook timeout is answered as if it had failed
  * ({@link Reply#LOCAL_ERROR}, {@code 451 4.3.0}) and the session goes on; its thread is
@@ -50,6 +54,15 @@ final class HookRunner {
 	 * session starts (its hooks would run at the same time as the one left behind).
 	 */
 	private boolean abandonedRunning;
+
+	/** The work under way, as the event loop sees it; {@code null} between hooks. */
+	private @Nullable Run current;
+
+	/** Times out {@link #current}; stays scheduled between hooks (see {@link #watch}). */
+	private @Nullable ScheduledFuture<?> watchdog;
+
+	/** When {@link #watchdog} fires, on {@link System#nanoTime()}'s scale. */
+	private long watchdogNanos;
 
 	/**
 	 * Creates a runner for one session.
@@ -101,68 +114,74 @@ final class HookRunner {
 			return false;
 		}
 		long timeoutNanos = delivery ? this.deliveryTimeoutNanos : this.timeoutNanos;
+		Run run = new Run(ctx, work, open, then, finished, dropped, timeoutNanos);
 		this.running = true;
-		Run run = new Run();
-		BiConsumer<@Nullable Reply, Outcome> complete = (reply, outcome) -> {
-			this.running = false;
-			finished.run();
-			boolean wanted = open.getAsBoolean();
-			if (wanted) {
-				then.accept(reply);
-				ctx.flush();
-			}
-			if (outcome == Outcome.NEVER_RAN || (!wanted && outcome == Outcome.RETURNED)) {
-				dropped.run();
-			}
-		};
 		try {
-			this.executor.execute(() -> {
-				if (!run.start()) {
-					return; // timed out in the queue
-				}
-				Reply reply;
-				try {
-					reply = work.call();
-				}
-				catch (Throwable ex) {
-					if (run.isTimedOut()) {
-						reply = null;
-					}
-					else {
-						logger.warn("Session {}: hook failed", this.sessionId, ex);
-						reply = Reply.LOCAL_ERROR;
-					}
-				}
-				if (!run.finish()) {
-					logger.debug("Session {}: result of a hook that timed out dropped", this.sessionId);
-					ctx.executor().execute(() -> this.abandonedRunning = false);
-					return;
-				}
-				Reply result = reply;
-				ctx.executor().execute(() -> {
-					run.cancelTimer();
-					complete.accept(result, Outcome.RETURNED);
-				});
-			});
+			this.executor.execute(run);
 		}
 		catch (RejectedExecutionException ex) {
 			this.running = false;
 			logger.warn("Session {}: hook executor is full", this.sessionId);
 			return false;
 		}
-		run.timer = ctx.executor().schedule(() -> {
-			Outcome outcome = run.timeOut();
-			if (outcome == Outcome.STILL_RUNNING) {
-				this.abandonedRunning = true;
-			}
-			if (outcome != null) {
-				logger.warn("Session {}: hook still {} after {}, answered 451", this.sessionId,
-						(outcome == Outcome.NEVER_RAN) ? "queued" : "running (interrupted)",
-						Duration.ofNanos(timeoutNanos));
-				complete.accept(Reply.LOCAL_ERROR, outcome);
-			}
-		}, timeoutNanos, TimeUnit.NANOSECONDS);
+		this.current = run;
+		watch(ctx, run.deadlineNanos);
 		return true;
+	}
+
+	/**
+	 * The session closed: its watchdog goes too, unless work is under way (its time may
+	 * still run out: work still queued then never runs, running work is interrupted).
+	 */
+	void close() {
+		ScheduledFuture<?> watchdog = this.watchdog;
+		if (this.current == null && watchdog != null) {
+			watchdog.cancel(false);
+			this.watchdog = null;
+		}
+	}
+
+	/**
+	 * Makes sure the watchdog fires no later than a deadline. One scheduled task serves
+	 * every hook of the session: a hook that returns in time leaves it scheduled, and
+	 * when it fires early for the hook running then, it is re-armed for what is left, as
+	 * the idle timer is ({@link SessionTimers}). Scheduling and cancelling a timer for
+	 * every hook cost the event loop more than the hook's hand-off itself.
+	 */
+	private void watch(ChannelHandlerContext ctx, long deadlineNanos) {
+		ScheduledFuture<?> watchdog = this.watchdog;
+		if (watchdog != null) {
+			if (this.watchdogNanos <= deadlineNanos) {
+				return;
+			}
+			watchdog.cancel(false);
+		}
+		this.watchdogNanos = deadlineNanos;
+		this.watchdog = ctx.executor()
+			.schedule(() -> watchdogFired(ctx), deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+	}
+
+	private void watchdogFired(ChannelHandlerContext ctx) {
+		this.watchdog = null;
+		Run run = this.current;
+		if (run == null) {
+			return;
+		}
+		if (run.deadlineNanos - System.nanoTime() > 0) {
+			watch(ctx, run.deadlineNanos);
+			return;
+		}
+		Outcome outcome = run.timeOut();
+		if (outcome == null) {
+			return; // it returned: its reply is on the way to the event loop
+		}
+		if (outcome == Outcome.STILL_RUNNING) {
+			this.abandonedRunning = true;
+		}
+		logger.warn("Session {}: hook still {} after {}, answered 451", this.sessionId,
+				(outcome == Outcome.NEVER_RAN) ? "queued" : "running (interrupted)",
+				Duration.ofNanos(run.timeoutNanos));
+		run.complete(Reply.LOCAL_ERROR, outcome);
 	}
 
 	/** How work ended, as far as the event loop can tell. */
@@ -180,9 +199,10 @@ final class HookRunner {
 	/**
 	 * One run of work: queued, running, finished or timed out, whichever comes first
 	 * decides. The timeout interrupts the worker under the same lock the worker takes to
-	 * finish, so no interrupt reaches the thread after its work is over.
+	 * finish, so no interrupt reaches the thread after its work is over. It is the task
+	 * the executor runs.
 	 */
-	private static final class Run {
+	private final class Run implements Runnable {
 
 		private static final int QUEUED = 0;
 
@@ -192,12 +212,83 @@ final class HookRunner {
 
 		private static final int TIMED_OUT = 3;
 
+		private final ChannelHandlerContext ctx;
+
+		private final Callable<@Nullable Reply> work;
+
+		private final BooleanSupplier open;
+
+		private final Consumer<@Nullable Reply> then;
+
+		private final Runnable finished;
+
+		private final Runnable dropped;
+
+		private final long timeoutNanos;
+
+		/** When its time is up, on {@link System#nanoTime()}'s scale. */
+		final long deadlineNanos;
+
 		private int state = QUEUED;
 
 		private @Nullable Thread worker;
 
-		/** Set and cancelled on the event loop. */
-		@Nullable ScheduledFuture<?> timer;
+		Run(ChannelHandlerContext ctx, Callable<@Nullable Reply> work, BooleanSupplier open,
+				Consumer<@Nullable Reply> then, Runnable finished, Runnable dropped, long timeoutNanos) {
+			this.ctx = ctx;
+			this.work = work;
+			this.open = open;
+			this.then = then;
+			this.finished = finished;
+			this.dropped = dropped;
+			this.timeoutNanos = timeoutNanos;
+			this.deadlineNanos = System.nanoTime() + timeoutNanos;
+		}
+
+		/**
+		 * Runs the work on the executor's thread and hands its reply to the event loop.
+		 */
+		@Override
+		public void run() {
+			if (!start()) {
+				return; // timed out in the queue
+			}
+			Reply reply;
+			try {
+				reply = this.work.call();
+			}
+			catch (Throwable ex) {
+				if (isTimedOut()) {
+					reply = null;
+				}
+				else {
+					logger.warn("Session {}: hook failed", HookRunner.this.sessionId, ex);
+					reply = Reply.LOCAL_ERROR;
+				}
+			}
+			if (!finish()) {
+				logger.debug("Session {}: result of a hook that timed out dropped", HookRunner.this.sessionId);
+				this.ctx.executor().execute(() -> HookRunner.this.abandonedRunning = false);
+				return;
+			}
+			Reply result = reply;
+			this.ctx.executor().execute(() -> complete(result, Outcome.RETURNED));
+		}
+
+		/** The work is over, as far as the session goes: on the event loop. */
+		void complete(@Nullable Reply reply, Outcome outcome) {
+			HookRunner.this.running = false;
+			HookRunner.this.current = null;
+			this.finished.run();
+			boolean wanted = this.open.getAsBoolean();
+			if (wanted) {
+				this.then.accept(reply);
+				this.ctx.flush();
+			}
+			if (outcome == Outcome.NEVER_RAN || (!wanted && outcome == Outcome.RETURNED)) {
+				this.dropped.run();
+			}
+		}
 
 		synchronized boolean start() {
 			if (this.state != QUEUED) {
@@ -239,13 +330,6 @@ final class HookRunner {
 				worker.interrupt();
 			}
 			return outcome;
-		}
-
-		void cancelTimer() {
-			ScheduledFuture<?> timer = this.timer;
-			if (timer != null) {
-				timer.cancel(false);
-			}
 		}
 
 	}

@@ -230,6 +230,7 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 	SessionEnd closed() {
 		this.closing = true;
 		this.timers.cancelAll();
+		this.hooks.close();
 		endTransaction();
 		SessionEnd end = (this.end != null) ? this.end : SessionEnd.DISCONNECT;
 		Consumer<SessionEnd> abandoned = this.lineAbandoned;
@@ -421,12 +422,18 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		if (!started) {
 			refused.run();
 			reply(HookRunner.BUSY);
+			return;
 		}
+		this.framer.readWhileAnswering();
 	}
 
 	@Override
 	public boolean tryOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable dropped) {
-		return this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped, true);
+		boolean started = this.hooks.run(this.ctx, work, this.open, then, this.activity, dropped, true);
+		if (started) {
+			this.framer.readWhileAnswering();
+		}
+		return started;
 	}
 
 	/**

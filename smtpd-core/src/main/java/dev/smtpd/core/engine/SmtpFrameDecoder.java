@@ -376,6 +376,24 @@ final class SmtpFrameDecoder extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
+	 * Asks for the client's next bytes while the command just delivered is still being
+	 * answered (its hook runs on another thread), if no bytes are buffered and no message
+	 * is being received. A client that waits for the reply sends nothing meanwhile, so
+	 * the channel keeps its read interest instead of dropping it now and asking for it
+	 * again with the reply (two {@code epoll_ctl} calls per hook on epoll); bytes a
+	 * client pipelines are held, as when paused, and the decoder holds at most one read's
+	 * worth, as always: it asks for no more until it is resumed. Call on the event loop.
+	 */
+	void readWhileAnswering() {
+		ChannelHandlerContext ctx = this.ctx;
+		ByteBuf cumulation = this.cumulation;
+		if (this.paused && !this.closed && !this.inputShutdown && this.message == null && this.chunkRemaining < 0
+				&& (cumulation == null || !cumulation.isReadable()) && ctx != null) {
+			ctx.read();
+		}
+	}
+
+	/**
 	 * Drops whatever the client sent beyond the frame just delivered (text pipelined
 	 * after a refused DATA, or after STARTTLS).
 	 * @return the number of bytes dropped
