@@ -1,6 +1,5 @@
 package dev.smtpd.sample;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -75,26 +74,29 @@ public class MailChecks implements SmtpHandler {
 	 */
 	static int receivedHeaders(MessageContent content) throws IOException {
 		int count = 0;
-		try (InputStream in = new BufferedInputStream(content.openStream(), 512)) {
-			int column = 0; // octets of the current line, CR left out
-			boolean candidate = true; // whether the line so far starts like the field
-										// name
-			for (int octet = in.read(); octet != -1; octet = in.read()) {
-				if (octet == '\n') {
-					if (column == 0) {
-						break; // the empty line that ends the header section
-					}
-					column = 0;
-					candidate = true;
-				}
-				else if (octet != '\r') {
-					if (candidate && column < RECEIVED.length) {
-						candidate = Character.toLowerCase(octet) == RECEIVED[column];
-						if (candidate && column == RECEIVED.length - 1) {
-							count++;
+		int column = 0; // octets of the current line, CR left out
+		boolean candidate = true; // whether the line so far starts like the field name
+		byte[] block = new byte[512];
+		try (InputStream in = content.openStream()) {
+			for (int length = in.read(block); length != -1; length = in.read(block)) {
+				for (int i = 0; i < length; i++) {
+					byte octet = block[i];
+					if (octet == '\n') {
+						if (column == 0) {
+							return count; // the empty line that ends the header section
 						}
+						column = 0;
+						candidate = true;
 					}
-					column++;
+					else if (octet != '\r') {
+						if (candidate && column < RECEIVED.length) {
+							candidate = Character.toLowerCase(octet) == RECEIVED[column];
+							if (candidate && column == RECEIVED.length - 1) {
+								count++;
+							}
+						}
+						column++;
+					}
 				}
 			}
 		}
