@@ -163,6 +163,39 @@ class ChunkingTests {
 	}
 
 	@Test
+	void aMessageOfManyBlocksInMemoryIsExactWhicheverWayItCame() throws Exception {
+		// 300 KiB under the default 1 MiB threshold: several 64 KiB blocks of the buffer,
+		// chunks that end inside a block
+		StringBuilder text = new StringBuilder("Subject: blocks\r\n\r\n");
+		for (int line = 0; text.length() < 300 * 1024; line++) {
+			text.append((line % 7 == 0) ? "." : "").append(Integer.toString(line).repeat(9)).append("\r\n");
+		}
+		String message = text.toString();
+		byte[] bytes = message.getBytes(StandardCharsets.US_ASCII);
+		try (SmtpTestClient client = connect()) {
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			assertThat(client.data(message.replace("\r\n.", "\r\n..")).code()).isEqualTo(250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.org>", 250);
+			int chunk = 45_000;
+			for (int start = 0; start < bytes.length; start += chunk) {
+				int end = Math.min(bytes.length, start + chunk);
+				client.sendRaw(("BDAT " + (end - start) + ((end == bytes.length) ? " LAST" : "") + "\r\n")
+					.getBytes(StandardCharsets.US_ASCII));
+				client.sendRaw(Arrays.copyOfRange(bytes, start, end));
+				assertThat(client.reply().code()).isEqualTo(250);
+			}
+		}
+		for (MessageContent.Transfer transfer : List.of(MessageContent.Transfer.DATA, MessageContent.Transfer.BDAT)) {
+			RecordingHandler.Delivery delivery = this.handler.take();
+			assertThat(delivery.transfer()).isEqualTo(transfer);
+			assertThat(delivery.description()).contains("in memory");
+			assertThat(delivery.content()).isEqualTo(bytes);
+		}
+	}
+
+	@Test
 	void theDataHookIsToldHowTheMessageArrivedInMemoryAndInAFile() throws Exception {
 		String small = "Subject: small\r\n\r\nhi\r\n";
 		String large = "Subject: large\r\n\r\n" + ("x".repeat(78) + "\r\n").repeat(50);

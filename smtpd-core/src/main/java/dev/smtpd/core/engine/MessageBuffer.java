@@ -13,6 +13,7 @@ import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.MessageContent.Transfer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -55,8 +56,16 @@ final class MessageBuffer {
 
 	private final BodyType body;
 
-	/** The content while it fits under the threshold. */
+	/**
+	 * The content while it fits under the threshold, but for the block being filled: one
+	 * block, or a composite of blocks. Blocks are never copied to grow (a buffer that
+	 * doubles copies the message once more in all, and above the allocator's pooled sizes
+	 * takes a new zeroed buffer each time).
+	 */
 	private @Nullable ByteBuf memory;
+
+	/** The block being filled: up to {@link #CHUNK} bytes, or one larger first write. */
+	private @Nullable ByteBuf block;
 
 	/** Past the threshold: bytes not yet handed to the file executor. */
 	private @Nullable ByteBuf pending;
@@ -146,17 +155,13 @@ final class MessageBuffer {
 		}
 		this.size += length;
 		if (!this.spilled && this.size <= this.memoryThreshold) {
-			ByteBuf memory = this.memory;
-			if (memory == null) {
-				memory = this.alloc.buffer(Math.min(Math.max(INITIAL_CAPACITY, length), this.memoryThreshold));
-				this.memory = memory;
-			}
-			memory.writeBytes(src, index, length);
+			append(src, index, length);
 			return;
 		}
 		if (!this.spilled) {
 			// what is in memory becomes the first chunk of the file, on its way at once
 			this.spilled = true;
+			seal();
 			this.pending = this.memory;
 			this.memory = null;
 			this.queued = (this.pending != null) ? this.pending.readableBytes() : 0;
@@ -183,6 +188,41 @@ final class MessageBuffer {
 	 */
 	boolean isBackedUp() {
 		return this.queued > MAX_QUEUED;
+	}
+
+	private void append(ByteBuf src, int index, int length) {
+		while (length > 0) {
+			ByteBuf block = this.block;
+			if (block == null || !block.isWritable()) {
+				seal();
+				int capacity = (this.memory == null) ? Math.max(INITIAL_CAPACITY, length) : CHUNK;
+				block = this.alloc.buffer(Math.min(capacity, this.memoryThreshold));
+				this.block = block;
+			}
+			int n = Math.min(length, block.writableBytes());
+			block.writeBytes(src, index, n);
+			index += n;
+			length -= n;
+		}
+	}
+
+	/** Moves the block being filled into {@link #memory}. */
+	private void seal() {
+		ByteBuf block = this.block;
+		if (block == null) {
+			return;
+		}
+		this.block = null;
+		ByteBuf memory = this.memory;
+		if (memory == null) {
+			this.memory = block;
+		}
+		else if (memory instanceof CompositeByteBuf blocks) {
+			blocks.addComponent(true, block);
+		}
+		else {
+			this.memory = this.alloc.compositeBuffer(Integer.MAX_VALUE).addComponents(true, memory, block);
+		}
 	}
 
 	/**
@@ -335,6 +375,7 @@ final class MessageBuffer {
 		if (file != null) {
 			return new ReceivedContent.InFile(file, this.size, this.transfer, this.body);
 		}
+		seal();
 		ByteBuf memory = this.memory;
 		return new ReceivedContent.InMemory((memory != null) ? memory : Unpooled.EMPTY_BUFFER, this.transfer,
 				this.body);
@@ -350,6 +391,7 @@ final class MessageBuffer {
 			return;
 		}
 		this.released = true;
+		seal();
 		ByteBuf memory = this.memory;
 		this.memory = null;
 		if (memory != null) {
