@@ -44,17 +44,7 @@ latency_scenario() {
 	messages="$(messages_for "$scenario")"
 	size="$(message_size "$base")"
 	declare -A pid port
-	for kind in $kinds; do
-		start_server "$kind" "$base"
-		pid[$kind]="$SERVER_PID"
-		port[$kind]="$SERVER_PORT"
-		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
-		load_command "$base" "${port[$kind]}" "$messages"
-		for rep in $(seq 1 "$WARMUP_RUNS"); do
-			run_load "${LOAD[@]}" >/dev/null
-			empty_maildir "$base"
-		done
-	done
+	start_and_warm "$scenario" "$base" "$kinds" "$messages"
 	# the maximum rate of each server, closed loop, as scenario A or Q measures it
 	for rep in $(seq 1 "$REPS"); do
 		for kind in $kinds; do

@@ -472,6 +472,25 @@ empty_maildir() {
 
 # --- scenarios ----------------------------------------------------------------------------------
 
+# Starts a server of each kind for a scenario's shape and warms it with that shape's load; fills
+# the caller's associative arrays pid and port (declared there with `declare -A pid port`).
+# Arguments: the scenario's label (for the log), the scenario whose servers and load it uses, the
+# kinds, the messages per warm-up run.
+start_and_warm() {
+	local label="$1" scenario="$2" kinds="$3" messages="$4" kind rep
+	for kind in $kinds; do
+		start_server "$kind" "$scenario"
+		pid[$kind]="$SERVER_PID"
+		port[$kind]="$SERVER_PORT"
+		log "$label: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
+		load_command "$scenario" "${port[$kind]}" "$messages"
+		for rep in $(seq 1 "$(warmup_runs "$scenario" "$kind" "$messages")"); do
+			run_load "${LOAD[@]}" >/dev/null
+			empty_maildir "$scenario"
+		done
+	done
+}
+
 # A, B, C, P: one server of each kind, WARMUP_RUNS runs each, then REPS runs alternating the servers.
 throughput_scenario() {
 	local scenario="$1" messages size kind rep kinds
@@ -479,17 +498,7 @@ throughput_scenario() {
 	messages="$(messages_for "$scenario")"
 	size="$(message_size "$scenario")"
 	declare -A pid port
-	for kind in $kinds; do
-		start_server "$kind" "$scenario"
-		pid[$kind]="$SERVER_PID"
-		port[$kind]="$SERVER_PORT"
-		log "$scenario: $kind listening on ${port[$kind]} (pid ${pid[$kind]}), warming up"
-		load_command "$scenario" "${port[$kind]}" "$messages"
-		for rep in $(seq 1 "$(warmup_runs "$scenario" "$kind" "$messages")"); do
-			run_load "${LOAD[@]}" >/dev/null
-			empty_maildir "$scenario"
-		done
-	done
+	start_and_warm "$scenario" "$scenario" "$kinds" "$messages"
 	for rep in $(seq 1 "$REPS"); do
 		for kind in $kinds; do
 			local before after result wall client

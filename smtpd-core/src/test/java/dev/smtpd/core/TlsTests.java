@@ -105,9 +105,9 @@ class TlsTests {
 	/**
 	 * After STARTTLS the client speaks first. A server that sends nothing once the
 	 * client's {@code Finished} arrives leaves that segment to the delayed ACK, and a
-	 * client with Nagle's algorithm on (as MTAs are) holds its {@code EHLO} until then:
-	 * about 40 ms per session. BoringSSL keeps its TLS 1.3 session tickets until the
-	 * server's first write unless asked to send them.
+	 * client with Nagle's algorithm on (as MTAs are) holds its {@code EHLO} until then,
+	 * on every session (docs/performance.md). BoringSSL keeps its TLS 1.3 session tickets
+	 * until the server's first write unless asked to send them.
 	 */
 	@ParameterizedTest
 	@EnumSource(value = SslProvider.class, names = { "JDK", "OPENSSL" })

@@ -1,6 +1,7 @@
 package dev.smtpd.core.engine;
 
 import java.util.Collections;
+import java.util.List;
 
 import dev.smtpd.core.Protocol;
 import dev.smtpd.core.event.SessionEnd;
@@ -76,7 +77,8 @@ final class ChunkingCommands {
 				return;
 			}
 			if (!last) {
-				session.reply(Reply.of(250, "2.0.0", size + " octets received"));
+				// a reply per chunk: the status is Reply.OK's, not parsed again
+				session.reply(new Reply(250, Reply.OK.status(), List.of(size + " octets received")));
 				return;
 			}
 			MessageBuffer message = transaction.takeChunks();

@@ -16,10 +16,10 @@ import io.netty.handler.ssl.SslHandler;
  * {@code SSL_write}, and documents a zero-byte write as the way to send them earlier.
  * After STARTTLS the client speaks first, so without that the server answers the client's
  * {@code Finished} with nothing: a client with Nagle's algorithm on (as MTAs are) then
- * holds its {@code EHLO} until the server's delayed ACK, about 40 ms later on Linux, on
- * every session. Sending the tickets at once acknowledges the {@code Finished} with data,
- * as the JDK provider and OpenSSL do by themselves. (Implicit TLS needs nothing: the
- * greeting follows the handshake at once.)
+ * holds its {@code EHLO} until the server's delayed ACK on every session (measured in
+ * docs/performance.md, "The 40 ms stall after STARTTLS is gone"). Sending the tickets at
+ * once acknowledges the {@code Finished} with data, as the JDK provider and OpenSSL do by
+ * themselves. (Implicit TLS needs nothing: the greeting follows the handshake at once.)
  * <p>
  * Only used when {@code netty-tcnative} is on the class path; the JDK provider sends its
  * tickets itself.
