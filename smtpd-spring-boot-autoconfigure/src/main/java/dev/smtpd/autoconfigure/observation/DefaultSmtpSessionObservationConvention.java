@@ -21,14 +21,11 @@ import io.micrometer.common.KeyValues;
  */
 public class DefaultSmtpSessionObservationConvention implements SmtpSessionObservationConvention {
 
-	private static final KeyValue TLS = KeyValue.of("smtpd.tls", "true");
+	/** The low-cardinality key values of an open session, without and with TLS. */
+	private static final KeyValues[] OPEN = lowCardinality("unknown");
 
-	private static final KeyValue PLAIN = KeyValue.of("smtpd.tls", "false");
-
-	private static final KeyValue OPEN = KeyValue.of("smtpd.end", "unknown");
-
-	/** The key values of each end, shared by every session's context. */
-	private static final Map<SessionEnd, KeyValue> ENDS = ends();
+	/** Those of each end, shared by every session's context. */
+	private static final Map<SessionEnd, KeyValues[]> ENDS = ends();
 
 	@Override
 	public String getName() {
@@ -43,7 +40,7 @@ public class DefaultSmtpSessionObservationConvention implements SmtpSessionObser
 	@Override
 	public KeyValues getLowCardinalityKeyValues(SmtpSessionContext context) {
 		SessionEnd end = context.getEnd();
-		return KeyValues.of((end != null) ? ENDS.get(end) : OPEN, (context.getSession().tls() != null) ? TLS : PLAIN);
+		return ((end != null) ? ENDS.get(end) : OPEN)[(context.getSession().tls() != null) ? 1 : 0];
 	}
 
 	@Override
@@ -61,12 +58,18 @@ public class DefaultSmtpSessionObservationConvention implements SmtpSessionObser
 				"client.address", client, "network.peer.address", peer);
 	}
 
-	private static Map<SessionEnd, KeyValue> ends() {
-		Map<SessionEnd, KeyValue> ends = new EnumMap<>(SessionEnd.class);
+	private static Map<SessionEnd, KeyValues[]> ends() {
+		Map<SessionEnd, KeyValues[]> ends = new EnumMap<>(SessionEnd.class);
 		for (SessionEnd end : SessionEnd.values()) {
-			ends.put(end, KeyValue.of("smtpd.end", end.name().toLowerCase(Locale.ROOT)));
+			ends.put(end, lowCardinality(end.name().toLowerCase(Locale.ROOT)));
 		}
 		return ends;
+	}
+
+	private static KeyValues[] lowCardinality(String end) {
+		KeyValue endValue = KeyValue.of("smtpd.end", end);
+		return new KeyValues[] { KeyValues.of(endValue, KeyValue.of("smtpd.tls", "false")),
+				KeyValues.of(endValue, KeyValue.of("smtpd.tls", "true")) };
 	}
 
 }

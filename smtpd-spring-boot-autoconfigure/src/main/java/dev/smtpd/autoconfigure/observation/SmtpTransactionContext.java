@@ -16,6 +16,8 @@ public class SmtpTransactionContext extends Observation.Context {
 
 	private int replyCode;
 
+	private boolean ended;
+
 	SmtpTransactionContext(Session session) {
 		this.session = session;
 	}
@@ -63,6 +65,19 @@ public class SmtpTransactionContext extends Observation.Context {
 
 	void setReplyCode(int replyCode) {
 		this.replyCode = replyCode;
+	}
+
+	/**
+	 * Returns whether the transaction has ended (its observation is being stopped): its
+	 * recipients, size and reply code are then final.
+	 * @return whether it ended
+	 */
+	public boolean isEnded() {
+		return this.ended;
+	}
+
+	void setEnded() {
+		this.ended = true;
 	}
 
 }

@@ -164,6 +164,10 @@ public class SmtpdObservations implements SmtpServerListener {
 
 		void endTransaction() {
 			if (this.transaction != null) {
+				SmtpTransactionContext context = transactionContext();
+				if (context != null) {
+					context.setEnded();
+				}
 				this.transaction.stop();
 				this.transaction = null;
 			}

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -129,6 +130,45 @@ class SmtpdObservationsTests {
 				.hasHighCardinalityKeyValue("smtpd.helo", "client.example")
 				.hasHighCardinalityKeyValue("client.address", "127.0.0.1")
 				.hasHighCardinalityKeyValue("network.peer.address", "127.0.0.1");
+		});
+	}
+
+	@Test
+	void anOpenTransactionsObservationHasItsHighCardinalityKeysOnlyOnceItEnds() {
+		this.runner.run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			try (Socket socket = new Socket("127.0.0.1", port)) {
+				socket.setSoTimeout(10_000);
+				BufferedReader in = new BufferedReader(
+						new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+				OutputStream out = socket.getOutputStream();
+				in.readLine(); // greeting
+				out.write("HELO client.example\r\nMAIL FROM:<a@example.com>\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(in.readLine()).startsWith("250");
+				assertThat(in.readLine()).startsWith("250");
+				TestObservationRegistryAssert.assertThat(this.registry)
+					.hasObservationWithNameEqualTo("smtpd.transaction")
+					.that()
+					.hasBeenStarted()
+					.isNotStopped()
+					.doesNotHaveHighCardinalityKeyValueWithKey("smtpd.session.id")
+					.doesNotHaveHighCardinalityKeyValueWithKey("smtpd.size");
+				out.write("RCPT TO:<b@example.com>\r\nDATA\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(in.readLine()).startsWith("250");
+				assertThat(in.readLine()).startsWith("354");
+				out.write("Subject: x\r\n\r\nhello\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(in.readLine()).startsWith("250");
+				TestObservationRegistryAssert.assertThat(this.registry)
+					.hasObservationWithNameEqualTo("smtpd.transaction")
+					.that()
+					.hasBeenStopped()
+					.hasLowCardinalityKeyValue("smtpd.result", "accepted")
+					.hasHighCardinalityKeyValueWithKey("smtpd.session.id")
+					.hasHighCardinalityKeyValue("smtpd.recipients", "1")
+					.hasHighCardinalityKeyValue("smtpd.size", "21");
+				out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+				in.readLine();
+			}
 		});
 	}
 
