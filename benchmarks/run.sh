@@ -40,11 +40,12 @@
 #                             STARTTLS and a full TLS 1.3 handshake, 1 KiB, 8 sessions (starttls-client.py,
 #                             Nagle on); against SubEthaSMTP 7.2 with STARTTLS and the same key (JDK provider;
 #                             built by subethasmtp.sh), the private Postfix with the same certificate; and the
-#                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [20]
+#                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [10] after each round
 #   T_SERVERS ["ours subetha postfix"]  the servers of TE and TR, the anchor (of the ratio columns) last
-#   T_WARMUP_MESSAGES [8000]  TE, TR with WARMUP_RUNS > 0: the JVM servers (ours, SubEthaSMTP) get at least this
-#                             many warm-up messages (runs of T_MESSAGES): on 2 busy cores the JIT compiler was
-#                             still taking a third of our server's CPU after 2,400 STARTTLS sessions
+#   T_WARMUP_MESSAGES [24000] TE, TR with WARMUP_RUNS > 0: the JVM servers (ours, SubEthaSMTP) get at least this
+#                             many warm-up messages (runs of T_MESSAGES): our server's CPU per STARTTLS session
+#                             settles only after about 18,000 sessions (docs/performance.md, "How long the JVM
+#                             servers warm up")
 #   LA_MESSAGES [$A_MESSAGES] scenarios LA and LQ (latency.sh): p50/p99/max latency under open-loop load. Both
 #   LQ_MESSAGES [$Q_MESSAGES] servers of A (ours, smtp-sink) or of Q (ours with maildir, the private Postfix) run
 #                             side by side; first each one's maximum rate, closed loop with A's or Q's smtp-source
@@ -117,8 +118,8 @@ T_MESSAGES="${T_MESSAGES:-2000}"
 T_MESSAGES_TE="$T_MESSAGES"
 T_MESSAGES_TR="$T_MESSAGES"
 T_SERVERS="${T_SERVERS:-ours subetha postfix}"
-T_WARMUP_MESSAGES="${T_WARMUP_MESSAGES:-8000}"
-FLOOR_SECONDS="${FLOOR_SECONDS:-20}"
+T_WARMUP_MESSAGES="${T_WARMUP_MESSAGES:-24000}"
+FLOOR_SECONDS="${FLOOR_SECONDS:-10}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
@@ -514,11 +515,12 @@ throughput_scenario() {
 					m * size / secs / 1e6, server * 1e6 / tck / m, client * 1e6 / tck / m, hwm / 1024 }' >>"$RESULTS"
 			log "$(tail -n 1 "$RESULTS")"
 		done
+		if [[ "$scenario" == T? ]]; then
+			# the floor in every round, so that each of our runs has one measured minutes apart
+			printf '%s\t%s\t%s\n' "$scenario" "$rep" "$(crypto_floor "$scenario" | tr ' ' '\t')" >>"$RESULTS.floor"
+			log "crypto floor (scenario, round, handshakes/s, s_server CPU µs per handshake): $(tail -n 1 "$RESULTS.floor")"
+		fi
 	done
-	if [[ "$scenario" == T? ]]; then
-		printf '%s\t%s\n' "$scenario" "$(crypto_floor "$scenario")" >>"$RESULTS.floor"
-		log "crypto floor (handshakes/s, s_server CPU µs per handshake): $(tail -n 1 "$RESULTS.floor")"
-	fi
 	if [[ "$scenario" == Q ]]; then
 		for kind in $kinds; do
 			load_command "$scenario" "${port[$kind]}" "$FSYNC_MESSAGES"
@@ -638,9 +640,22 @@ report() {
 	done
 	if [[ -f "$RESULTS.floor" ]]; then
 		echo
-		echo "Crypto floor (openssl s_time -new against openssl s_server, TLS 1.3, ${FLOOR_SECONDS} s): $(
-			awk -F '\t' '{ split($2, v, " "); printf "%s%s %s handshakes/s, %s µs s_server CPU per handshake", sep, $1, v[1], v[2]; sep = "; " }' \
-				"$RESULTS.floor")"
+		echo "Crypto floor (openssl s_time -new against openssl s_server, TLS 1.3, ${FLOOR_SECONDS} s after each round), medians: $(
+			for scenario in TE TR; do
+				grep -q "^$scenario	" "$RESULTS.floor" || continue
+				printf '%s %s handshakes/s, %s µs s_server CPU per handshake; ' "$scenario" \
+					"$(awk -F '\t' -v s="$scenario" '$1 == s { print $3 }' "$RESULTS.floor" | median)" \
+					"$(awk -F '\t' -v s="$scenario" '$1 == s { print $4 }' "$RESULTS.floor" | median)"
+			done | sed 's/; $//')"
+		for scenario in TE TR; do
+			grep -q "^$scenario	" "$RESULTS.floor" || continue
+			local ratios
+			ratios="$(awk -F '\t' -v s="$scenario" 'FILENAME ~ /floor$/ { if ($1 == s) f[$2] = $4; next }
+				$1 == s && $2 == "ours" && ($3 in f) && f[$3] > 0 { printf "%.2f\n", $6 / f[$3] }' \
+				"$RESULTS.floor" "$RESULTS")"
+			echo "$scenario, $SERVER_NAME's CPU per message against the floor of the same round, per pair:" \
+				"$(paste -sd, <<<"$ratios" | sed 's/,/, /g') (median $(median <<<"$ratios")×)"
+		done
 	fi
 	if [[ -f "$RESULTS.fsync" ]]; then
 		echo
