@@ -85,6 +85,7 @@ latency_scenario() {
 			done
 		done
 	done
+	empty_maildir "$base" end
 	for kind in $kinds; do
 		if [[ "$kind" == postfix ]]; then
 			stop_postfix "$base"

@@ -42,6 +42,8 @@
 #                             built by subethasmtp.sh), the private Postfix with the same certificate; and the
 #                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [10] after each round
 #   T_SERVERS ["ours subetha postfix"]  the servers of TE and TR, the anchor (of the ratio columns) last
+#   Q_WARMUP_MESSAGES [18000] Q with WARMUP_RUNS > 0: our server gets at least this many warm-up messages (runs
+#                             of Q_MESSAGES): its CPU per durable delivery halved over the first 15,000
 #   T_WARMUP_MESSAGES [24000] TE, TR with WARMUP_RUNS > 0: the JVM servers (ours, SubEthaSMTP) get at least this
 #                             many warm-up messages (runs of T_MESSAGES): our server's CPU per STARTTLS session
 #                             settles only after about 18,000 sessions (docs/performance.md, "How long the JVM
@@ -73,10 +75,12 @@
 #   SERVER [app]              our server: "app" is the sample application (java -jar, smtpd.handler=$APP_HANDLER,
 #                             logging quiet, no web server); "core" is SinkServer, the bare engine without Spring
 #   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $MAILDIR)
-#   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir; its new/ is emptied after every run (unless MAILDIR_KEEP=1), as a
-#                             mail reader would (e.g. /dev/shm/maildir for a file system without durable storage)
-#   MAILDIR_KEEP [0]          1 leaves the delivered files in $MAILDIR (on a file system mounted with online
-#                             discard, deleting them makes the next runs' fsyncs slow)
+#   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir and Q (e.g. /dev/shm/maildir for a file system
+#                             without durable storage)
+#   MAILDIR_KEEP [1]          1 keeps the delivered files in $MAILDIR/new until the scenario ends, then removes them
+#                             (not measured); 0 removes them after every run. Deleting thousands of files between
+#                             runs slowed the next runs of both servers on this machine's disk (ext4 without a
+#                             journal, mounted with online discard: docs/performance.md, "Q: the disk between runs")
 #   APP_JAR [smtpd-sample-app/target/smtpd-sample-app-*.jar]  the sample app's jar (e.g. a copy of an older build)
 #   APP_ARGS []               more arguments for the sample app, e.g. "--smtpd.io-threads=1"
 #   MEMORY_THRESHOLD [4MB]    the sample app's smtpd.memory-threshold; below the message size
@@ -119,6 +123,7 @@ T_MESSAGES_TE="$T_MESSAGES"
 T_MESSAGES_TR="$T_MESSAGES"
 T_SERVERS="${T_SERVERS:-ours subetha postfix}"
 T_WARMUP_MESSAGES="${T_WARMUP_MESSAGES:-24000}"
+Q_WARMUP_MESSAGES="${Q_WARMUP_MESSAGES:-18000}"
 FLOOR_SECONDS="${FLOOR_SECONDS:-10}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
@@ -131,7 +136,7 @@ APP_JAR="${APP_JAR:-$(ls "$HERE"/../smtpd-sample-app/target/smtpd-sample-app-*.j
 POSTFIX_DIR="${POSTFIX_DIR:-$HERE/target/postfix}"
 OUT_DIR="${OUT_DIR:-$HERE/target/results-$(date +%Y%m%d-%H%M%S)}"
 MAILDIR="${MAILDIR:-$OUT_DIR/maildir}"
-MAILDIR_KEEP="${MAILDIR_KEEP:-0}"
+MAILDIR_KEEP="${MAILDIR_KEEP:-1}"
 case "$SERVER" in
 	app) DEFAULT_SERVER_CMD="\${JAVA:-java} $SERVER_JAVA_OPTS -jar $APP_JAR --spring.main.web-application-type=none \
 --logging.level.root=warn --logging.level.dev.smtpd=warn --sample.reject-domain= \
@@ -367,11 +372,17 @@ kinds_for() {
 	esac
 }
 
-# Warm-up runs of a server: WARMUP_RUNS; in TE and TR a JVM server gets at least T_WARMUP_MESSAGES.
+# Warm-up runs of a server: WARMUP_RUNS; in TE and TR a JVM server gets at least T_WARMUP_MESSAGES, in
+# Q ours at least Q_WARMUP_MESSAGES.
 warmup_runs() {
-	local runs="$WARMUP_RUNS"
-	if [[ "$1" == T? && "$2" != postfix && "$WARMUP_RUNS" -gt 0 ]]; then
-		runs=$(((T_WARMUP_MESSAGES + $3 - 1) / $3))
+	local runs="$WARMUP_RUNS" least=0
+	if [[ "$1" == T? && "$2" != postfix ]]; then
+		least="$T_WARMUP_MESSAGES"
+	elif [[ "$1" == Q && "$2" == ours ]]; then
+		least="$Q_WARMUP_MESSAGES"
+	fi
+	if ((WARMUP_RUNS > 0 && least > 0)); then
+		runs=$(((least + $3 - 1) / $3))
 		((runs >= WARMUP_RUNS)) || runs="$WARMUP_RUNS"
 	fi
 	echo "$runs"
@@ -462,10 +473,10 @@ messages_for() {
 	echo "${!name}"
 }
 
-# Delivered messages are removed between runs (not measured), so every run starts with an empty new/;
-# MAILDIR_KEEP=1 leaves them.
+# With MAILDIR_KEEP=0 delivered messages are removed after every run (not measured); otherwise at the
+# end of the scenario only (a second argument "end").
 empty_maildir() {
-	if [[ "$(handler_for "$1")" == maildir && "$MAILDIR_KEEP" != 1 && -d "$MAILDIR/new" ]]; then
+	if [[ "$(handler_for "$1")" == maildir && ( "$MAILDIR_KEEP" != 1 || "${2:-}" == end ) && -d "$MAILDIR/new" ]]; then
 		find "$MAILDIR/new" -type f -delete
 		sync
 	fi
@@ -529,6 +540,7 @@ throughput_scenario() {
 			empty_maildir "$scenario"
 			log "fsyncs per message: $(tail -n 1 "$RESULTS.fsync")"
 		done
+		empty_maildir "$scenario" end
 	fi
 	for kind in $kinds; do
 		if [[ "$kind" == postfix ]]; then
