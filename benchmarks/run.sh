@@ -43,11 +43,14 @@
 #                             crypto floor, openssl s_time -new against openssl s_server for FLOOR_SECONDS [10] after each round
 #   T_SERVERS ["ours subetha postfix"]  the servers of TE and TR, the anchor (of the ratio columns) last
 #   Q_WARMUP_MESSAGES [18000] Q with WARMUP_RUNS > 0: our server gets at least this many warm-up messages (runs
-#                             of Q_MESSAGES): its CPU per durable delivery halved over the first 15,000
+#                             of Q_MESSAGES): its delivery path compiles late (docs/performance.md, "Q: a longer
+#                             warm-up, and the disk between runs")
+#   L_WARMUP_MESSAGES [140000] L, U with WARMUP_RUNS > 0: our server gets at least this many warm-up messages
+#                             (runs of L_MESSAGES; smtp-sink, a C program, gets WARMUP_RUNS): docs/performance.md,
+#                             "L and U after a full warm-up"
 #   T_WARMUP_MESSAGES [24000] TE, TR with WARMUP_RUNS > 0: the JVM servers (ours, SubEthaSMTP) get at least this
 #                             many warm-up messages (runs of T_MESSAGES): our server's CPU per STARTTLS session
-#                             settles only after about 18,000 sessions (docs/performance.md, "How long the JVM
-#                             servers warm up")
+#                             settles late (docs/performance.md, "TE and TR after a full warm-up")
 #   LA_MESSAGES [$A_MESSAGES] scenarios LA and LQ (latency.sh): p50/p99/max latency under open-loop load. Both
 #   LQ_MESSAGES [$Q_MESSAGES] servers of A (ours, smtp-sink) or of Q (ours with maildir, the private Postfix) run
 #                             side by side; first each one's maximum rate, closed loop with A's or Q's smtp-source
@@ -124,6 +127,7 @@ T_MESSAGES_TR="$T_MESSAGES"
 T_SERVERS="${T_SERVERS:-ours subetha postfix}"
 T_WARMUP_MESSAGES="${T_WARMUP_MESSAGES:-24000}"
 Q_WARMUP_MESSAGES="${Q_WARMUP_MESSAGES:-18000}"
+L_WARMUP_MESSAGES="${L_WARMUP_MESSAGES:-140000}"
 FLOOR_SECONDS="${FLOOR_SECONDS:-10}"
 D_CONNECTIONS="${D_CONNECTIONS:-5000}"
 D_SERVERS="${D_SERVERS:-ours sink}"
@@ -373,13 +377,15 @@ kinds_for() {
 }
 
 # Warm-up runs of a server: WARMUP_RUNS; in TE and TR a JVM server gets at least T_WARMUP_MESSAGES, in
-# Q ours at least Q_WARMUP_MESSAGES.
+# Q ours at least Q_WARMUP_MESSAGES, in L and U ours at least L_WARMUP_MESSAGES.
 warmup_runs() {
 	local runs="$WARMUP_RUNS" least=0
 	if [[ "$1" == T? && "$2" != postfix ]]; then
 		least="$T_WARMUP_MESSAGES"
 	elif [[ "$1" == Q && "$2" == ours ]]; then
 		least="$Q_WARMUP_MESSAGES"
+	elif [[ ( "$1" == L || "$1" == U ) && "$2" == ours ]]; then
+		least="$L_WARMUP_MESSAGES"
 	fi
 	if ((WARMUP_RUNS > 0 && least > 0)); then
 		runs=$(((least + $3 - 1) / $3))
