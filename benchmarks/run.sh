@@ -83,7 +83,8 @@
 #   MAILDIR_KEEP [1]          1 keeps the delivered files in $MAILDIR/new until the scenario ends, then removes them
 #                             (not measured); 0 removes them after every run. Deleting thousands of files between
 #                             runs slowed the next runs of both servers on this machine's disk (ext4 without a
-#                             journal, mounted with online discard: docs/performance.md, "Q: the disk between runs")
+#                             journal, mounted with online discard: docs/performance.md, "Q: a longer warm-up, and the disk
+#                             between runs")
 #   APP_JAR [smtpd-sample-app/target/smtpd-sample-app-*.jar]  the sample app's jar (e.g. a copy of an older build)
 #   APP_ARGS []               more arguments for the sample app, e.g. "--smtpd.io-threads=1"
 #   MEMORY_THRESHOLD [4MB]    the sample app's smtpd.memory-threshold; below the message size
@@ -546,8 +547,8 @@ throughput_scenario() {
 			empty_maildir "$scenario"
 			log "fsyncs per message: $(tail -n 1 "$RESULTS.fsync")"
 		done
-		empty_maildir "$scenario" end
 	fi
+	empty_maildir "$scenario" end
 	for kind in $kinds; do
 		if [[ "$kind" == postfix ]]; then
 			stop_postfix "$scenario"
