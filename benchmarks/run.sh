@@ -80,10 +80,11 @@
 #   APP_HANDLER [sink]        built-in handler of the sample app: sink, or maildir (into $MAILDIR)
 #   MAILDIR [$OUT_DIR/maildir] the Maildir for APP_HANDLER=maildir and Q (e.g. /dev/shm/maildir for a file system
 #                             without durable storage)
-#   MAILDIR_KEEP [1]          1 keeps the delivered files in $MAILDIR/new until the scenario ends, then removes them
-#                             (not measured); 0 removes them after every run. Deleting thousands of files between
-#                             runs slowed the next runs of both servers on this machine's disk (ext4 without a
-#                             journal, mounted with online discard: docs/performance.md, "Q: a longer warm-up, and the disk
+#   MAILDIR_KEEP [1]          Q and LQ: 1 keeps the delivered files in $MAILDIR/new until the scenario ends, then
+#                             removes them (not measured); 0 removes them after every run, as every other scenario
+#                             with APP_HANDLER=maildir does. Deleting thousands of files between runs slowed the
+#                             next runs of both servers on this machine's disk (ext4 without a journal, mounted
+#                             with online discard: docs/performance.md, "Q: a longer warm-up, and the disk
 #                             between runs")
 #   APP_JAR [smtpd-sample-app/target/smtpd-sample-app-*.jar]  the sample app's jar (e.g. a copy of an older build)
 #   APP_ARGS []               more arguments for the sample app, e.g. "--smtpd.io-threads=1"
@@ -480,10 +481,11 @@ messages_for() {
 	echo "${!name}"
 }
 
-# With MAILDIR_KEEP=0 delivered messages are removed after every run (not measured); otherwise at the
-# end of the scenario only (a second argument "end").
+# Delivered messages are removed after every run (not measured); in Q's shape (Q, LQ) with MAILDIR_KEEP=1
+# only when the scenario ends (a second argument "end").
 empty_maildir() {
-	if [[ "$(handler_for "$1")" == maildir && ( "$MAILDIR_KEEP" != 1 || "${2:-}" == end ) && -d "$MAILDIR/new" ]]; then
+	if [[ "$(handler_for "$1")" == maildir && ( "$MAILDIR_KEEP" != 1 || "$1" != Q || "${2:-}" == end ) \
+		&& -d "$MAILDIR/new" ]]; then
 		find "$MAILDIR/new" -type f -delete
 		sync
 	fi
@@ -580,6 +582,7 @@ idle_scenario() {
 						("heap-kib-per-connection" in v) ? v["heap-kib-per-connection"] : "-" }' >>"$RESULTS.idle"
 			log "$(tail -n 1 "$RESULTS.idle")"
 			stop_server "$SERVER_PID"
+			empty_maildir D
 		done
 	done
 }
@@ -672,6 +675,7 @@ report() {
 			ratios="$(awk -F '\t' -v s="$scenario" 'FILENAME ~ /floor$/ { if ($1 == s) f[$2] = $4; next }
 				$1 == s && $2 == "ours" && ($3 in f) && f[$3] > 0 { printf "%.2f\n", $6 / f[$3] }' \
 				"$RESULTS.floor" "$RESULTS")"
+			[[ -n "$ratios" ]] || continue
 			echo "$scenario, $SERVER_NAME's CPU per message against the floor of the same round, per pair:" \
 				"$(paste -sd, <<<"$ratios" | sed 's/,/, /g') (median $(median <<<"$ratios")×)"
 		done

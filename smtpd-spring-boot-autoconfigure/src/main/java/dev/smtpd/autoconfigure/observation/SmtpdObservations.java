@@ -108,7 +108,8 @@ public class SmtpdObservations implements SmtpServerListener {
 					? observed.transaction : observed.session;
 			current.event(Observation.Event.of(verb, verb + " " + replyCode));
 		}
-		if (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("STARTTLS")) {
+		if (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("LHLO")
+				|| verb.equals("STARTTLS")) {
 			observed.endTransaction();
 		}
 	}

@@ -55,7 +55,9 @@ class SmtpdObservationsTests {
 			TestObservationRegistryAssert.assertThat(this.registry)
 				.hasNumberOfObservationsWithNameEqualTo("smtpd.transaction", 2)
 				.hasAnObservation((observation) -> observation.hasNameEqualTo("smtpd.transaction")
-					.hasLowCardinalityKeyValue("smtpd.result", "abandoned"))
+					.hasLowCardinalityKeyValue("smtpd.result", "abandoned")
+					.hasHighCardinalityKeyValueWithKey("smtpd.session.id")
+					.hasHighCardinalityKeyValue("smtpd.recipients", "0"))
 				.hasAnObservation((observation) -> observation.hasNameEqualTo("smtpd.session")
 					.hasLowCardinalityKeyValue("smtpd.end", "quit")
 					.hasLowCardinalityKeyValue("smtpd.tls", "false")
@@ -158,17 +160,29 @@ class SmtpdObservationsTests {
 				assertThat(in.readLine()).startsWith("354");
 				out.write("Subject: x\r\n\r\nhello\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
 				assertThat(in.readLine()).startsWith("250");
-				TestObservationRegistryAssert.assertThat(this.registry)
+				await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
 					.hasObservationWithNameEqualTo("smtpd.transaction")
 					.that()
 					.hasBeenStopped()
 					.hasLowCardinalityKeyValue("smtpd.result", "accepted")
 					.hasHighCardinalityKeyValueWithKey("smtpd.session.id")
 					.hasHighCardinalityKeyValue("smtpd.recipients", "1")
-					.hasHighCardinalityKeyValue("smtpd.size", "21");
+					.hasHighCardinalityKeyValue("smtpd.size", "21"));
 				out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
 				in.readLine();
 			}
+		});
+	}
+
+	@Test
+	void anLmtpGreetingEndsTheTransactionSoTheNextMailIsObservedOnItsOwn() {
+		this.runner.withPropertyValues("smtpd.protocol=lmtp").run((context) -> {
+			int port = context.getBean(SmtpServer.class).port();
+			conversation(port, "LHLO client.example", "MAIL FROM:<a@example.com>", "LHLO client.example",
+					"MAIL FROM:<b@example.com>", "QUIT");
+			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.session", 1)
+				.hasNumberOfObservationsWithNameEqualTo("smtpd.transaction", 2));
 		});
 	}
 
