@@ -1,6 +1,7 @@
 package dev.smtpd.autoconfigure.observation;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -96,18 +97,9 @@ class SmtpdObservationsTests {
 	void anOpenSessionsObservationHasItsHighCardinalityKeysOnlyOnceTheSessionEnds() {
 		this.runner.run((context) -> {
 			int port = context.getBean(SmtpServer.class).port();
-			try (Socket socket = new Socket("127.0.0.1", port)) {
-				socket.setSoTimeout(10_000);
-				BufferedReader in = new BufferedReader(
-						new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-				OutputStream out = socket.getOutputStream();
-				in.readLine(); // greeting
-				out.write("EHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
-				String line;
-				do {
-					line = in.readLine();
-				}
-				while (line.startsWith("250-"));
+			try (LineClient client = new LineClient(port)) {
+				client.send("EHLO client.example");
+				assertThat(client.reply()).startsWith("250 ");
 				TestObservationRegistryAssert.assertThat(this.registry)
 					.hasObservationWithNameEqualTo("smtpd.session")
 					.that()
@@ -117,8 +109,8 @@ class SmtpdObservationsTests {
 					.hasLowCardinalityKeyValue("smtpd.tls", "false")
 					.doesNotHaveHighCardinalityKeyValueWithKey("smtpd.session.id")
 					.doesNotHaveHighCardinalityKeyValueWithKey("client.address");
-				out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-				in.readLine();
+				client.send("QUIT");
+				client.reply();
 			}
 			await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
 				.hasObservationWithNameEqualTo("smtpd.session")
@@ -139,15 +131,10 @@ class SmtpdObservationsTests {
 	void anOpenTransactionsObservationHasItsHighCardinalityKeysOnlyOnceItEnds() {
 		this.runner.run((context) -> {
 			int port = context.getBean(SmtpServer.class).port();
-			try (Socket socket = new Socket("127.0.0.1", port)) {
-				socket.setSoTimeout(10_000);
-				BufferedReader in = new BufferedReader(
-						new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-				OutputStream out = socket.getOutputStream();
-				in.readLine(); // greeting
-				out.write("HELO client.example\r\nMAIL FROM:<a@example.com>\r\n".getBytes(StandardCharsets.US_ASCII));
-				assertThat(in.readLine()).startsWith("250");
-				assertThat(in.readLine()).startsWith("250");
+			try (LineClient client = new LineClient(port)) {
+				client.send("HELO client.example", "MAIL FROM:<a@example.com>");
+				assertThat(client.reply()).startsWith("250");
+				assertThat(client.reply()).startsWith("250");
 				TestObservationRegistryAssert.assertThat(this.registry)
 					.hasObservationWithNameEqualTo("smtpd.transaction")
 					.that()
@@ -155,11 +142,11 @@ class SmtpdObservationsTests {
 					.isNotStopped()
 					.doesNotHaveHighCardinalityKeyValueWithKey("smtpd.session.id")
 					.doesNotHaveHighCardinalityKeyValueWithKey("smtpd.size");
-				out.write("RCPT TO:<b@example.com>\r\nDATA\r\n".getBytes(StandardCharsets.US_ASCII));
-				assertThat(in.readLine()).startsWith("250");
-				assertThat(in.readLine()).startsWith("354");
-				out.write("Subject: x\r\n\r\nhello\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
-				assertThat(in.readLine()).startsWith("250");
+				client.send("RCPT TO:<b@example.com>", "DATA");
+				assertThat(client.reply()).startsWith("250");
+				assertThat(client.reply()).startsWith("354");
+				client.send("Subject: x", "", "hello", ".");
+				assertThat(client.reply()).startsWith("250");
 				await().untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.registry)
 					.hasObservationWithNameEqualTo("smtpd.transaction")
 					.that()
@@ -168,8 +155,8 @@ class SmtpdObservationsTests {
 					.hasHighCardinalityKeyValueWithKey("smtpd.session.id")
 					.hasHighCardinalityKeyValue("smtpd.recipients", "1")
 					.hasHighCardinalityKeyValue("smtpd.size", "21"));
-				out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-				in.readLine();
+				client.send("QUIT");
+				client.reply();
 			}
 		});
 	}
@@ -267,6 +254,45 @@ class SmtpdObservationsTests {
 					.that()
 					.hasLowCardinalityKeyValue("site", "eu-1"));
 			});
+	}
+
+	/** A client that reads the replies while the session is open, one at a time. */
+	private static final class LineClient implements AutoCloseable {
+
+		private final Socket socket;
+
+		private final BufferedReader in;
+
+		private final OutputStream out;
+
+		LineClient(int port) throws IOException {
+			this.socket = new Socket("127.0.0.1", port);
+			this.socket.setSoTimeout(10_000);
+			this.in = new BufferedReader(
+					new InputStreamReader(this.socket.getInputStream(), StandardCharsets.US_ASCII));
+			this.out = this.socket.getOutputStream();
+			this.in.readLine(); // greeting
+		}
+
+		void send(String... lines) throws IOException {
+			this.out.write((String.join("\r\n", lines) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+		}
+
+		/** Reads one reply and returns its last line. */
+		String reply() throws IOException {
+			String line;
+			do {
+				line = this.in.readLine();
+			}
+			while (line != null && line.length() > 3 && line.charAt(3) == '-');
+			return line;
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.socket.close();
+		}
+
 	}
 
 }
