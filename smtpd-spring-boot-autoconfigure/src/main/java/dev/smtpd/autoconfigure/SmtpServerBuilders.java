@@ -186,10 +186,7 @@ final class SmtpServerBuilders {
 	 * @return the exception that names the property
 	 */
 	static InvalidConfigurationPropertyValueException invalidProperty(InvalidSettingException ex) {
-		InvalidConfigurationPropertyValueException invalid = new InvalidConfigurationPropertyValueException(
-				"smtpd." + ex.key(), ex.value(), ex.reason());
-		invalid.initCause(ex);
-		return invalid;
+		return new InvalidConfigurationPropertyValueException("smtpd." + ex.key(), ex.value(), ex.reason(), ex);
 	}
 
 	/**

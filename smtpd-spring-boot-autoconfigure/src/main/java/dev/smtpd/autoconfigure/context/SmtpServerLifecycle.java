@@ -70,10 +70,7 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 			this.server.start();
 		}
 		catch (InvalidSettingException ex) { // the Unix domain socket's path or mode
-			InvalidConfigurationPropertyValueException invalid = new InvalidConfigurationPropertyValueException(
-					"smtpd." + ex.key(), ex.value(), ex.reason());
-			invalid.initCause(ex);
-			throw invalid;
+			throw new InvalidConfigurationPropertyValueException("smtpd." + ex.key(), ex.value(), ex.reason(), ex);
 		}
 		this.running = true;
 		keepAlive();

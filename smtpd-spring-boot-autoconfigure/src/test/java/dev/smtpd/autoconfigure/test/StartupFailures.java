@@ -26,6 +26,9 @@ public final class StartupFailures {
 			assertThat(context).hasFailed();
 			Throwable cause = context.getStartupFailure();
 			while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
+				// not an exception of its own making on the way (Throwable.initCause's)
+				assertThat(String.valueOf(cause.getMessage())).as("failure %s", context.getStartupFailure())
+					.doesNotStartWith("Can't overwrite cause");
 				cause = cause.getCause();
 			}
 			assertThat(cause).as("failure %s", context.getStartupFailure())
