@@ -1,8 +1,10 @@
 package dev.smtpd.core;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.core.handler.Envelope;
@@ -255,15 +257,15 @@ class HandlerHookTests {
 
 	@Test
 	void commandsAndAHalfCloseArrivingWhileAHookRunsAreAnsweredAfterItInOrder() throws Exception {
-		java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
-		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
 		SmtpHandler slowRcpt = new SmtpHandler() {
 
 			@Override
 			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options)
 					throws Exception {
 				entered.countDown();
-				release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+				release.await(10, TimeUnit.SECONDS);
 				return Reply.of(250, "2.1.5", "Checked " + address);
 			}
 
@@ -273,7 +275,7 @@ class HandlerHookTests {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
 			client.send("RCPT TO:<b@example.com>");
-			assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+			assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 			// the server may read these while the hook runs; it answers them after it
 			client.sendRaw("NOOP\r\nQUIT\r\n");
 			client.socket().shutdownOutput();

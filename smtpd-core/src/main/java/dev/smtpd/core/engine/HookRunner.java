@@ -47,8 +47,6 @@ final class HookRunner {
 
 	private final long deliveryTimeoutNanos;
 
-	private boolean running;
-
 	/**
 	 * Work that timed out is still running: until it returns, no other work of this
 	 * session starts (its hooks would run at the same time as the one left behind).
@@ -85,7 +83,7 @@ final class HookRunner {
 	 * @return whether a hook runs
 	 */
 	boolean isRunning() {
-		return this.running;
+		return this.current != null;
 	}
 
 	/**
@@ -115,16 +113,15 @@ final class HookRunner {
 		}
 		long timeoutNanos = delivery ? this.deliveryTimeoutNanos : this.timeoutNanos;
 		Run run = new Run(ctx, work, open, then, finished, dropped, timeoutNanos);
-		this.running = true;
+		this.current = run;
 		try {
 			this.executor.execute(run);
 		}
 		catch (RejectedExecutionException ex) {
-			this.running = false;
+			this.current = null;
 			logger.warn("Session {}: hook executor is full", this.sessionId);
 			return false;
 		}
-		this.current = run;
 		watch(ctx, run.deadlineNanos);
 		return true;
 	}
@@ -145,8 +142,8 @@ final class HookRunner {
 	 * Makes sure the watchdog fires no later than a deadline. One scheduled task serves
 	 * every hook of the session: a hook that returns in time leaves it scheduled, and
 	 * when it fires early for the hook running then, it is re-armed for what is left, as
-	 * the idle timer is ({@link SessionTimers}). Scheduling and cancelling a timer for
-	 * every hook cost the event loop more than the hook's hand-off itself.
+	 * the idle timer is ({@link SessionTimers}), instead of a timer scheduled and
+	 * cancelled for every hook (docs/performance.md, scenario H).
 	 */
 	private void watch(ChannelHandlerContext ctx, long deadlineNanos) {
 		ScheduledFuture<?> watchdog = this.watchdog;
@@ -277,7 +274,6 @@ final class HookRunner {
 
 		/** The work is over, as far as the session goes: on the event loop. */
 		void complete(@Nullable Reply reply, Outcome outcome) {
-			HookRunner.this.running = false;
 			HookRunner.this.current = null;
 			this.finished.run();
 			boolean wanted = this.open.getAsBoolean();

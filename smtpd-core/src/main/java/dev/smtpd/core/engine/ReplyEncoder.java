@@ -18,7 +18,7 @@ import io.netty.channel.ChannelPromise;
  * non-ASCII that a client sent and a hook echoed) is written as {@code ?}. The replies of
  * a message's usual path ({@link Reply#OK}, {@link Reply#MAIL_OK}, {@link Reply#RCPT_OK},
  * {@link Reply#START_DATA}) are encoded once and written as views of those bytes: most
- * replies then cost no buffer (docs/performance.md, "The engine's cost per command").
+ * replies then cost no buffer (docs/performance.md, "BDAT against DATA, fourth look").
  */
 @Sharable
 final class ReplyEncoder extends ChannelOutboundHandlerAdapter {

@@ -65,8 +65,8 @@ final class StarttlsCommand {
 
 	/**
 	 * The client's certificates; none, without asking the session, when the server did
-	 * not request any: the session would answer with an exception, whose stack trace was
-	 * a few percent of a STARTTLS session's CPU.
+	 * not request any: the session would answer with an exception and its stack trace, on
+	 * every handshake (docs/performance.md, "Our CPU per STARTTLS message").
 	 */
 	private static List<Certificate> peerCertificates(SSLEngine engine, SSLSession ssl) {
 		if (!engine.getNeedClientAuth() && !engine.getWantClientAuth()) {
