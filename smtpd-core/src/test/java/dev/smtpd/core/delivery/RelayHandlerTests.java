@@ -138,14 +138,17 @@ class RelayHandlerTests {
 	}
 
 	@Test
-	void relayRefusesBinarymimeWhenTheUpstreamDoesNotAcceptIt() throws Exception {
+	void relayRefusesBinarymimeAtMailWhenTheUpstreamDoesNotAcceptIt() throws Exception {
 		for (Consumer<SmtpServer.Builder> upstreamSettings : List.<Consumer<SmtpServer.Builder>>of(
 				(builder) -> builder.binarymime(false), (builder) -> builder.chunking(false))) {
 			Upstream upstream = upstream(upstreamSettings);
 			TestServer server = start(
 					(builder) -> builder.binarymime(true).handler(new RelayHandler("127.0.0.1", upstream.port())));
-			assertThat(sendBinary(server, new byte[] { 0, 1, 2, '\n' }).lines())
-				.containsExactly("554 5.6.3 Upstream server does not accept BINARYMIME; message not relayed");
+			try (SmtpTestClient client = server.connect()) {
+				client.ehlo();
+				assertThat(client.command("MAIL FROM:<a@example.com> BODY=BINARYMIME").lines())
+					.containsExactly("554 5.6.3 Upstream server does not accept BINARYMIME; message not relayed");
+			}
 			assertThat(upstream.session()).containsExactly("EHLO 250", "QUIT 221");
 			assertThat(upstream.handler().pending()).isZero();
 		}
@@ -163,9 +166,14 @@ class RelayHandlerTests {
 	}
 
 	@Test
-	void relayAnswersWithTheUpstreamsRefusals() throws Exception {
+	void relayAnswersWithTheUpstreamsRefusalsEachAtItsCommand() throws Exception {
 		BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 		TestServer upstream = start(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options) {
+				return address.startsWith("blocked") ? Reply.of(550, "5.7.1", "Sender blocked") : null;
+			}
 
 			@Override
 			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
@@ -183,12 +191,104 @@ class RelayHandlerTests {
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
 		assertThat(server.send("a@example.com", List.of("b@example.com"), "spam\r\n").lines())
 			.containsExactly("554 5.7.1 Looks like spam");
-		assertThat(server.send("a@example.com", List.of("unknown@example.com"), "hi\r\n").lines())
-			.containsExactly("550 5.1.1 No such user here");
-		seen.clear();
-		assertThat(server.send("a@example.com", List.of("unknown@example.com", "b@example.com"), "hi\r\n").code())
-			.isEqualTo(250);
-		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("b@example.com");
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			assertThat(client.command("MAIL FROM:<blocked@example.com>").lines())
+				.containsExactly("550 5.7.1 Sender blocked");
+			client.command("MAIL FROM:<a@example.com>", 250);
+			assertThat(client.command("RCPT TO:<unknown@example.com>").lines())
+				.containsExactly("550 5.1.1 No such user here");
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.command("RCPT TO:<unknown2@example.com>").code()).isEqualTo(550);
+			client.command("RCPT TO:<c@example.com>", 250);
+			seen.clear();
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		// the client was told which recipients were refused; the message went to the
+		// others
+		assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("b@example.com,c@example.com");
+	}
+
+	@Test
+	void relayEndsTheUpstreamTransactionWhenTheClientsEndsWithoutAMessage() throws Exception {
+		Upstream upstream = upstream((builder) -> {
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("RSET", 250);
+			assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<c@example.com>", 250);
+			client.ehlo();
+			assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<d@example.com>", 250);
+		} // the client goes without QUIT
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+		assertThat(upstream.handler().pending()).isZero();
+	}
+
+	@Test
+	void relayStartsTheUpstreamTransactionAgainWhenAnotherHandlerAnsweredForIt() throws Exception {
+		Upstream upstream = upstream((builder) -> {
+		});
+		SmtpHandler answersRcpt = new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("vip") ? Reply.of(250, "2.1.5", "Welcome") : null;
+			}
+
+		};
+		TestServer server = start(
+				(builder) -> builder.handler(answersRcpt).handler(new RelayHandler("127.0.0.1", upstream.port())));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<vip@example.com>", 250); // the relay is not asked
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "RCPT 250", "BDAT 250",
+				"QUIT 221");
+		assertThat(upstream.handler().take().recipients()).containsExactly("vip@example.com", "b@example.com");
+	}
+
+	@Test
+	void relayRelaysNothingWhenTheUpstreamRefusesARecipientTheClientWasToldWasTaken() throws Exception {
+		Upstream upstream = upstream((builder) -> builder.handler(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("vip") ? Reply.of(550, "5.1.1", "No such user here") : null;
+			}
+
+		}));
+		SmtpHandler answersRcpt = new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("vip") ? Reply.of(250, "2.1.5", "Welcome") : null;
+			}
+
+		};
+		TestServer server = start(
+				(builder) -> builder.handler(answersRcpt).handler(new RelayHandler("127.0.0.1", upstream.port())));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("RCPT TO:<vip@example.com>", 250);
+			assertThat(client.data("hi\r\n").lines())
+				.containsExactly("451 4.4.0 Upstream server refused a recipient; message not relayed, try again later");
+		}
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "RCPT 550", "QUIT 221");
+		assertThat(upstream.handler().pending()).isZero();
 	}
 
 	@Test
@@ -258,12 +358,15 @@ class RelayHandlerTests {
 			closedPort = socket.getLocalPort();
 		}
 		TestServer server = start(new RelayHandler("127.0.0.1", closedPort));
-		assertThat(server.send("a@example.com", List.of("b@example.com"), STUFFED).lines())
-			.containsExactly("451 4.4.1 Upstream server not reachable, try again later");
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			assertThat(client.command("MAIL FROM:<a@example.com>").lines())
+				.containsExactly("451 4.4.1 Upstream server not reachable, try again later");
+		}
 	}
 
 	@Test
-	void relayRefusesAnSmtputf8MessageWhenTheUpstreamCannotTakeIt() throws Exception {
+	void relayRefusesAnSmtputf8MessageAtMailWhenTheUpstreamCannotTakeIt() throws Exception {
 		RecordingHandler upstreamHandler = new RecordingHandler();
 		TestServer upstream = start(upstreamHandler); // SMTPUTF8 not enabled
 		TestServer server = TestServer
@@ -271,11 +374,7 @@ class RelayHandlerTests {
 		this.servers.add(server);
 		try (SmtpTestClient client = server.connect()) {
 			client.command("EHLO client.example", 250);
-			client.command("MAIL FROM:<jörg@example.com> SMTPUTF8", 250);
-			client.command("RCPT TO:<b@example.com>", 250);
-			client.command("DATA", 354);
-			client.sendRaw("Subject: grüße\r\n\r\nhi\r\n.\r\n");
-			assertThat(client.reply().lines())
+			assertThat(client.command("MAIL FROM:<jörg@example.com> SMTPUTF8").lines())
 				.containsExactly("554 5.6.7 Upstream server does not support SMTPUTF8; message not relayed");
 		}
 		assertThat(upstreamHandler.pending()).isZero();
