@@ -1,6 +1,7 @@
 package dev.smtpd.core;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.MessageContent;
 import dev.smtpd.core.handler.NonBlocking;
 import dev.smtpd.core.handler.RcptOptions;
@@ -37,6 +39,46 @@ class HandlerHookTests {
 		if (this.server != null) {
 			this.server.close();
 		}
+	}
+
+	@Test
+	void theDisconnectedHookWaitsForAHookOfTheSessionThatStillRuns() throws Exception {
+		List<String> events = new CopyOnWriteArrayList<>();
+		CountDownLatch inMail = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CountDownLatch disconnected = new CountDownLatch(1);
+		this.server = TestServer.start((builder) -> builder.handler(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options)
+					throws InterruptedException {
+				events.add("mail started");
+				inMail.countDown();
+				release.await(10, TimeUnit.SECONDS);
+				events.add("mail returned");
+				return null;
+			}
+
+			@Override
+			public void disconnected(Session session) {
+				events.add("disconnected");
+				disconnected.countDown();
+			}
+
+		}));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.sendRaw("MAIL FROM:<a@example.com>\r\n");
+			assertThat(inMail.await(10, TimeUnit.SECONDS)).isTrue();
+			// the server stops while the MAIL hook runs: the session ends under it, and
+			// the server's event loop is gone before the hook returns
+			this.server.server().stop();
+			// proving a negative: the disconnected hook must not start while MAIL's runs
+			assertThat(disconnected.await(300, TimeUnit.MILLISECONDS)).isFalse();
+			release.countDown();
+			assertThat(disconnected.await(10, TimeUnit.SECONDS)).isTrue();
+		}
+		assertThat(events).containsExactly("mail started", "mail returned", "disconnected");
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -56,6 +57,13 @@ final class HookRunner {
 	/** The work under way, as the event loop sees it; {@code null} between hooks. */
 	private @Nullable Run current;
 
+	/**
+	 * Work that waits until no other work of this session runs (see
+	 * {@link #runWhenIdle}): taken by whichever comes first, the event loop once nothing
+	 * runs or the thread of the work under way once that returns.
+	 */
+	private final AtomicReference<@Nullable Runnable> afterwards = new AtomicReference<>();
+
 	/** Times out {@link #current}; stays scheduled between hooks (see {@link #watch}). */
 	private @Nullable ScheduledFuture<?> watchdog;
 
@@ -84,6 +92,41 @@ final class HookRunner {
 	 */
 	boolean isRunning() {
 		return this.current != null;
+	}
+
+	/**
+	 * Runs work on the hook executor once no other work of this session runs: at once
+	 * when none does, else on the thread of the work under way right after it returns (if
+	 * it timed out, when it finally does). The session's disconnected hook goes this way,
+	 * so that it never runs beside another hook of the session, and still runs when the
+	 * session ends with the server, after the event loop is gone. Call on the event loop.
+	 * @param work the work; nothing answers it, and what it throws is the executor's
+	 */
+	void runWhenIdle(Runnable work) {
+		this.afterwards.set(work);
+		idle();
+	}
+
+	private void idle() {
+		if (this.current == null && !this.abandonedRunning) {
+			Runnable work = this.afterwards.getAndSet(null);
+			if (work != null) {
+				try {
+					this.executor.execute(work);
+				}
+				catch (RejectedExecutionException ex) {
+					logger.debug("Session {}: executor refused work after the session's hooks", this.sessionId);
+				}
+			}
+		}
+	}
+
+	/** On the thread of work that just returned: what waited for it. */
+	private void afterwards() {
+		Runnable work = this.afterwards.getAndSet(null);
+		if (work != null) {
+			work.run();
+		}
 	}
 
 	/**
@@ -263,9 +306,14 @@ final class HookRunner {
 					reply = Reply.LOCAL_ERROR;
 				}
 			}
-			if (!finish()) {
+			boolean finished = finish();
+			afterwards();
+			if (!finished) {
 				logger.debug("Session {}: result of a hook that timed out dropped", HookRunner.this.sessionId);
-				this.ctx.executor().execute(() -> HookRunner.this.abandonedRunning = false);
+				this.ctx.executor().execute(() -> {
+					HookRunner.this.abandonedRunning = false;
+					idle();
+				});
 				return;
 			}
 			Reply result = reply;
@@ -284,6 +332,7 @@ final class HookRunner {
 			if (outcome == Outcome.NEVER_RAN || (!wanted && outcome == Outcome.RETURNED)) {
 				this.dropped.run();
 			}
+			idle();
 		}
 
 		synchronized boolean start() {

@@ -240,6 +240,14 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		return end;
 	}
 
+	/**
+	 * Runs work on the hook executor once no hook of this session runs.
+	 * @param work the work
+	 */
+	void runWhenHooksIdle(Runnable work) {
+		this.hooks.runWhenIdle(work);
+	}
+
 	/** The channel can take writes again: let through what waited for it. */
 	void writable() {
 		if (this.pendingReplies != null) {

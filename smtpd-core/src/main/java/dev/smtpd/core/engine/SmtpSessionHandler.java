@@ -3,7 +3,6 @@ package dev.smtpd.core.engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServerConfig;
@@ -171,25 +170,20 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			SessionEnd end = session.closed();
 			logger.debug("Session {}: ended ({})", state.id(), end);
 			this.server.listeners().sessionEnded(state, end, Duration.between(state.startedAt(), Instant.now()));
-			runDisconnectedHook(state);
+			runDisconnectedHook(session, state);
 		}
 		ctx.fireChannelInactive();
 	}
 
-	private void runDisconnectedHook(SessionState state) {
+	private void runDisconnectedHook(SessionContext session, SessionState state) {
 		HandlerChain chain = this.server.chain();
 		if (chain.isEmpty(Hook.DISCONNECTED)) {
 			return;
 		}
-		try {
-			this.server.hookExecutor().execute(() -> chain.call(Hook.DISCONNECTED, state, (handler) -> {
-				handler.disconnected(state);
-				return null;
-			}));
-		}
-		catch (RejectedExecutionException ex) {
-			logger.debug("Session {}: disconnected hook not run, executor refused it", state.id());
-		}
+		session.runWhenHooksIdle(() -> chain.call(Hook.DISCONNECTED, state, (handler) -> {
+			handler.disconnected(state);
+			return null;
+		}));
 	}
 
 	@Override

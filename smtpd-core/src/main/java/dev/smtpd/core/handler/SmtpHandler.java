@@ -238,7 +238,9 @@ public interface SmtpHandler {
 
 	/**
 	 * Called when a client disconnects or is disconnected, for cleaning up per-session
-	 * resources. Runs on the hook executor; what it throws is logged.
+	 * resources. Runs on the hook executor, after any other hook of the session that was
+	 * running has returned (never beside it, as no two hooks of a session run at once);
+	 * what it throws is logged.
 	 * @param session the session
 	 */
 	default void disconnected(Session session) throws Exception {
