@@ -2,12 +2,11 @@ package dev.smtpd.core.delivery;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.handler.Envelope;
@@ -33,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * was told it took. A recipient the upstream refuses is refused to the client at RCPT,
  * and the message goes to the others. An upstream that cannot be reached gives
  * {@code 451 4.4.1}. The connection ends with the transaction (after the message, RSET, a
- * new greeting, STARTTLS or the end of the session). Message content is never logged.
+ * new greeting, STARTTLS or the end of the session; a message that failed before the
+ * relay saw it, at the next MAIL); one idle for 30 s is asked with NOOP before the
+ * message goes, and replaced if it no longer answers. MAIL and RCPT wait for the upstream
+ * within the hook timeout. Message content is never logged.
  * <p>
  * The relay belongs last in the chain (as the built-in handlers are, after the
  * application's): when its MAIL or RCPT hook was not asked (a handler before it answered)
@@ -62,12 +64,14 @@ import org.slf4j.LoggerFactory;
  */
 public class RelayHandler implements SmtpHandler {
 
-	private static final Logger logger = LoggerFactory.getLogger(RelayHandler.class);
+	static final Logger logger = LoggerFactory.getLogger(RelayHandler.class);
 
-	/** The session attribute that holds the open upstream transaction. */
-	private static final String UPSTREAM = RelayHandler.class.getName() + ".upstream";
+	private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-	private static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
+	/** How long the relay waits for the upstream's answer to QUIT. */
+	static final int QUIT_TIMEOUT_MILLIS = 10_000;
+
+	static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
 			"Upstream server does not accept BINARYMIME; message not relayed");
 
 	private static final Reply UNREACHABLE = Reply.of(451, "4.4.1", "Upstream server not reachable, try again later");
@@ -75,7 +79,7 @@ public class RelayHandler implements SmtpHandler {
 	private static final Reply UPSTREAM_BROKE = Reply.of(451, "4.4.2",
 			"Upstream server connection lost, try again later");
 
-	private static final Reply NO_SMTPUTF8 = Reply.of(554, "5.6.7",
+	static final Reply NO_SMTPUTF8 = Reply.of(554, "5.6.7",
 			"Upstream server does not support SMTPUTF8; message not relayed");
 
 	private static final Reply RECIPIENTS_CHANGED = Reply.of(451, "4.4.0",
@@ -90,6 +94,9 @@ public class RelayHandler implements SmtpHandler {
 	private final Duration readTimeout;
 
 	private final String heloName;
+
+	/** The session attribute that holds this relay's open upstream transaction. */
+	private final String attribute = RelayHandler.class.getName() + ".upstream." + INSTANCES.incrementAndGet();
 
 	/**
 	 * Relays to an upstream with a 30 s connect and a 5 min read timeout.
@@ -119,21 +126,38 @@ public class RelayHandler implements SmtpHandler {
 	@Override
 	public @Nullable Reply mail(Session session, Envelope envelope, String address, MailOptions options) {
 		close(session);
-		Upstream upstream = new Upstream();
-		Reply refusal = open(session, upstream, address, options);
+		UpstreamTransaction upstream = new UpstreamTransaction(address, options);
+		Reply refusal;
+		try {
+			refusal = open(session, upstream);
+		}
+		catch (RuntimeException ex) {
+			upstream.close();
+			throw ex;
+		}
 		if (refusal != null) {
 			upstream.close();
 			return refusal;
 		}
-		session.attributes().put(UPSTREAM, upstream);
+		session.attributes().put(this.attribute, upstream);
 		return null;
 	}
 
 	@Override
 	public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-		if (!(session.attributes().get(UPSTREAM) instanceof Upstream upstream)) {
-			return null; // the upstream's MAIL failed or was not ours: the message
-							// decides
+		UpstreamTransaction upstream = (session.attributes().get(this.attribute) instanceof UpstreamTransaction open
+				&& open.matches(envelope)) ? open : null;
+		if (upstream == null) {
+			// the relay's MAIL hook was not asked, the message before failed as a whole,
+			// or a handler after the relay refused a recipient: start again
+			close(session);
+			upstream = new UpstreamTransaction(envelope.mailFrom(), envelope.mailOptions());
+			Reply refusal = again(session, upstream, envelope, false);
+			if (refusal != null) {
+				upstream.close();
+				return refusal;
+			}
+			session.attributes().put(this.attribute, upstream);
 		}
 		try {
 			return upstream.rcpt(session, address, options);
@@ -147,19 +171,20 @@ public class RelayHandler implements SmtpHandler {
 
 	@Override
 	public @Nullable Reply data(Session session, Envelope envelope, MessageContent content) {
-		Upstream upstream = (session.attributes().remove(UPSTREAM) instanceof Upstream open) ? open : null;
+		UpstreamTransaction upstream = (session.attributes().remove(this.attribute) instanceof UpstreamTransaction open)
+				? open : null;
 		try {
-			if (upstream == null || !upstream.accepted.equals(envelope.recipientAddresses())) {
+			if (upstream == null || !upstream.matches(envelope) || !upstream.isAlive()) {
 				if (upstream != null) {
 					upstream.close();
 				}
-				upstream = new Upstream();
-				Reply refusal = again(session, upstream, envelope);
+				upstream = new UpstreamTransaction(envelope.mailFrom(), envelope.mailOptions());
+				Reply refusal = again(session, upstream, envelope, true);
 				if (refusal != null) {
 					return refusal;
 				}
 			}
-			return upstream.send(session, envelope, content);
+			return upstream.send(session, content);
 		}
 		catch (IOException ex) {
 			logger.warn("Session {}: relaying to {}:{} failed: {}", session.id(), this.host, this.port, ex.toString());
@@ -173,22 +198,33 @@ public class RelayHandler implements SmtpHandler {
 	}
 
 	/**
-	 * A new upstream transaction for the client's whole envelope, when the one built in
-	 * lock-step does not match it; any refusal now refuses the message.
+	 * Opens a new upstream transaction for the client's envelope as it stands: MAIL and
+	 * every recipient taken so far. A refused recipient refuses it all (the client was
+	 * told the recipient was taken).
+	 * @param message whether the reply is the message's: a message to one recipient gets
+	 * the upstream's refusal of it, any other case {@code 451 4.4.0}
+	 * @return {@code null} when the upstream took everything, else the reply for the
+	 * client
 	 */
-	private @Nullable Reply again(Session session, Upstream upstream, Envelope envelope) throws IOException {
+	private @Nullable Reply again(Session session, UpstreamTransaction upstream, Envelope envelope, boolean message) {
 		logger.debug("Session {}: upstream transaction does not match the envelope; starting it again", session.id());
-		Reply refusal = open(session, upstream, envelope.mailFrom(), envelope.mailOptions());
+		Reply refusal = open(session, upstream);
 		if (refusal != null) {
 			return refusal;
 		}
-		for (Recipient recipient : envelope.recipients()) {
-			Reply rcpt = upstream.rcpt(session, recipient.address(), recipient.options());
-			if (rcpt != null) {
-				return (envelope.recipients().size() == 1) ? rcpt : RECIPIENTS_CHANGED;
+		try {
+			for (Recipient recipient : envelope.recipients()) {
+				Reply rcpt = upstream.rcpt(session, recipient.address(), recipient.options());
+				if (rcpt != null) {
+					return (message && envelope.recipients().size() == 1) ? rcpt : RECIPIENTS_CHANGED;
+				}
 			}
+			return null;
 		}
-		return null;
+		catch (IOException ex) {
+			logger.warn("Session {}: relaying to {}:{} failed: {}", session.id(), this.host, this.port, ex.toString());
+			return UPSTREAM_BROKE;
+		}
 	}
 
 	@Override
@@ -221,8 +257,8 @@ public class RelayHandler implements SmtpHandler {
 	}
 
 	/** Ends the session's upstream transaction, if one is open. */
-	private static void close(Session session) {
-		if (session.attributes().remove(UPSTREAM) instanceof Upstream upstream) {
+	private void close(Session session) {
+		if (session.attributes().remove(this.attribute) instanceof UpstreamTransaction upstream) {
 			upstream.close();
 		}
 	}
@@ -231,9 +267,9 @@ public class RelayHandler implements SmtpHandler {
 	 * Connects, greets and sends MAIL.
 	 * @return {@code null} when the upstream took MAIL, else the reply for the client
 	 */
-	private @Nullable Reply open(Session session, Upstream upstream, String address, MailOptions options) {
+	private @Nullable Reply open(Session session, UpstreamTransaction upstream) {
 		try {
-			upstream.socket.connect(new InetSocketAddress(this.host, this.port), (int) this.connectTimeout.toMillis());
+			upstream.connect(this.host, this.port, this.connectTimeout);
 		}
 		catch (IOException ex) {
 			logger.warn("Session {}: upstream {}:{} not reachable: {}", session.id(), this.host, this.port,
@@ -241,9 +277,7 @@ public class RelayHandler implements SmtpHandler {
 			return UNREACHABLE;
 		}
 		try {
-			upstream.socket.setSoTimeout((int) this.readTimeout.toMillis());
-			upstream.connection = new UpstreamConnection(upstream.socket, this.readTimeout);
-			return upstream.mail(session, this.heloName, address, options);
+			return upstream.mail(session, this.readTimeout, this.heloName);
 		}
 		catch (IOException ex) {
 			logger.warn("Session {}: relaying to {}:{} failed: {}", session.id(), this.host, this.port, ex.toString());
@@ -251,7 +285,7 @@ public class RelayHandler implements SmtpHandler {
 		}
 	}
 
-	private static Reply refused(Session session, String step, Reply reply) {
+	static Reply refused(Session session, String step, Reply reply) {
 		logger.info("Session {}: upstream refused at {}: {}", session.id(), step, reply.code());
 		return (reply.code() >= 400) ? reply : Reply.of(451, "4.4.0", "Unexpected reply from upstream server");
 	}
@@ -259,114 +293,6 @@ public class RelayHandler implements SmtpHandler {
 	@Override
 	public String toString() {
 		return "RelayHandler[" + this.host + ":" + this.port + "]";
-	}
-
-	/**
-	 * One transaction with the upstream, on a connection of its own: what it advertised
-	 * and the recipients it took.
-	 */
-	private static final class Upstream {
-
-		private final Socket socket = new Socket();
-
-		@SuppressWarnings("NullAway.Init")
-		private UpstreamConnection connection;
-
-		private boolean chunking;
-
-		private boolean dsn;
-
-		private final List<String> accepted = new ArrayList<>();
-
-		@Nullable Reply mail(Session session, String heloName, String address, MailOptions options) throws IOException {
-			Reply greeting = this.connection.read();
-			if (greeting.code() != 220) {
-				return refused(session, "greeting", greeting);
-			}
-			Reply ehlo = this.connection.command("EHLO " + heloName);
-			boolean extended = ehlo.code() == 250;
-			if (!extended) {
-				Reply helo = this.connection.command("HELO " + heloName);
-				if (helo.code() != 250) {
-					return refused(session, "HELO", helo);
-				}
-			}
-			List<String> keywords = extended
-					? ehlo.lines().stream().map((line) -> line.toUpperCase(Locale.ROOT)).toList() : List.of();
-			this.chunking = keywords.contains("CHUNKING");
-			this.dsn = keywords.contains("DSN");
-			StringBuilder mail = new StringBuilder("MAIL FROM:<").append(address).append('>');
-			BodyType body = options.body();
-			if (body == BodyType.BINARYMIME) {
-				if (!this.chunking || !keywords.contains("BINARYMIME")) {
-					// DATA cannot carry binary content (RFC 3030 §3), and the relay does
-					// not convert it
-					logger.info("Session {}: upstream does not accept BINARYMIME", session.id());
-					return NO_BINARYMIME;
-				}
-				mail.append(" BODY=BINARYMIME");
-			}
-			else if (body == BodyType.EIGHT_BIT_MIME && keywords.contains("8BITMIME")) {
-				mail.append(" BODY=8BITMIME");
-			}
-			if (options.smtputf8()) {
-				if (!keywords.contains("SMTPUTF8")) { // RFC 6531 §3.2: no downgrade
-					logger.info("Session {}: upstream does not offer SMTPUTF8", session.id());
-					return NO_SMTPUTF8;
-				}
-				mail.append(" SMTPUTF8");
-			}
-			if (this.dsn) {
-				DsnArguments.appendMail(mail, options);
-			}
-			Reply mailReply = this.connection.command(mail.toString());
-			return mailReply.isPositive() ? null : refused(session, "MAIL", mailReply);
-		}
-
-		@Nullable Reply rcpt(Session session, String address, RcptOptions options) throws IOException {
-			StringBuilder line = new StringBuilder("RCPT TO:<").append(address).append('>');
-			if (this.dsn) {
-				DsnArguments.appendRcpt(line, options);
-			}
-			Reply rcpt = this.connection.command(line.toString());
-			if (!rcpt.isPositive()) {
-				return refused(session, "RCPT", rcpt);
-			}
-			this.accepted.add(address);
-			return null;
-		}
-
-		Reply send(Session session, Envelope envelope, MessageContent content) throws IOException {
-			Reply end;
-			if (this.chunking) {
-				try (InputStream in = content.openStream()) {
-					end = this.connection.sendChunk(in, content.size());
-				}
-			}
-			else {
-				Reply data = this.connection.command("DATA");
-				if (data.code() != 354) {
-					return refused(session, "DATA", data);
-				}
-				try (InputStream in = content.openStream()) {
-					end = this.connection.sendStuffed(in);
-				}
-			}
-			return end.isPositive() ? null : refused(session, this.chunking ? "BDAT" : "end of DATA", end);
-		}
-
-		/** Says QUIT if it can and closes the connection. */
-		void close() {
-			try (this.socket) {
-				if (this.connection != null && !this.socket.isClosed()) {
-					this.connection.command("QUIT");
-				}
-			}
-			catch (IOException ex) {
-				// the transaction is over either way; a lost QUIT changes nothing
-			}
-		}
-
 	}
 
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -54,6 +55,28 @@ final class UpstreamConnection {
 		writeLine(line);
 		this.out.flush();
 		return read();
+	}
+
+	/**
+	 * Whether the upstream has closed the connection, or sent something nobody asked for
+	 * (as a {@code 421} before it closes): a read that waits a millisecond at most.
+	 */
+	boolean hasEnded(Socket socket) throws IOException {
+		if (this.in.available() > 0) {
+			return true;
+		}
+		int timeout = socket.getSoTimeout();
+		socket.setSoTimeout(1);
+		try {
+			this.in.read();
+			return true;
+		}
+		catch (SocketTimeoutException ex) {
+			return false;
+		}
+		finally {
+			socket.setSoTimeout(timeout);
+		}
 	}
 
 	Reply read() throws IOException {

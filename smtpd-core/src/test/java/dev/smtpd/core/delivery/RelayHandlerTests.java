@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -13,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.event.SmtpServerListener;
 import dev.smtpd.core.handler.BodyType;
@@ -228,7 +230,61 @@ class RelayHandlerTests {
 			client.command("RCPT TO:<d@example.com>", 250);
 		} // the client goes without QUIT
 		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
-		assertThat(upstream.handler().pending()).isZero();
+	}
+
+	@Test
+	void aRecipientAHandlerAfterTheRelayRefusesIsNotRelayedTo() throws Exception {
+		Upstream upstream = upstream((builder) -> {
+		});
+		SmtpHandler refusesLate = new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("late") ? Reply.of(550, "5.7.1", "Not here") : null;
+			}
+
+		};
+		TestServer server = start(
+				(builder) -> builder.handler(new RelayHandler("127.0.0.1", upstream.port())).handler(refusesLate));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<late@example.com>", 550); // the upstream took it
+																// first
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+		}
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "BDAT 250", "QUIT 221");
+		assertThat(upstream.handler().take().recipients()).containsExactly("b@example.com");
+	}
+
+	@Test
+	void underLmtpTheUpstreamsRefusalsComeAtRcptAndTheMessagesReplyForEachRecipient() throws Exception {
+		TestServer upstream = start(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith("unknown") ? Reply.of(550, "5.1.1", "No such user here") : null;
+			}
+
+		});
+		TestServer server = start(
+				(builder) -> builder.protocol(Protocol.LMTP).handler(new RelayHandler("127.0.0.1", upstream.port())));
+		try (SmtpTestClient client = server.connect()) {
+			client.command("LHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.command("RCPT TO:<unknown@example.com>").lines())
+				.containsExactly("550 5.1.1 No such user here");
+			client.command("RCPT TO:<c@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("hi\r\n.\r\n");
+			assertThat(client.reply().code()).isEqualTo(250);
+			assertThat(client.reply().code()).isEqualTo(250);
+			assertThat(client.command("NOOP").code()).isEqualTo(250); // and no third
+																		// reply
+		}
 	}
 
 	@Test
@@ -252,7 +308,9 @@ class RelayHandlerTests {
 			client.command("RCPT TO:<b@example.com>", 250);
 			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
 		}
-		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "QUIT 221");
+		// at the next RCPT the relay finds its transaction without the recipient and
+		// starts again
+		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "QUIT 221");
 		assertThat(upstream.session()).containsExactly("EHLO 250", "MAIL 250", "RCPT 250", "RCPT 250", "BDAT 250",
 				"QUIT 221");
 		assertThat(upstream.handler().take().recipients()).containsExactly("vip@example.com", "b@example.com");
@@ -378,6 +436,63 @@ class RelayHandlerTests {
 				.containsExactly("554 5.6.7 Upstream server does not support SMTPUTF8; message not relayed");
 		}
 		assertThat(upstreamHandler.pending()).isZero();
+	}
+
+	@Test
+	void aMessageGoesOnANewConnectionWhenTheUpstreamClosedTheIdleOne() throws Exception {
+		try (ServerSocket upstream = new ServerSocket(0, 2, java.net.InetAddress.getLoopbackAddress())) {
+			BlockingQueue<String> received = new LinkedBlockingQueue<>();
+			CountDownLatch firstClosed = new CountDownLatch(1);
+			ExecutorService executor = Executors.newSingleThreadExecutor();
+			Future<?> fake = executor.submit(() -> {
+				for (int connection = 1; connection <= 2; connection++) {
+					try (java.net.Socket socket = upstream.accept()) {
+						java.io.BufferedReader in = new java.io.BufferedReader(
+								new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+						java.io.OutputStream out = socket.getOutputStream();
+						out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
+						String line;
+						while ((line = in.readLine()) != null) {
+							received.add(connection + " " + line);
+							String reply = switch (line.split(" ")[0]) {
+								case "DATA" -> "354 go ahead";
+								case "QUIT" -> "221 bye";
+								default -> "250 ok";
+							};
+							out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+							if (connection == 1 && line.startsWith("RCPT")) {
+								break; // an idle timeout: it closes after the client's
+										// RCPT
+							}
+							if (line.equals("QUIT")) {
+								break;
+							}
+						}
+					}
+					firstClosed.countDown();
+				}
+				return null;
+			});
+			try {
+				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort()));
+				try (SmtpTestClient client = server.connect()) {
+					client.ehlo();
+					client.command("MAIL FROM:<a@example.com>", 250);
+					client.command("RCPT TO:<b@example.com>", 250);
+					assertThat(firstClosed.await(10, TimeUnit.SECONDS)).isTrue();
+					assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+				}
+				fake.get(10, TimeUnit.SECONDS);
+				List<String> lines = new ArrayList<>(received);
+				assertThat(lines).containsExactly("1 EHLO localhost", "1 MAIL FROM:<a@example.com>",
+						"1 RCPT TO:<b@example.com>", "2 EHLO localhost", "2 MAIL FROM:<a@example.com>",
+						"2 RCPT TO:<b@example.com>", "2 DATA", "2 hi", "2 .", "2 QUIT");
+			}
+			finally {
+				fake.cancel(true);
+				executor.shutdownNow();
+			}
+		}
 	}
 
 	@Test
