@@ -143,7 +143,12 @@ class HookBoundsTests {
 				.isEqualTo("4.3.2 System busy, try again later");
 			this.release.countDown();
 			first.expect(250);
-			second.command("RCPT TO:<b@example.com>", 250);
+			// the thread is free again once it is back at the pool's queue, a moment
+			// after
+			// the first reply left: until then a hook is still refused
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> second.command("RCPT TO:<b@example.com>").code() == 250);
 		}
 	}
 

@@ -160,8 +160,15 @@ public final class SmtpdBuiltInHandlers {
 			throw new InvalidConfigurationPropertyValueException("smtpd.relay.port", relay.getPort(),
 					"Must be between 1 and 65535");
 		}
-		return new RelayHandler(relay.getHost(), relay.getPort(), Duration.ofSeconds(30), Duration.ofMinutes(5),
-				hostname);
+		// the relay waits for the upstream inside the MAIL and RCPT hooks: within their
+		// timeout
+		Duration hookTimeout = properties.getHookTimeout();
+		Duration commandTimeout = hookTimeout.minus(hookTimeout.dividedBy(10));
+		if (commandTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+			commandTimeout = Duration.ofSeconds(1);
+		}
+		return new RelayHandler(relay.getHost(), relay.getPort(), Duration.ofSeconds(30), commandTimeout,
+				Duration.ofMinutes(5), hostname);
 	}
 
 }

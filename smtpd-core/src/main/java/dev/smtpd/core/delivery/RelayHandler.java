@@ -1,14 +1,10 @@
 package dev.smtpd.core.delivery;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.smtpd.core.handler.BodyType;
 import dev.smtpd.core.handler.Envelope;
 import dev.smtpd.core.handler.MailOptions;
 import dev.smtpd.core.handler.MessageContent;
@@ -33,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * and the message goes to the others. An upstream that cannot be reached gives
  * {@code 451 4.4.1}. The connection ends with the transaction (after the message, RSET, a
  * new greeting, STARTTLS or the end of the session; a message that failed before the
- * relay saw it, at the next MAIL); one idle for 30 s is asked with NOOP before the
- * message goes, and replaced if it no longer answers. MAIL and RCPT wait for the upstream
- * within the hook timeout. Message content is never logged.
+ * relay saw it, at the next MAIL); one the upstream closed while the client sent the
+ * message is replaced by a new one. MAIL and RCPT wait for the upstream inside their
+ * hooks, so the command timeout belongs below the hook timeout. Message content is never
+ * logged.
  * <p>
  * The relay belongs last in the chain (as the built-in handlers are, after the
  * application's): when its MAIL or RCPT hook was not asked (a handler before it answered)
@@ -43,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * transaction no longer matches the client's, and the relay opens a new one for the
  * message with the client's envelope; if the upstream then refuses a recipient, the
  * message is not relayed and the client gets {@code 451 4.4.0} (it was told the recipient
- * was taken, and SMTP has no reply per recipient after the message).
+ * was taken, and SMTP has no reply per recipient after the message), or the upstream's
+ * refusal when it was the message's only recipient.
  * <p>
  * What the upstream advertises decides how the message goes:
  * <ul>
@@ -85,11 +83,16 @@ public class RelayHandler implements SmtpHandler {
 	private static final Reply RECIPIENTS_CHANGED = Reply.of(451, "4.4.0",
 			"Upstream server refused a recipient; message not relayed, try again later");
 
+	private static final Reply EARLIER_RECIPIENT_REFUSED = Reply.of(451, "4.4.0",
+			"Upstream server refused an earlier recipient, try again later");
+
 	private final String host;
 
 	private final int port;
 
 	private final Duration connectTimeout;
+
+	private final Duration commandTimeout;
 
 	private final Duration readTimeout;
 
@@ -116,9 +119,28 @@ public class RelayHandler implements SmtpHandler {
 	 * @param heloName the name to give in EHLO/HELO
 	 */
 	public RelayHandler(String host, int port, Duration connectTimeout, Duration readTimeout, String heloName) {
+		this(host, port, connectTimeout, readTimeout, readTimeout, heloName);
+	}
+
+	/**
+	 * Relays to an upstream, with a timeout of its own for what the relay waits for
+	 * inside the MAIL and RCPT hooks.
+	 * @param host the upstream host
+	 * @param port the upstream port
+	 * @param connectTimeout how long to wait for the connection
+	 * @param commandTimeout how long to wait for the greeting and for the reply to each
+	 * command before the message; keep it below the server's hook timeout, whose end does
+	 * not stop a read the hook's thread is blocked in
+	 * @param readTimeout how long to wait for the reply to the message, and for each
+	 * write to be taken
+	 * @param heloName the name to give in EHLO/HELO
+	 */
+	public RelayHandler(String host, int port, Duration connectTimeout, Duration commandTimeout, Duration readTimeout,
+			String heloName) {
 		this.host = host;
 		this.port = port;
 		this.connectTimeout = connectTimeout;
+		this.commandTimeout = commandTimeout;
 		this.readTimeout = readTimeout;
 		this.heloName = heloName;
 	}
@@ -152,10 +174,17 @@ public class RelayHandler implements SmtpHandler {
 			// or a handler after the relay refused a recipient: start again
 			close(session);
 			upstream = new UpstreamTransaction(envelope.mailFrom(), envelope.mailOptions());
-			Reply refusal = again(session, upstream, envelope, false);
+			Reply refusal;
+			try {
+				refusal = again(session, upstream, envelope, false);
+			}
+			catch (RuntimeException ex) {
+				upstream.close();
+				throw ex;
+			}
 			if (refusal != null) {
 				upstream.close();
-				return refusal;
+				return (refusal == RECIPIENTS_CHANGED) ? EARLIER_RECIPIENT_REFUSED : refusal;
 			}
 			session.attributes().put(this.attribute, upstream);
 		}
@@ -277,7 +306,7 @@ public class RelayHandler implements SmtpHandler {
 			return UNREACHABLE;
 		}
 		try {
-			return upstream.mail(session, this.readTimeout, this.heloName);
+			return upstream.mail(session, this.commandTimeout, this.readTimeout, this.heloName);
 		}
 		catch (IOException ex) {
 			logger.warn("Session {}: relaying to {}:{} failed: {}", session.id(), this.host, this.port, ex.toString());

@@ -36,6 +36,9 @@ final class UpstreamTransaction {
 
 	private boolean chunking;
 
+	/** How long to wait for the reply to the message (commands get less). */
+	private Duration readTimeout = Duration.ZERO;
+
 	private boolean dsn;
 
 	/** The connection failed, or a message is half sent: no QUIT, just close. */
@@ -80,9 +83,10 @@ final class UpstreamTransaction {
 	 * Greets the upstream and sends MAIL, once connected.
 	 * @return {@code null} when the upstream took MAIL, else the reply for the client
 	 */
-	@Nullable Reply mail(Session session, Duration readTimeout, String heloName) throws IOException {
+	@Nullable Reply mail(Session session, Duration commandTimeout, Duration readTimeout, String heloName) throws IOException {
+		this.readTimeout = readTimeout;
 		try {
-			this.socket.setSoTimeout((int) readTimeout.toMillis());
+			this.socket.setSoTimeout((int) commandTimeout.toMillis());
 			this.connection = new UpstreamConnection(this.socket, readTimeout);
 			return greetAndMail(session, heloName);
 		}
@@ -161,6 +165,7 @@ final class UpstreamTransaction {
 		this.broken = true; // until the upstream's reply is read
 		Reply end;
 		if (this.chunking) {
+			this.socket.setSoTimeout((int) this.readTimeout.toMillis());
 			try (InputStream in = content.openStream()) {
 				end = this.connection.sendChunk(in, content.size());
 			}
@@ -171,6 +176,7 @@ final class UpstreamTransaction {
 				this.broken = false;
 				return RelayHandler.refused(session, "DATA", data);
 			}
+			this.socket.setSoTimeout((int) this.readTimeout.toMillis());
 			try (InputStream in = content.openStream()) {
 				end = this.connection.sendStuffed(in);
 			}

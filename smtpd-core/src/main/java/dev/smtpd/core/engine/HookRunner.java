@@ -310,14 +310,28 @@ final class HookRunner {
 			afterwards();
 			if (!finished) {
 				logger.debug("Session {}: result of a hook that timed out dropped", HookRunner.this.sessionId);
-				this.ctx.executor().execute(() -> {
+				toEventLoop(() -> {
 					HookRunner.this.abandonedRunning = false;
 					idle();
 				});
 				return;
 			}
 			Reply result = reply;
-			this.ctx.executor().execute(() -> complete(result, Outcome.RETURNED));
+			toEventLoop(() -> complete(result, Outcome.RETURNED));
+		}
+
+		/**
+		 * Hands the end of the work to the event loop; when the loop is gone (the server
+		 * stopped under the work), what waited for the work runs here instead, as nothing
+		 * else can take it any more.
+		 */
+		private void toEventLoop(Runnable task) {
+			try {
+				this.ctx.executor().execute(task);
+			}
+			catch (RejectedExecutionException ex) {
+				afterwards();
+			}
 		}
 
 		/** The work is over, as far as the session goes: on the event loop. */

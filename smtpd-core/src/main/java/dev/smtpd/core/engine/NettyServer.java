@@ -58,11 +58,10 @@ public final class NettyServer {
 	 * chunks arrive several per read, so their replies leave together
 	 * (docs/performance.md, "BDAT against DATA, fourth look"). Reads never shrink below 2
 	 * KiB (Netty's default floor is 64 bytes): after a run of short commands the guess
-	 * had shrunk to 480 bytes, and each small message's content then took two reads, one
-	 * system call in nine of an LMTP transaction's (docs/performance.md, "Reads of at
-	 * least 2 KiB"). A read's buffer is given back once decoded; a partial line keeps it
-	 * until the line ends, as a session's first read (2 KiB) always could. 16 reads per
-	 * read event, as Netty sets for its socket channels.
+	 * shrank so far that a small message's content took two reads (docs/performance.md,
+	 * "Reads of at least 2 KiB"). A read's buffer is given back once decoded; a partial
+	 * line keeps it until the line ends, as a session's first read (2 KiB) always could.
+	 * 16 reads per read event, as Netty sets for its socket channels.
 	 */
 	static final MaxMessagesRecvByteBufAllocator RECEIVE_ALLOCATOR = new AdaptiveRecvByteBufAllocator(2048, 2048,
 			256 * 1024)

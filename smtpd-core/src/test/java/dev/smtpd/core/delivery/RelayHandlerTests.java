@@ -496,6 +496,48 @@ class RelayHandlerTests {
 	}
 
 	@Test
+	void anUpstreamThatDoesNotAnswerRcptGetsTheClient451WithinTheCommandTimeout() throws Exception {
+		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			CountDownLatch closed = new CountDownLatch(1);
+			ExecutorService executor = Executors.newSingleThreadExecutor();
+			Future<?> fake = executor.submit(() -> {
+				try (java.net.Socket socket = upstream.accept()) {
+					java.io.BufferedReader in = new java.io.BufferedReader(
+							new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+					java.io.OutputStream out = socket.getOutputStream();
+					out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
+					String line;
+					while ((line = in.readLine()) != null) {
+						if (!line.startsWith("RCPT")) { // RCPT: never answered
+							out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+						}
+					}
+					closed.countDown(); // the relay gave up on the connection
+				}
+				return null;
+			});
+			try {
+				TestServer server = start((builder) -> builder.hookTimeout(Duration.ofSeconds(30))
+					.handler(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
+							Duration.ofMillis(500), Duration.ofSeconds(30), "relay.test")));
+				try (SmtpTestClient client = server.connect()) {
+					client.ehlo();
+					client.command("MAIL FROM:<a@example.com>", 250);
+					assertThat(client.command("RCPT TO:<b@example.com>").lines())
+						.containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+					assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+					client.command("RSET", 250); // the session goes on: no hook left
+													// running
+				}
+			}
+			finally {
+				fake.cancel(true);
+				executor.shutdownNow();
+			}
+		}
+	}
+
+	@Test
 	void relayGivesUpOnAnUpstreamThatStopsReading() throws Exception {
 		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
 			upstream.setReceiveBufferSize(4096);
