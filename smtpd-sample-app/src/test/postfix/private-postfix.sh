@@ -3,7 +3,7 @@
 # A throw-away Postfix instance in one directory, for tests: its own main.cf and master.cf, queue,
 # data and log, smtpd on 127.0.0.1 only, and every recipient of the given domains relayed to one
 # transport (the application under test). Nothing is delivered locally and nothing leaves the
-# machine: other domains bounce. Needs root (Postfix's master runs as root) and Debian's postfix
+# machine: other domains are refused. Needs root (Postfix's master runs as root) and Debian's postfix
 # package, installed with "No configuration" so that there is no system instance (see .ci/run).
 #
 # Usage:
@@ -61,7 +61,7 @@ start() {
 		relay_transport = $transport
 		local_transport = error:5.1.1 no local delivery in this instance
 		default_transport = error:5.7.1 no mail leaves this instance
-		smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+		smtpd_relay_restrictions = reject_unauth_destination
 		# logging without syslog (Postfix 3.4+): postlogd writes the file
 		maillog_file = $dir/maillog
 		maillog_file_prefixes = $dir

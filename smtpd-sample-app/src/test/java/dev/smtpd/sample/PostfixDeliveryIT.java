@@ -34,7 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * smtpd on 127.0.0.1) takes one message for three recipients and relays it to the app,
  * whose {@code sample.reject-domain} handler refuses one of them: two are delivered, the
  * third bounces, and the bounce comes back to the sender, whose domain the app serves
- * too.
+ * too. And the other way round: a second app with the {@code relay} handler in front of
+ * the same Postfix, refusing at RCPT a recipient Postfix refuses and relaying the message
+ * to the others.
  * <p>
  * Needs root (Postfix's master runs as root) and Debian's postfix package (.ci/run
  * installs it with "No configuration"): without them the tests are skipped, unless
@@ -51,6 +53,10 @@ class PostfixDeliveryIT {
 			"sender.example");
 
 	private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(60);
+
+	private static final String RELAYED = "From: alice@sender.example\r\nTo: bob@accepted.example\r\n"
+			+ "Subject: Relayed\r\nDate: Tue, 1 Dec 2026 01:00:00 +0000\r\nMessage-ID: <relay-it@sender.example>\r\n"
+			+ "\r\nThrough the relay and Postfix.\r\n";
 
 	@TempDir
 	Path directory;
@@ -114,6 +120,67 @@ class PostfixDeliveryIT {
 		int port = freePort();
 		startApp("--smtpd.port=" + port);
 		deliverThroughPostfix("smtp:[127.0.0.1]:" + port, "smtp");
+	}
+
+	// The other way round: the app's relay handler in front of Postfix, in lock-step with
+	// it
+	@Test
+	void theRelayInFrontOfPostfixRefusesAtRcptWhatPostfixRefuses() throws Exception {
+		int lmtpPort = freePort();
+		startApp("--smtpd.protocol=lmtp", "--smtpd.port=" + lmtpPort); // the mailboxes
+		int smtpdPort = freePort();
+		List<String> start = new ArrayList<>(List.of("start", this.postfixDirectory.toString(),
+				String.valueOf(smtpdPort), "lmtp:inet:127.0.0.1:" + lmtpPort));
+		start.addAll(DOMAINS);
+		this.postfixStarted = true;
+		Result started = postfix(start.toArray(String[]::new));
+		assertThat(started.exitCode()).as(started.output()).isZero();
+		int relayPort = freePort();
+		try (SampleAppProcess relay = SampleAppProcess.start(Files.createDirectory(this.directory.resolve("relay")),
+				List.of("--spring.main.web-application-type=none", "--smtpd.address=127.0.0.1",
+						"--smtpd.port=" + relayPort, "--smtpd.handler=relay", "--smtpd.relay.host=127.0.0.1",
+						"--smtpd.relay.port=" + smtpdPort, "--sample.reject-domain="))) {
+			assertThat(relay.awaitOutput("Started SampleApplication", Duration.ofSeconds(90)))
+				.as("the relay started; its output:%n%s", relay.output())
+				.isTrue();
+			try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), relayPort)) {
+				socket.setSoTimeout(20_000);
+				BufferedReader in = new BufferedReader(
+						new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+				OutputStream out = socket.getOutputStream();
+				expect(in, "220");
+				command(out, in, "EHLO client.test", "250");
+				command(out, in, "MAIL FROM:<alice@sender.example>", "250");
+				command(out, in, "RCPT TO:<bob@accepted.example>", "250");
+				// not a relay domain of Postfix's: refused there, so refused here, at
+				// once
+				out.write("RCPT TO:<eve@elsewhere.example>\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+				String refusal = in.readLine();
+				assertThat(refusal).startsWith("554 5.7.1 ").contains("eve@elsewhere.example", "Relay access denied");
+				command(out, in, "RCPT TO:<carol@also.example>", "250");
+				command(out, in, "DATA", "354");
+				out.write(RELAYED.getBytes(StandardCharsets.US_ASCII));
+				command(out, in, ".", "250");
+				command(out, in, "QUIT", "221");
+			}
+			await().atMost(DELIVERY_TIMEOUT)
+				.pollInterval(Duration.ofMillis(200))
+				.failFast("Postfix deferred a delivery", () -> maillog().contains("status=deferred"))
+				.untilAsserted(() -> assertThat(maillog()).contains(": removed"));
+			String log = maillog();
+			assertThat(single(deliveries(log, "bob@accepted.example"))).contains("status=sent");
+			assertThat(single(deliveries(log, "carol@also.example"))).contains("status=sent");
+			assertThat(deliveries(log, "eve@elsewhere.example")).isEmpty();
+			assertThat(log).doesNotContain("sender non-delivery notification");
+			String stored = single(storedMessages());
+			// as the client sent it, behind the Received header Postfix's smtpd added
+			assertThat(stored).startsWith("Received: from localhost (localhost [127.0.0.1])\r\n").endsWith(RELAYED);
+		}
+		catch (Throwable ex) {
+			System.err.printf("Postfix log:%n%s%nThe app's output:%n%s%n", maillog(), this.app.output());
+			throw ex;
+		}
 	}
 
 	private void startApp(String... arguments) throws Exception {
