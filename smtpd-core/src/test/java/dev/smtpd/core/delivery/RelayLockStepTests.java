@@ -21,7 +21,6 @@ import dev.smtpd.core.handler.RcptOptions;
 import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
-import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
 import org.jspecify.annotations.Nullable;
@@ -105,14 +104,7 @@ class RelayLockStepTests extends RelayTestSupport {
 	void aRecipientAHandlerAfterTheRelayRefusesIsNotRelayedTo() throws Exception {
 		Upstream upstream = upstream((builder) -> {
 		});
-		SmtpHandler refusesLate = new SmtpHandler() {
-
-			@Override
-			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-				return address.startsWith("late") ? Reply.of(550, "5.7.1", "Not here") : null;
-			}
-
-		};
+		SmtpHandler refusesLate = answeringRcpt("late", Reply.of(550, "5.7.1", "Not here"));
 		TestServer server = start(
 				(builder) -> builder.handler(new RelayHandler("127.0.0.1", upstream.port())).handler(refusesLate));
 		try (SmtpTestClient client = server.connect()) {
@@ -130,14 +122,7 @@ class RelayLockStepTests extends RelayTestSupport {
 
 	@Test
 	void underLmtpTheUpstreamsRefusalsComeAtRcptAndTheMessagesReplyForEachRecipient() throws Exception {
-		TestServer upstream = start(new SmtpHandler() {
-
-			@Override
-			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-				return address.startsWith("unknown") ? Reply.of(550, "5.1.1", "No such user here") : null;
-			}
-
-		});
+		TestServer upstream = start(answeringRcpt("unknown", Reply.of(550, "5.1.1", "No such user here")));
 		TestServer server = start(
 				(builder) -> builder.protocol(Protocol.LMTP).handler(new RelayHandler("127.0.0.1", upstream.port())));
 		try (SmtpTestClient client = server.connect()) {
@@ -160,14 +145,7 @@ class RelayLockStepTests extends RelayTestSupport {
 	void relayStartsTheUpstreamTransactionAgainWhenAnotherHandlerAnsweredForIt() throws Exception {
 		Upstream upstream = upstream((builder) -> {
 		});
-		SmtpHandler answersRcpt = new SmtpHandler() {
-
-			@Override
-			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-				return address.startsWith("vip") ? Reply.of(250, "2.1.5", "Welcome") : null;
-			}
-
-		};
+		SmtpHandler answersRcpt = answeringRcpt("vip", Reply.of(250, "2.1.5", "Welcome"));
 		TestServer server = start(
 				(builder) -> builder.handler(answersRcpt).handler(new RelayHandler("127.0.0.1", upstream.port())));
 		try (SmtpTestClient client = server.connect()) {
@@ -187,22 +165,9 @@ class RelayLockStepTests extends RelayTestSupport {
 
 	@Test
 	void relayRelaysNothingWhenTheUpstreamRefusesARecipientTheClientWasToldWasTaken() throws Exception {
-		Upstream upstream = upstream((builder) -> builder.handler(new SmtpHandler() {
-
-			@Override
-			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-				return address.startsWith("vip") ? Reply.of(550, "5.1.1", "No such user here") : null;
-			}
-
-		}));
-		SmtpHandler answersRcpt = new SmtpHandler() {
-
-			@Override
-			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-				return address.startsWith("vip") ? Reply.of(250, "2.1.5", "Welcome") : null;
-			}
-
-		};
+		Upstream upstream = upstream(
+				(builder) -> builder.handler(answeringRcpt("vip", Reply.of(550, "5.1.1", "No such user here"))));
+		SmtpHandler answersRcpt = answeringRcpt("vip", Reply.of(250, "2.1.5", "Welcome"));
 		TestServer server = start(
 				(builder) -> builder.handler(answersRcpt).handler(new RelayHandler("127.0.0.1", upstream.port())));
 		try (SmtpTestClient client = server.connect()) {

@@ -9,11 +9,14 @@ import java.util.function.Consumer;
 
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.event.SmtpServerListener;
-import dev.smtpd.core.handler.MessageContent;
+import dev.smtpd.core.handler.Envelope;
+import dev.smtpd.core.handler.RcptOptions;
+import dev.smtpd.core.handler.Reply;
 import dev.smtpd.core.handler.Session;
 import dev.smtpd.core.handler.SmtpHandler;
 import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.TestServer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -61,6 +64,21 @@ abstract class RelayTestSupport {
 			customizer.accept(builder);
 		});
 		return new Upstream(server, handler, verbs);
+	}
+
+	/**
+	 * A handler whose RCPT hook answers for the recipients that start with a prefix, and
+	 * leaves the others to the rest of the chain.
+	 */
+	static SmtpHandler answeringRcpt(String prefix, Reply reply) {
+		return new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+				return address.startsWith(prefix) ? reply : null;
+			}
+
+		};
 	}
 
 	record Upstream(TestServer server, RecordingHandler handler, BlockingQueue<String> verbs) {
