@@ -5,9 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -211,46 +208,28 @@ class RelayHandlerTests extends RelayTestSupport {
 
 	@Test
 	void relayGivesUpOnAnUpstreamThatStopsReading() throws Exception {
-		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-			upstream.setReceiveBufferSize(4096);
-			ExecutorService executor = Executors.newSingleThreadExecutor();
-			Future<?> fake = executor.submit(() -> {
-				try (java.net.Socket socket = upstream.accept()) {
-					java.io.BufferedReader in = new java.io.BufferedReader(
-							new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-					java.io.OutputStream out = socket.getOutputStream();
-					out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
-					String line;
-					while ((line = in.readLine()) != null) {
-						if (line.equals("DATA")) {
-							out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
-							// and never read again: the relay's writes fill the socket
-							// buffers
-							Thread.sleep(60_000);
-							return null;
-						}
-						out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
-					}
+		FakeUpstream upstream = fakeUpstream(1, (connection, in, out) -> {
+			String line;
+			while ((line = in.readLine()) != null) {
+				if (line.equals("DATA")) {
+					reply(out, "354 go ahead");
+					// and it never reads again: the relay's writes fill the socket
+					// buffers
+					Thread.sleep(60_000);
+					return;
 				}
-				return null;
-			});
-			try {
-				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
-						Duration.ofSeconds(1), "relay.test"));
-				String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, far
-																			// beyond any
-																			// socket
-																			// buffer
-				long start = System.nanoTime();
-				SmtpTestClient.TestReply reply = server.send("a@example.com", List.of("b@example.com"), big);
-				assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");
-				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+				reply(out, "250 ok");
 			}
-			finally {
-				fake.cancel(true);
-				executor.shutdownNow();
-			}
-		}
+		});
+		upstream.socket().setReceiveBufferSize(4096);
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
+				Duration.ofSeconds(1), "relay.test"));
+		String big = ("x".repeat(998) + "\r\n").repeat(16 * 1024); // 16 MiB, beyond any
+																	// socket buffer
+		long start = System.nanoTime();
+		SmtpTestClient.TestReply reply = server.send("a@example.com", List.of("b@example.com"), big);
+		assertThat(reply.lines()).containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
 	}
 
 }

@@ -1,15 +1,10 @@
 package dev.smtpd.core.delivery;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -185,100 +180,61 @@ class RelayLockStepTests extends RelayTestSupport {
 
 	@Test
 	void aMessageGoesOnANewConnectionWhenTheUpstreamClosedTheIdleOne() throws Exception {
-		try (ServerSocket upstream = new ServerSocket(0, 2, java.net.InetAddress.getLoopbackAddress())) {
-			BlockingQueue<String> received = new LinkedBlockingQueue<>();
-			CountDownLatch firstClosed = new CountDownLatch(1);
-			ExecutorService executor = Executors.newSingleThreadExecutor();
-			Future<?> fake = executor.submit(() -> {
-				for (int connection = 1; connection <= 2; connection++) {
-					try (java.net.Socket socket = upstream.accept()) {
-						java.io.BufferedReader in = new java.io.BufferedReader(
-								new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-						java.io.OutputStream out = socket.getOutputStream();
-						out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
-						String line;
-						while ((line = in.readLine()) != null) {
-							received.add(connection + " " + line);
-							String reply = switch (line.split(" ")[0]) {
-								case "DATA" -> "354 go ahead";
-								case "QUIT" -> "221 bye";
-								default -> "250 ok";
-							};
-							out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
-							if (connection == 1 && line.startsWith("RCPT")) {
-								break; // an idle timeout: it closes after the client's
-										// RCPT
-							}
-							if (line.equals("QUIT")) {
-								break;
-							}
-						}
+		BlockingQueue<String> received = new LinkedBlockingQueue<>();
+		FakeUpstream upstream = fakeUpstream(2, (connection, in, out) -> {
+			boolean content = false;
+			String line;
+			while ((line = in.readLine()) != null) {
+				received.add(connection + " " + line);
+				if (content) {
+					content = !line.equals(".");
+					if (!content) {
+						reply(out, "250 queued");
 					}
-					firstClosed.countDown();
+					continue;
 				}
-				return null;
-			});
-			try {
-				TestServer server = start(new RelayHandler("127.0.0.1", upstream.getLocalPort()));
-				try (SmtpTestClient client = server.connect()) {
-					client.ehlo();
-					client.command("MAIL FROM:<a@example.com>", 250);
-					client.command("RCPT TO:<b@example.com>", 250);
-					assertThat(firstClosed.await(10, TimeUnit.SECONDS)).isTrue();
-					assertThat(client.data("hi\r\n").code()).isEqualTo(250);
+				content = line.equals("DATA");
+				reply(out, content ? "354 go ahead" : line.equals("QUIT") ? "221 bye" : "250 ok");
+				if ((connection == 1 && line.startsWith("RCPT")) || line.equals("QUIT")) {
+					return; // the first: an idle timeout, it closes after the client's
+							// RCPT
 				}
-				fake.get(10, TimeUnit.SECONDS);
-				List<String> lines = new ArrayList<>(received);
-				assertThat(lines).containsExactly("1 EHLO localhost", "1 MAIL FROM:<a@example.com>",
-						"1 RCPT TO:<b@example.com>", "2 EHLO localhost", "2 MAIL FROM:<a@example.com>",
-						"2 RCPT TO:<b@example.com>", "2 DATA", "2 hi", "2 .", "2 QUIT");
 			}
-			finally {
-				fake.cancel(true);
-				executor.shutdownNow();
-			}
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			upstream.awaitClosed(1);
+			assertThat(client.data("hi\r\n").code()).isEqualTo(250);
 		}
+		upstream.awaitClosed(2);
+		assertThat(new ArrayList<>(received)).containsExactly("1 EHLO localhost", "1 MAIL FROM:<a@example.com>",
+				"1 RCPT TO:<b@example.com>", "2 EHLO localhost", "2 MAIL FROM:<a@example.com>",
+				"2 RCPT TO:<b@example.com>", "2 DATA", "2 hi", "2 .", "2 QUIT");
 	}
 
 	@Test
 	void anUpstreamThatDoesNotAnswerRcptGetsTheClient451WithinTheCommandTimeout() throws Exception {
-		try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-			CountDownLatch closed = new CountDownLatch(1);
-			ExecutorService executor = Executors.newSingleThreadExecutor();
-			Future<?> fake = executor.submit(() -> {
-				try (java.net.Socket socket = upstream.accept()) {
-					java.io.BufferedReader in = new java.io.BufferedReader(
-							new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-					java.io.OutputStream out = socket.getOutputStream();
-					out.write("220 upstream\r\n".getBytes(StandardCharsets.US_ASCII));
-					String line;
-					while ((line = in.readLine()) != null) {
-						if (!line.startsWith("RCPT")) { // RCPT: never answered
-							out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
-						}
-					}
-					closed.countDown(); // the relay gave up on the connection
-				}
-				return null;
-			});
-			try {
-				TestServer server = start((builder) -> builder.hookTimeout(Duration.ofSeconds(30))
-					.handler(new RelayHandler("127.0.0.1", upstream.getLocalPort(), Duration.ofSeconds(5),
-							Duration.ofMillis(500), Duration.ofSeconds(30), "relay.test")));
-				try (SmtpTestClient client = server.connect()) {
-					client.ehlo();
-					client.command("MAIL FROM:<a@example.com>", 250);
-					assertThat(client.command("RCPT TO:<b@example.com>").lines())
-						.containsExactly("451 4.4.2 Upstream server connection lost, try again later");
-					assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
-					client.command("RSET", 250); // the session goes on: no hook left
-													// running
+		FakeUpstream upstream = fakeUpstream(1, (connection, in, out) -> {
+			String line;
+			while ((line = in.readLine()) != null) {
+				if (!line.startsWith("RCPT")) { // RCPT: never answered
+					reply(out, "250 ok");
 				}
 			}
-			finally {
-				fake.cancel(true);
-				executor.shutdownNow();
-			}
+		});
+		TestServer server = start((builder) -> builder.hookTimeout(Duration.ofSeconds(30))
+			.handler(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5), Duration.ofMillis(500),
+					Duration.ofSeconds(30), "relay.test")));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			assertThat(client.command("RCPT TO:<b@example.com>").lines())
+				.containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+			upstream.awaitClosed(1); // the relay gave up on the connection
+			client.command("RSET", 250); // and the session goes on: no hook left running
 		}
 	}
 

@@ -1,8 +1,19 @@
 package dev.smtpd.core.delivery;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -31,9 +42,12 @@ abstract class RelayTestSupport {
 
 	final List<TestServer> servers = new ArrayList<>();
 
+	private final List<FakeUpstream> fakes = new ArrayList<>();
+
 	@AfterEach
 	void stop() {
 		this.servers.forEach(TestServer::close);
+		this.fakes.forEach(FakeUpstream::close);
 	}
 
 	TestServer start(SmtpHandler handler) {
@@ -79,6 +93,74 @@ abstract class RelayTestSupport {
 			}
 
 		};
+	}
+
+	/**
+	 * A fake upstream on a loopback port: it takes {@code connections} connections one
+	 * after the other, greets each with {@code 220} and hands it to {@code conversation}.
+	 */
+	FakeUpstream fakeUpstream(int connections, Conversation conversation) throws IOException {
+		ServerSocket socket = new ServerSocket(0, connections, InetAddress.getLoopbackAddress());
+		BlockingQueue<Integer> closed = new LinkedBlockingQueue<>();
+		ExecutorService executor = Executors.newSingleThreadExecutor();
+		Future<?> done = executor.submit(() -> {
+			for (int connection = 1; connection <= connections; connection++) {
+				try (Socket accepted = socket.accept()) {
+					BufferedReader in = new BufferedReader(
+							new InputStreamReader(accepted.getInputStream(), StandardCharsets.US_ASCII));
+					OutputStream out = accepted.getOutputStream();
+					reply(out, "220 upstream");
+					conversation.talk(connection, in, out);
+				}
+				closed.add(connection);
+			}
+			return null;
+		});
+		FakeUpstream fake = new FakeUpstream(socket, executor, done, closed);
+		this.fakes.add(fake);
+		return fake;
+	}
+
+	static void reply(OutputStream out, String line) throws IOException {
+		out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+	}
+
+	/** What a {@link #fakeUpstream fake upstream} does with one connection. */
+	@FunctionalInterface
+	interface Conversation {
+
+		void talk(int connection, BufferedReader in, OutputStream out) throws Exception;
+
+	}
+
+	record FakeUpstream(ServerSocket socket, ExecutorService executor, Future<?> done, BlockingQueue<Integer> closed) {
+
+		int port() {
+			return this.socket.getLocalPort();
+		}
+
+		/** Waits until the fake has closed its {@code connection}th connection. */
+		void awaitClosed(int connection) throws InterruptedException {
+			Integer next;
+			while ((next = this.closed.poll(10, TimeUnit.SECONDS)) != null) {
+				if (next == connection) {
+					return;
+				}
+			}
+			throw new AssertionError("Connection " + connection + " of the fake upstream was not closed");
+		}
+
+		void close() {
+			this.done.cancel(true);
+			this.executor.shutdownNow();
+			try {
+				this.socket.close();
+			}
+			catch (IOException ex) {
+				// closed after the test either way
+			}
+		}
+
 	}
 
 	record Upstream(TestServer server, RecordingHandler handler, BlockingQueue<String> verbs) {
