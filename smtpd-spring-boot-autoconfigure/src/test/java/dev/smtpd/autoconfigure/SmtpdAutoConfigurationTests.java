@@ -191,6 +191,19 @@ class SmtpdAutoConfigurationTests {
 	}
 
 	@Test
+	void theBuiltInRelayWaitsForTheUpstreamWithinTheHookTimeout() {
+		this.runner
+			.withPropertyValues("smtpd.handler=relay", "smtpd.relay.host=127.0.0.1", "smtpd.relay.port=2525",
+					"smtpd.hook-timeout=20s")
+			.run((context) -> {
+				RelayHandler relay = (RelayHandler) context.getBean(SmtpServer.class).handlers().get(0);
+				// MAIL and RCPT wait for the upstream inside their hooks
+				assertThat(relay).extracting("commandTimeout").isEqualTo(Duration.ofSeconds(18));
+				assertThat(relay).extracting("readTimeout").isEqualTo(Duration.ofMinutes(5));
+			});
+	}
+
+	@Test
 	void commandsAuthenticatorAndCustomizersAreApplied() {
 		this.runner.withUserConfiguration(Extras.class).withPropertyValues("smtpd.max-recipients=10").run((context) -> {
 			SmtpServer server = context.getBean(SmtpServer.class);
