@@ -2,6 +2,7 @@ package dev.smtpd.core.delivery;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,10 +13,12 @@ import org.jspecify.annotations.Nullable;
  * finished its rename calls {@link #awaitDurable()}, which returns only after a sync of
  * the directory that <em>started after</em> that rename has succeeded. Callers that
  * arrive while a sync is running wait for it to end and then share the next one, so
- * {@code n} concurrent deliveries pay about two directory syncs instead of {@code n}; a
- * caller that finds no sync running starts one at once, so a lone message waits for
- * nothing but its own sync. The sync runs on a caller's thread (no thread of its own);
- * waiting uses a {@link ReentrantLock}, which does not pin a virtual thread.
+ * {@code n} concurrent deliveries pay about two directory syncs instead of {@code n}. A
+ * caller that finds no sync running starts one, at once when no other delivery is on its
+ * way ({@link #begin()}), else after waiting up to a millisecond for those to join it: a
+ * lone message waits for nothing but its own sync. The sync runs on a caller's thread (no
+ * thread of its own); waiting uses a {@link ReentrantLock}, which does not pin a virtual
+ * thread.
  * <p>
  * If a sync fails, every caller it covered gets the failure (none of them may answer
  * {@code 250}).
@@ -32,7 +35,16 @@ final class GroupCommit {
 
 	}
 
+	/**
+	 * How long a sync waits for deliveries still on their way to it, at most: a fraction
+	 * of what a sync of a journaled file system takes, so a batch waits less than it
+	 * saves (docs/performance.md, "Q: a sync that gathers").
+	 */
+	static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
 	private final Sync sync;
+
+	private final long gatherNanos;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -45,8 +57,50 @@ final class GroupCommit {
 
 	private boolean syncing;
 
+	/** Deliveries that {@link #begin began} and have not arrived or left yet. */
+	private int coming;
+
 	GroupCommit(Sync sync) {
+		this(sync, GATHER_NANOS);
+	}
+
+	GroupCommit(Sync sync, long gatherNanos) {
 		this.sync = sync;
+		this.gatherNanos = gatherNanos;
+	}
+
+	/**
+	 * A delivery begins: it will rename a file into the directory and call
+	 * {@link #awaitDurable()} soon, or {@link #leave()} if it fails first. A sync about
+	 * to start waits a little for deliveries on their way, so that one sync covers them
+	 * too.
+	 */
+	void begin() {
+		this.lock.lock();
+		try {
+			this.coming++;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** A delivery that {@link #begin began} ends without a rename to make durable. */
+	void leave() {
+		this.lock.lock();
+		try {
+			arrived();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private void arrived() {
+		if (this.coming > 0) {
+			this.coming--;
+			this.changed.signalAll();
+		}
 	}
 
 	/**
@@ -55,36 +109,62 @@ final class GroupCommit {
 	 */
 	void awaitDurable() throws IOException {
 		Batch batch;
+		boolean lead = false;
 		this.lock.lock();
 		try {
+			arrived();
 			if (this.open == null) {
 				this.open = new Batch();
 			}
 			batch = this.open;
 			while (!batch.done) {
-				if (!this.syncing && this.open == batch) {
+				if (!this.syncing && this.open == batch && !batch.led) {
+					batch.led = true;
+					gather();
 					this.syncing = true;
 					this.open = null;
+					lead = true;
 					break;
 				}
-				try {
-					this.changed.await();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					throw new InterruptedIOException("interrupted while waiting for the directory to be synced");
-				}
+				await();
 			}
 		}
 		finally {
 			this.lock.unlock();
 		}
-		if (!batch.done) {
+		if (lead) {
 			runSync(batch);
 		}
 		IOException failure = batch.failure;
 		if (failure != null) {
 			throw new IOException("directory sync failed: " + failure.getMessage(), failure);
+		}
+	}
+
+	/**
+	 * While deliveries that began are still on their way, waits for them to join the
+	 * batch, up to the gather time.
+	 */
+	private void gather() throws InterruptedIOException {
+		long left = this.gatherNanos;
+		while (this.coming > 0 && left > 0) {
+			try {
+				left = this.changed.awaitNanos(left);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new InterruptedIOException("interrupted while waiting for deliveries to join a directory sync");
+			}
+		}
+	}
+
+	private void await() throws InterruptedIOException {
+		try {
+			this.changed.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new InterruptedIOException("interrupted while waiting for the directory to be synced");
 		}
 	}
 
@@ -128,6 +208,9 @@ final class GroupCommit {
 	private static final class Batch {
 
 		boolean done;
+
+		/** A caller took on this batch's sync (it may still be gathering). */
+		boolean led;
 
 		@Nullable IOException failure;
 

@@ -157,6 +157,8 @@ public class MaildirHandler implements SmtpHandler {
 		String name = uniqueName();
 		Path temporary = this.tmp.resolve(name);
 		Path delivered = this.newDirectory.resolve(name);
+		this.newDirectorySync.begin();
+		boolean arrived = false;
 		try {
 			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
 					StandardOpenOption.WRITE)) {
@@ -175,6 +177,7 @@ public class MaildirHandler implements SmtpHandler {
 			catch (AtomicMoveNotSupportedException ex) {
 				Files.move(temporary, delivered);
 			}
+			arrived = true;
 			this.newDirectorySync.awaitDurable();
 			logger.debug("Session {}: delivered to {}", session.id(), delivered);
 			return null;
@@ -186,6 +189,11 @@ public class MaildirHandler implements SmtpHandler {
 			// renamed, but the directory sync failed: the client will send it again
 			remove(session, delivered);
 			return WRITE_FAILED;
+		}
+		finally {
+			if (!arrived) {
+				this.newDirectorySync.leave();
+			}
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.smtpd.core.delivery;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,45 @@ class GroupCommitTests {
 			future.get(10, TimeUnit.SECONDS);
 		}
 		assertThat(sync.count.get()).isEqualTo(2);
+	}
+
+	@Test
+	void aSyncWaitsForADeliveryOnItsWayAndCoversItToo() throws Exception {
+		AtomicInteger syncs = new AtomicInteger();
+		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.SECONDS.toNanos(30));
+		commit.begin();
+		commit.begin();
+		Future<?> first = this.threads.submit(() -> await(commit));
+		// the first to arrive waits for the second, still on its way, instead of syncing
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 1);
+		assertThat(syncs.get()).isZero();
+		commit.awaitDurable();
+		first.get(10, TimeUnit.SECONDS);
+		assertThat(syncs.get()).isEqualTo(1);
+	}
+
+	@Test
+	void aDeliveryThatLeavesIsNotWaitedFor() throws Exception {
+		AtomicInteger syncs = new AtomicInteger();
+		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.SECONDS.toNanos(30));
+		commit.begin();
+		commit.begin();
+		Future<?> first = this.threads.submit(() -> await(commit));
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 1);
+		commit.leave(); // failed before its rename
+		// far sooner than the 30 s it would wait for a delivery still coming
+		first.get(10, TimeUnit.SECONDS);
+		assertThat(syncs.get()).isEqualTo(1);
+	}
+
+	@Test
+	void aSyncWaitsNoLongerThanTheGatherTimeForADeliveryThatDoesNotCome() throws Exception {
+		AtomicInteger syncs = new AtomicInteger();
+		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(50));
+		commit.begin();
+		commit.begin(); // and never arrives
+		commit.awaitDurable();
+		assertThat(syncs.get()).isEqualTo(1);
 	}
 
 	@Test
