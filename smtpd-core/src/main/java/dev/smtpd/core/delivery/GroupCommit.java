@@ -38,7 +38,8 @@ final class GroupCommit {
 	/**
 	 * How long a sync waits for deliveries still on their way to it, at most: a fraction
 	 * of what a sync of a journaled file system takes, so a batch waits less than it
-	 * saves (docs/performance.md, "Q: a sync that gathers").
+	 * saves (docs/performance.md, "Q on a journaled ext4 with a reader, and a sync that
+	 * gathers").
 	 */
 	static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -120,7 +121,7 @@ final class GroupCommit {
 			while (!batch.done) {
 				if (!this.syncing && this.open == batch && !batch.led) {
 					batch.led = true;
-					gather();
+					gather(batch);
 					this.syncing = true;
 					this.open = null;
 					lead = true;
@@ -145,13 +146,16 @@ final class GroupCommit {
 	 * While deliveries that began are still on their way, waits for them to join the
 	 * batch, up to the gather time.
 	 */
-	private void gather() throws InterruptedIOException {
+	private void gather(Batch batch) throws InterruptedIOException {
 		long left = this.gatherNanos;
 		while (this.coming > 0 && left > 0) {
 			try {
 				left = this.changed.awaitNanos(left);
 			}
 			catch (InterruptedException ex) {
+				// another caller of the batch takes on its sync
+				batch.led = false;
+				this.changed.signalAll();
 				Thread.currentThread().interrupt();
 				throw new InterruptedIOException("interrupted while waiting for deliveries to join a directory sync");
 			}
@@ -169,7 +173,8 @@ final class GroupCommit {
 	}
 
 	/**
-	 * Returns how many callers wait for a sync to end (for tests).
+	 * Returns how many callers wait for a sync to end, or for deliveries to join theirs
+	 * (for tests).
 	 * @return the number of waiting callers
 	 */
 	int waiting() {
@@ -184,24 +189,33 @@ final class GroupCommit {
 
 	private void runSync(Batch batch) {
 		IOException failure = null;
+		// an interrupt meant for the leader's own work (a hook timeout) must not fail the
+		// sync of everyone it covers: a file channel closes when its thread is
+		// interrupted
+		boolean interrupted = Thread.interrupted();
 		try {
 			this.sync.run();
 		}
 		catch (IOException ex) {
 			failure = ex;
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
 			failure = new IOException(ex);
 		}
-		this.lock.lock();
-		try {
-			batch.failure = failure;
-			batch.done = true;
-			this.syncing = false;
-			this.changed.signalAll();
-		}
 		finally {
-			this.lock.unlock();
+			this.lock.lock();
+			try {
+				batch.failure = failure;
+				batch.done = true;
+				this.syncing = false;
+				this.changed.signalAll();
+			}
+			finally {
+				this.lock.unlock();
+			}
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.smtpd.core.delivery;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +11,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -96,13 +99,61 @@ class GroupCommitTests {
 	}
 
 	@Test
+	@Timeout(20)
 	void aSyncWaitsNoLongerThanTheGatherTimeForADeliveryThatDoesNotCome() throws Exception {
 		AtomicInteger syncs = new AtomicInteger();
 		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(50));
 		commit.begin();
 		commit.begin(); // and never arrives
+		long start = System.nanoTime();
 		commit.awaitDurable();
+		// it waited for the one still coming, as long as the gather time and no longer
+		assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
 		assertThat(syncs.get()).isEqualTo(1);
+	}
+
+	@Test
+	void aCallerInterruptedWhileGatheringLeavesTheSyncToTheOthersOfItsBatch() throws Exception {
+		AtomicInteger syncs = new AtomicInteger();
+		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.SECONDS.toNanos(30));
+		commit.begin();
+		commit.begin();
+		commit.begin();
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		Thread first = new Thread(() -> {
+			try {
+				commit.awaitDurable(); // gathers: two are coming
+			}
+			catch (IOException ex) {
+				failure.set(ex);
+			}
+		});
+		first.start();
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 1);
+		Future<?> second = this.threads.submit(() -> await(commit)); // joins its batch
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 2);
+		first.interrupt(); // a hook timeout
+		first.join(10_000);
+		assertThat(failure.get()).isInstanceOf(InterruptedIOException.class);
+		assertThat(syncs.get()).isZero();
+		commit.leave(); // the third fails before its rename: nobody else is coming
+		second.get(10, TimeUnit.SECONDS);
+		assertThat(syncs.get()).isEqualTo(1);
+	}
+
+	@Test
+	void anInterruptedLeaderStillSyncsForItsBatch() throws Exception {
+		List<Boolean> interruptedDuringSync = new ArrayList<>();
+		GroupCommit commit = new GroupCommit(() -> interruptedDuringSync.add(Thread.currentThread().isInterrupted()));
+		Thread.currentThread().interrupt();
+		try {
+			commit.awaitDurable();
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(interruptedDuringSync).containsExactly(false);
 	}
 
 	@Test
