@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * and the message goes to the others. An upstream that cannot be reached gives
  * {@code 451 4.4.1}. The connection ends with the transaction (after the message, RSET, a
  * new greeting, STARTTLS or the end of the session; a message that failed before the
- * relay saw it, at the next MAIL); one the upstream closed while the client sent the
- * message is replaced by a new one. MAIL and RCPT wait for the upstream inside their
- * hooks, so the command timeout belongs below the hook timeout. Message content is never
- * logged.
+ * relay saw it, at the next MAIL); one the upstream closed while the client took a second
+ * or more over the message is replaced by a new one. MAIL and RCPT wait for the upstream
+ * inside their hooks, so the command timeout belongs below the hook timeout. Message
+ * content is never logged.
  * <p>
  * The relay belongs last in the chain (as the built-in handlers are, after the
  * application's): when its MAIL or RCPT hook was not asked (a handler before it answered)
@@ -83,6 +83,13 @@ public class RelayHandler implements SmtpHandler {
 	private static final Reply RECIPIENTS_CHANGED = Reply.of(451, "4.4.0",
 			"Upstream server refused a recipient; message not relayed, try again later");
 
+	/**
+	 * An upstream connection idle this long before the message goes is probed for an end:
+	 * upstreams close idle connections after tens of seconds or minutes, and the probe
+	 * waits a millisecond, which a client that sends its message at once should not pay.
+	 */
+	private static final Duration PROBE_AFTER = Duration.ofSeconds(1);
+
 	private static final Reply EARLIER_RECIPIENT_REFUSED = Reply.of(451, "4.4.0",
 			"Upstream server refused an earlier recipient, try again later");
 
@@ -97,6 +104,9 @@ public class RelayHandler implements SmtpHandler {
 	private final Duration readTimeout;
 
 	private final String heloName;
+
+	/** How long an upstream connection may sit idle before it is probed for an end. */
+	private final long probeAfterNanos;
 
 	/** The session attribute that holds this relay's open upstream transaction. */
 	private final String attribute = RelayHandler.class.getName() + ".upstream." + INSTANCES.incrementAndGet();
@@ -137,6 +147,12 @@ public class RelayHandler implements SmtpHandler {
 	 */
 	public RelayHandler(String host, int port, Duration connectTimeout, Duration commandTimeout, Duration readTimeout,
 			String heloName) {
+		this(host, port, connectTimeout, commandTimeout, readTimeout, heloName, PROBE_AFTER);
+	}
+
+	RelayHandler(String host, int port, Duration connectTimeout, Duration commandTimeout, Duration readTimeout,
+			String heloName, Duration probeAfter) {
+		this.probeAfterNanos = probeAfter.toNanos();
 		this.host = host;
 		this.port = port;
 		this.connectTimeout = connectTimeout;
@@ -203,7 +219,7 @@ public class RelayHandler implements SmtpHandler {
 		UpstreamTransaction upstream = (session.attributes().remove(this.attribute) instanceof UpstreamTransaction open)
 				? open : null;
 		try {
-			if (upstream == null || !upstream.matches(envelope) || !upstream.isAlive()) {
+			if (upstream == null || !upstream.matches(envelope) || !upstream.isAlive(this.probeAfterNanos)) {
 				if (upstream != null) {
 					upstream.close();
 				}

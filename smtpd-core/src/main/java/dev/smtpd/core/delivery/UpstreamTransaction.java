@@ -46,6 +46,11 @@ final class UpstreamTransaction {
 
 	private final List<String> accepted = new ArrayList<>();
 
+	/**
+	 * When the upstream last answered MAIL or RCPT, on {@link System#nanoTime()}'s scale.
+	 */
+	private long lastReplyNanos;
+
 	UpstreamTransaction(String mailFrom, MailOptions options) {
 		this.mailFrom = mailFrom;
 		this.options = options;
@@ -60,9 +65,14 @@ final class UpstreamTransaction {
 	/**
 	 * Whether the connection is still open: upstreams close idle connections, and a
 	 * client may take its time with the message. Asked before the message goes, so that
-	 * it goes on a new connection instead of failing.
+	 * it goes on a new connection instead of failing. The probe is a read that waits a
+	 * millisecond, so only a connection idle for {@code probeAfterNanos} since its last
+	 * reply is probed; a fresher one is taken as open.
 	 */
-	boolean isAlive() {
+	boolean isAlive(long probeAfterNanos) {
+		if (System.nanoTime() - this.lastReplyNanos < probeAfterNanos) {
+			return true;
+		}
 		try {
 			if (!this.connection.hasEnded(this.socket)) {
 				return true;
@@ -138,6 +148,7 @@ final class UpstreamTransaction {
 			DsnArguments.appendMail(mail, this.options);
 		}
 		Reply mailReply = this.connection.command(mail.toString());
+		this.lastReplyNanos = System.nanoTime();
 		return mailReply.isPositive() ? null : RelayHandler.refused(session, "MAIL", mailReply);
 	}
 
@@ -149,6 +160,7 @@ final class UpstreamTransaction {
 		Reply rcpt;
 		try {
 			rcpt = this.connection.command(line.toString());
+			this.lastReplyNanos = System.nanoTime();
 		}
 		catch (IOException ex) {
 			this.broken = true;

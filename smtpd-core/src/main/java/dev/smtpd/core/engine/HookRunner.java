@@ -108,7 +108,8 @@ final class HookRunner {
 	}
 
 	private void idle() {
-		if (this.current == null && !this.abandonedRunning) {
+		// a plain read first: every hook ends here, and almost none has work waiting
+		if (this.current == null && !this.abandonedRunning && this.afterwards.get() != null) {
 			Runnable work = this.afterwards.getAndSet(null);
 			if (work != null) {
 				try {
@@ -123,7 +124,7 @@ final class HookRunner {
 
 	/** On the thread of work that just returned: what waited for it. */
 	private void afterwards() {
-		Runnable work = this.afterwards.getAndSet(null);
+		Runnable work = (this.afterwards.get() != null) ? this.afterwards.getAndSet(null) : null;
 		if (work != null) {
 			work.run();
 		}

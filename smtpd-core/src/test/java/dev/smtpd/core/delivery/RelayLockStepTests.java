@@ -201,7 +201,9 @@ class RelayLockStepTests extends RelayTestSupport {
 				}
 			}
 		});
-		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port()));
+		// probed however briefly it was idle (by default only after a second of idleness)
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
+				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost", Duration.ZERO));
 		try (SmtpTestClient client = server.connect()) {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
