@@ -1,6 +1,5 @@
 package dev.smtpd.core.engine;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -57,17 +56,9 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 	/** Told if the session ends while {@link #lineConsumer} waits. */
 	private @Nullable Consumer<SessionEnd> lineAbandoned;
 
-	/** The verb being answered, for the listeners; {@code null} between commands. */
-	private @Nullable String currentVerb;
+	private final ReplyFlow replies;
 
 	private @Nullable SessionEnd end;
-
-	private long commands;
-
-	private boolean resumeWhenWritable;
-
-	/** Replies of one command still to be written once the channel is writable (LMTP). */
-	private @Nullable Iterator<Reply> pendingReplies;
 
 	private boolean closing;
 
@@ -90,6 +81,7 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		this.session = session;
 		this.open = () -> !this.closing && ctx.channel().isActive();
 		this.policy = new CommandPolicy(server.config());
+		this.replies = new ReplyFlow(ctx, framer, server.listeners(), session);
 		this.hooks = new HookRunner(server.hookExecutor(), session.id(), server.config().hooks().timeout(),
 				server.config().timeouts().dataTimeout());
 		this.timers = new SessionTimers(ctx.executor(), server.config().timeouts().timeout(), this);
@@ -148,8 +140,7 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 	 * one
 	 */
 	void command(String verb) {
-		this.commands++;
-		this.currentVerb = verb;
+		this.replies.command(verb);
 	}
 
 	/**
@@ -250,16 +241,11 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 
 	/** The channel can take writes again: let through what waited for it. */
 	void writable() {
-		if (this.pendingReplies != null) {
-			writeEach();
-			this.ctx.flush();
-			return;
+		Reply last = this.replies.writable();
+		if (last != null) {
+			reply(last);
 		}
-		if (this.resumeWhenWritable) {
-			this.resumeWhenWritable = false;
-			this.framer.resume();
-			this.ctx.flush();
-		}
+		this.ctx.flush();
 	}
 
 	/** Notes that the server finished something the client waited for (a greeting). */
@@ -307,29 +293,9 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 
 	@Override
 	public void replyEach(List<Reply> replies) {
-		this.pendingReplies = replies.iterator();
-		writeEach();
-	}
-
-	/**
-	 * Writes pending replies while the channel takes them; the last lets the next command
-	 * through.
-	 */
-	private void writeEach() {
-		Iterator<Reply> replies = this.pendingReplies;
-		while (replies != null && replies.hasNext()) {
-			Reply reply = replies.next();
-			if (!replies.hasNext() || reply == HandlerChain.DROP) {
-				this.pendingReplies = null;
-				reply(reply);
-				return;
-			}
-			write(reply);
-			if (!this.ctx.channel().isWritable()) {
-				// the rest once the client has read these (channelWritabilityChanged)
-				this.ctx.flush();
-				return;
-			}
+		Reply last = this.replies.writeEach(replies);
+		if (last != null) {
+			reply(last);
 		}
 	}
 
@@ -338,23 +304,13 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		if (reply == HandlerChain.DROP) {
 			// replies written before reach the client, as they would have from a server
 			// that went away now
-			this.currentVerb = null;
+			this.replies.forgetCommand();
 			this.timers.cancelDataDeadline();
 			this.ctx.flush();
 			close(SessionEnd.DROPPED);
 			return;
 		}
-		completed(reply);
-		this.ctx.write(reply);
-	}
-
-	/** Tells the listeners that the current command got its reply. */
-	private void completed(Reply reply) {
-		String verb = this.currentVerb;
-		if (verb != null) {
-			this.currentVerb = null;
-			this.server.listeners().commandCompleted(this.session, verb, reply.code());
-		}
+		this.replies.write(reply);
 	}
 
 	@Override
@@ -366,7 +322,7 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		if (this.end == null) {
 			this.end = end;
 		}
-		completed(reply);
+		this.replies.completed(reply);
 		this.closing = true;
 		this.timers.cancelDataDeadline();
 		this.ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
@@ -386,17 +342,12 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 			return;
 		}
-		if (this.ctx.channel().isWritable()) {
-			this.framer.resume();
-		}
-		else {
-			this.resumeWhenWritable = true;
-		}
+		this.replies.resume();
 	}
 
 	@Override
 	public void answering(String verb) {
-		this.currentVerb = verb;
+		this.replies.answering(verb);
 	}
 
 	@Override
@@ -581,7 +532,7 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		this.shutdownRequested = true;
 		// not between the replies of one command (LMTP's per recipient): next() does it
 		// after
-		if (!this.hooks.isRunning() && !this.closing && !hasSender() && this.pendingReplies == null) {
+		if (!this.hooks.isRunning() && !this.closing && !hasSender() && !this.replies.hasPending()) {
 			replyAndClose(shuttingDown(), SessionEnd.SHUTDOWN);
 		}
 	}
@@ -596,7 +547,7 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		if (this.closing) {
 			return;
 		}
-		this.currentVerb = null;
+		this.replies.forgetCommand();
 		replyAndClose(Reply.of(421, "4.3.2", config().hostname() + " Session closed by administrator"),
 				SessionEnd.ADMIN);
 	}
@@ -609,8 +560,8 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 		TlsInfo tls = this.session.tls();
 		return new SessionSnapshot(this.session.id(), this.session.peerAddress(),
 				(this.session.proxy() != null) ? this.session.proxy().proxy() : null, phase(), this.session.heloName(),
-				(tls != null) ? tls.protocol() : null, this.session.login(), this.commands, this.framer.bytesRead(),
-				this.session.startedAt(), this.timers.idleTime());
+				(tls != null) ? tls.protocol() : null, this.session.login(), this.replies.commands(),
+				this.framer.bytesRead(), this.session.startedAt(), this.timers.idleTime());
 	}
 
 	private String phase() {
