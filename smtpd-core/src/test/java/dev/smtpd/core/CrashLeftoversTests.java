@@ -116,6 +116,34 @@ class CrashLeftoversTests {
 	}
 
 	@Test
+	void aSecondServerInTheSameJvmKeepsTheFirstsDirectoryLockedForOtherProcesses() throws Exception {
+		ExternalTools.require("python3");
+		this.server = TestServer.start((builder) -> builder.tempDirectory(this.base));
+		Path lock = spillDirectories().get(0).resolve(".lock");
+		assertThat(lockableByAnotherProcess(lock)).as("free before the second server").isFalse();
+		this.other = TestServer.start((builder) -> builder.tempDirectory(this.base));
+		// on Linux closing any channel to the file would have released the first's lock,
+		// and a server in another process would then remove its live directory
+		assertThat(lockableByAnotherProcess(lock)).as("free after the second server").isFalse();
+	}
+
+	/**
+	 * Tries the POSIX record lock of a file from another process, as a server starting
+	 * there would.
+	 */
+	private static boolean lockableByAnotherProcess(Path lock) throws Exception {
+		Process probe = new ProcessBuilder("python3", "-c",
+				"import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('free')\nexcept OSError:\n print('held')",
+				lock.toString())
+			.redirectErrorStream(true)
+			.start();
+		String answer = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+		assertThat(probe.waitFor(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(answer).isIn("free", "held");
+		return answer.equals("free");
+	}
+
+	@Test
 	void aDirectoryAnotherProcessHoldsIsLeftAlone() throws Exception {
 		ExternalTools.require("python3");
 		Path live = Files.createDirectory(this.base.resolve("smtpd-spill-999"));

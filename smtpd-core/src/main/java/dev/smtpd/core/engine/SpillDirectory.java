@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.smtpd.core.InvalidSettingException;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * server starting at the same time never finds a fresh directory's lock free and takes it
  * for stale. (A process that dies between the two steps leaves an empty directory with a
  * {@code .lock.new}, which is left alone: nothing was spilled there yet.)
+ * <p>
+ * The directories of the servers running in this JVM are known without their lock: on
+ * Linux a file lock belongs to the process, and closing any channel to the file releases
+ * it, so opening a live {@code .lock} of this JVM merely to test it would free it for
+ * every other process.
  */
 final class SpillDirectory implements AutoCloseable {
 
@@ -42,14 +49,21 @@ final class SpillDirectory implements AutoCloseable {
 
 	private static final String KEY = "temp-directory";
 
+	/** The directories of the servers running in this JVM. */
+	private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
 	private final Path path;
+
+	/** The directory as {@link #LIVE} knows it. */
+	private final Path live;
 
 	private final FileChannel lockChannel;
 
 	private final FileLock lock;
 
-	private SpillDirectory(Path path, FileChannel lockChannel, FileLock lock) {
+	private SpillDirectory(Path path, Path live, FileChannel lockChannel, FileLock lock) {
 		this.path = path;
+		this.live = live;
 		this.lockChannel = lockChannel;
 		this.lock = lock;
 	}
@@ -69,6 +83,10 @@ final class SpillDirectory implements AutoCloseable {
 			Files.createDirectories(base);
 			removeStale(base);
 			Path path = Files.createTempDirectory(base, PREFIX);
+			// known as live before its .lock exists, so no server of this JVM ever opens
+			// it
+			Path live = identity(path);
+			LIVE.add(live);
 			// locked under another name first: a server starting at the same time takes
 			// a directory whose .lock is free for stale, and would remove it
 			Path pending = path.resolve(LOCK + ".new");
@@ -79,10 +97,11 @@ final class SpillDirectory implements AutoCloseable {
 					throw new IOException("Cannot lock " + pending);
 				}
 				Files.move(pending, path.resolve(LOCK), StandardCopyOption.ATOMIC_MOVE);
-				return new SpillDirectory(path, channel, lock);
+				return new SpillDirectory(path, live, channel, lock);
 			}
 			catch (IOException | RuntimeException ex) {
 				channel.close();
+				LIVE.remove(live);
 				throw ex;
 			}
 		}
@@ -102,7 +121,8 @@ final class SpillDirectory implements AutoCloseable {
 	private static void removeStale(Path base) {
 		try (DirectoryStream<Path> directories = Files.newDirectoryStream(base, PREFIX + "*")) {
 			for (Path directory : directories) {
-				if (Files.isDirectory(directory) && Files.isRegularFile(directory.resolve(LOCK))) {
+				if (Files.isDirectory(directory) && Files.isRegularFile(directory.resolve(LOCK))
+						&& !LIVE.contains(identity(directory))) {
 					removeIfStale(directory);
 				}
 			}
@@ -129,7 +149,8 @@ final class SpillDirectory implements AutoCloseable {
 			}
 		}
 		catch (OverlappingFileLockException ex) {
-			// a live directory of another server in this JVM
+			// a live directory of this JVM that LIVE did not name (another path to it)
+			logger.warn("Opened the lock of a live spill directory of this JVM, {}", directory);
 		}
 		catch (IOException ex) {
 			logger.debug("Leaving {}: {}", directory, ex.toString());
@@ -162,6 +183,20 @@ final class SpillDirectory implements AutoCloseable {
 		Files.deleteIfExists(directory);
 	}
 
+	/**
+	 * Returns one path per directory, however it was reached.
+	 * @param directory an existing directory
+	 * @return its real path, or its absolute normal path if that cannot be read
+	 */
+	private static Path identity(Path directory) {
+		try {
+			return directory.toRealPath();
+		}
+		catch (IOException ex) {
+			return directory.toAbsolutePath().normalize();
+		}
+	}
+
 	/** Removes the server's directory: its spilled messages, the lock, the directory. */
 	@Override
 	public void close() {
@@ -177,6 +212,9 @@ final class SpillDirectory implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			logger.warn("Could not remove {}: {}", this.path, ex.toString());
+		}
+		finally {
+			LIVE.remove(this.live);
 		}
 	}
 
