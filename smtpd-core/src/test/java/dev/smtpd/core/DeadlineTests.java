@@ -118,6 +118,65 @@ class DeadlineTests {
 
 	@Test
 	@Timeout(30)
+	void aRefusedBdatChunkIsUnderTheMinimumRateToo() throws Exception {
+		// its octets are read all the same: refused (no MAIL yet) is no way to trickle
+		this.server = TestServer
+			.start((builder) -> builder.handler(this.handler).timeout(Duration.ofMillis(500)).dataMinRate(100));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.sendRaw("BDAT 1000000000 LAST\r\n");
+			Trickle trickle = Trickle.start(client, "x".repeat(300), 5, 100);
+			assertThat(client.expect(421).text()).isEqualTo("4.4.2 mx.test.example Error: data too slow");
+			assertThat(trickle.sent()).isLessThan(300);
+			assertThat(client.isClosedByServer()).isTrue();
+			trickle.join();
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aRefusedChunkAloneLeavesNoRateBehind() throws Exception {
+		this.server = TestServer
+			.start((builder) -> builder.handler(this.handler).timeout(Duration.ofMillis(800)).dataMinRate(1000));
+		try (SmtpTestClient client = this.server.connect()) {
+			client.ehlo();
+			client.sendRaw("BDAT 5 LAST\r\nhello");
+			assertThat(client.expect(503).text()).isEqualTo("5.5.1 Error: need MAIL command");
+			// slower than the rate after the refused chunk, each line within the timeout
+			for (int i = 0; i < 3; i++) {
+				Trickle.start(client, "NOOP\r\n", 1, 100).join();
+				client.expect(250);
+			}
+			client.command("QUIT", 221);
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aChunkedMessageIsUnderTheDataTimeoutAsDataIs() throws Exception {
+		// no minimum rate: only the DATA deadline bounds a message that trickles
+		this.server = TestServer.start((builder) -> builder.handler(this.handler)
+			.timeout(Duration.ofMillis(800))
+			.dataTimeout(Duration.ofMillis(1000))
+			.dataMinRate(0));
+		try (SmtpTestClient client = this.server.connect()) {
+			openTransaction(client);
+			client.sendRaw("BDAT 5\r\nhello");
+			client.expect(250);
+			long start = System.nanoTime();
+			client.sendRaw("BDAT 300 LAST\r\n");
+			Trickle trickle = Trickle.start(client, "x".repeat(300), 1, 100);
+			assertThat(client.expect(421).text()).isEqualTo("4.4.2 mx.test.example Error: BDAT took too long");
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(500),
+					Duration.ofMillis(4000));
+			assertThat(trickle.sent()).isLessThan(300);
+			trickle.join();
+		}
+		assertThat(this.handler.pending()).isZero();
+	}
+
+	@Test
+	@Timeout(30)
 	void theRateStopsWithTheMessage() throws Exception {
 		this.server = TestServer
 			.start((builder) -> builder.handler(this.handler).timeout(Duration.ofMillis(800)).dataMinRate(1000));

@@ -1,5 +1,6 @@
 package dev.smtpd.core.engine;
 
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -15,10 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How one session takes in a message: the DATA phase under its deadline, BDAT chunks of a
- * declared size, the buffer they go to, the minimum rate both must keep, and the wait for
- * a spilled message's last write before the DATA hook (or LMTP's replies) answer it.
- * Owned by the {@link SessionContext}; the session is handed in where a reply is due.
+ * How one session takes in a message: the DATA phase, BDAT chunks of a declared size, the
+ * buffer they go to, the deadline and the minimum rate both are under, and the wait for a
+ * spilled message's last write before the DATA hook (or LMTP's replies) answer it. A
+ * chunked message is under them from its first chunk to its last, as a DATA phase is from
+ * its {@code 354} to its final dot; a refused chunk outside a chunked message (a BDAT
+ * before RCPT, say) from its command to its last octet, since its octets are read all the
+ * same. Owned by the {@link SessionContext}; the session is handed in where a reply is
+ * due.
  */
 final class MessageIntake {
 
@@ -39,6 +44,17 @@ final class MessageIntake {
 
 	/** The whole message arrived and its last chunk is still being written. */
 	private boolean awaitingDisk;
+
+	/** Whether the deadline of a DATA phase or a chunked message runs. */
+	private boolean underDeadline;
+
+	/**
+	 * Whether a chunk of the message was taken: the deadline and rate run until its end.
+	 */
+	private boolean chunkedMessage;
+
+	/** Whether the deadline and rate run for the refused chunk being read alone. */
+	private boolean refusedChunkAlone;
 
 	MessageIntake(ServerContext server, SmtpFrameDecoder framer, ChannelHandlerContext ctx, SessionTimers timers) {
 		this.server = server;
@@ -80,17 +96,34 @@ final class MessageIntake {
 		SmtpServerConfig config = this.server.config();
 		this.framer.startData(config.limits().dataSizeLimit(),
 				newBuffer(Transfer.DATA, session.transaction().mailOptions().body()));
-		this.timers.startDataDeadline(config.timeouts().dataTimeout(), () -> {
-			logger.debug("Session {}: DATA took longer than {}", session.session().id(),
-					config.timeouts().dataTimeout());
-			abandon(session, "Error: DATA took too long");
-		});
+		startDeadline(session, "DATA");
 		this.rate.start(() -> tooSlow(session));
 	}
 
+	private void startDeadline(CommandContext session, String verb) {
+		if (this.underDeadline) {
+			return;
+		}
+		this.underDeadline = true;
+		Duration deadline = this.server.config().timeouts().dataTimeout();
+		this.timers.startDataDeadline(deadline, () -> {
+			logger.debug("Session {}: {} took longer than {}", session.session().id(), verb, deadline);
+			abandon(session, "Error: " + verb + " took too long");
+		});
+	}
+
+	private void stopDeadlineAndRate() {
+		if (this.underDeadline) {
+			this.underDeadline = false;
+			this.timers.cancelDataDeadline();
+		}
+		this.rate.stop();
+	}
+
 	/**
-	 * Switches to a BDAT chunk; a chunk of the message (not a refused one) starts the
-	 * minimum rate, which runs until the message is complete or the transaction over.
+	 * Switches to a BDAT chunk. The first chunk of a message starts the deadline and the
+	 * minimum rate, which run until the message is complete or the transaction over; a
+	 * refused chunk outside a chunked message runs under them alone.
 	 * @param session the session
 	 * @param size the chunk's size
 	 * @param target where the octets go, {@code null} to drop them
@@ -100,13 +133,17 @@ final class MessageIntake {
 		this.chunkDone = done;
 		this.framer.startChunk(size, target);
 		if (target != null) {
-			this.rate.start(() -> tooSlow(session));
+			this.chunkedMessage = true;
 		}
+		this.refusedChunkAlone = !this.chunkedMessage;
+		startDeadline(session, "BDAT");
+		this.rate.start(() -> tooSlow(session));
 	}
 
 	/** The transaction is over: a message no longer arrives. */
 	void transactionEnded() {
-		this.rate.stop();
+		this.chunkedMessage = false;
+		stopDeadlineAndRate();
 	}
 
 	private void tooSlow(CommandContext session) {
@@ -118,6 +155,7 @@ final class MessageIntake {
 	/** Answers {@code 421 4.4.2} (once per recipient under LMTP) and closes. */
 	private void abandon(CommandContext session, String text) {
 		SmtpServerConfig config = this.server.config();
+		this.underDeadline = false;
 		this.rate.stop();
 		Reply reply = Reply.of(421, "4.4.2", config.hostname() + " " + text);
 		if (config.protocol() == Protocol.LMTP) {
@@ -130,6 +168,10 @@ final class MessageIntake {
 	}
 
 	void chunkEnded(boolean failed) {
+		if (this.refusedChunkAlone) {
+			this.refusedChunkAlone = false;
+			stopDeadlineAndRate();
+		}
 		Consumer<Boolean> done = this.chunkDone;
 		this.chunkDone = null;
 		if (done != null) {
@@ -146,8 +188,8 @@ final class MessageIntake {
 	 * @param closing whether the session is closing by now
 	 */
 	void messageReceived(CommandContext session, DataStatus status, MessageBuffer message, BooleanSupplier closing) {
-		this.timers.cancelDataDeadline();
-		this.rate.stop();
+		this.chunkedMessage = false;
+		stopDeadlineAndRate();
 		if (status != DataStatus.OK) {
 			// refused anyway: no need to wait for the disk
 			this.timers.activity();
