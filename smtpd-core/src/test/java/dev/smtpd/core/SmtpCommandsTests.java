@@ -132,14 +132,39 @@ class SmtpCommandsTests {
 	}
 
 	@Test
-	void unknownCommandsGet500ThenTooManyClose() throws Exception {
+	void unknownCommandsGet500ThenTooMany421AndClose() throws Exception {
 		this.server = TestServer.start((builder) -> builder.maxUnrecognizedCommands(3));
 		try (SmtpTestClient client = this.server.connect()) {
 			for (int i = 0; i < 3; i++) {
 				assertThat(client.command("FOO", 500).text()).isEqualTo("5.5.2 Error: command not recognized");
 			}
-			assertThat(client.command("FOO", 502).text()).isEqualTo("5.5.1 Too many unrecognized commands, goodbye");
+			assertThat(client.command("FOO", 421).text())
+				.isEqualTo("4.7.0 mx.test.example Error: too many unrecognized commands, goodbye");
 			assertThat(client.isClosedByServer()).isTrue();
+		}
+	}
+
+	@Test
+	void linesTooLongCountAsUnrecognizedWhateverTheirLength() throws Exception {
+		this.server = TestServer.start((builder) -> builder.maxUnrecognizedCommands(3));
+		try (SmtpTestClient client = this.server.connect()) {
+			// over the command size limit (512) but within what the framer reads for the
+			// parameters MAIL may carry, then far over it
+			String longLine = "NOOP " + "x".repeat(520);
+			assertThat(client.command(longLine, 500).text()).isEqualTo("5.5.2 Error: line too long");
+			assertThat(client.command(longLine, 500).text()).isEqualTo("5.5.2 Error: line too long");
+			client.command("FOO", 500);
+			assertThat(client.command(longLine, 421).text())
+				.isEqualTo("4.7.0 mx.test.example Error: too many unrecognized commands, goodbye");
+			assertThat(client.isClosedByServer()).isTrue();
+		}
+		try (SmtpTestClient client = this.server.connect()) {
+			String longerLine = "NOOP " + "x".repeat(5000);
+			for (int i = 0; i < 3; i++) {
+				assertThat(client.command(longerLine).code()).isEqualTo(500);
+			}
+			assertThat(client.command(longerLine, 421).text())
+				.isEqualTo("4.7.0 mx.test.example Error: too many unrecognized commands, goodbye");
 		}
 	}
 

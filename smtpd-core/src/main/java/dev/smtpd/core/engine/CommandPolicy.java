@@ -31,9 +31,6 @@ final class CommandPolicy {
 	 */
 	private static final int DSN_RCPT_ALLOWANCE = 500;
 
-	private static final Reply TOO_MANY_UNRECOGNIZED = Reply.of(502, "5.5.1",
-			"Too many unrecognized commands, goodbye");
-
 	/**
 	 * Shared until the first counted call: a session that counts none holds no arrays.
 	 */
@@ -66,7 +63,8 @@ final class CommandPolicy {
 	 */
 	@Nullable Refusal check(String verb, String line, boolean known, SessionState session) {
 		if (exceedsLengthLimit(verb, line)) {
-			return new Refusal(Reply.LINE_TOO_LONG, false, false);
+			// malformed, as a line too long for the framer is: counted alike
+			return unrecognized(Reply.LINE_TOO_LONG);
 		}
 		String counted = known ? verb : "*";
 		int limit = this.config.limits().commandCallLimit(counted);
@@ -86,12 +84,15 @@ final class CommandPolicy {
 
 	/**
 	 * Counts an unrecognized command.
-	 * @return the reply: {@code 500}, or {@code 502} when the client sent too many and
+	 * @return the reply: {@code 500}, or {@code 421} when the client sent too many and
 	 * must be closed
 	 */
 	Refusal unrecognized(Reply reply) {
 		if (++this.unrecognized > this.config.limits().maxUnrecognizedCommands()) {
-			return new Refusal(TOO_MANY_UNRECOGNIZED, true, true);
+			// RFC 5321 §3.8: a server that closes on its own answers 421 first
+			return new Refusal(
+					Reply.of(421, "4.7.0", this.config.hostname() + " Error: too many unrecognized commands, goodbye"),
+					true, true);
 		}
 		return new Refusal(reply, false, true);
 	}
