@@ -34,7 +34,12 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
 	private final AtomicInteger total = new AtomicInteger();
 
-	private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+	/**
+	 * Open connections per address; counted up and down atomically with the entry, so a
+	 * connection opening on one event loop while the last one of its address closes on
+	 * another is never counted in an entry that is being removed.
+	 */
+	private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
 
 	private final AtomicInteger refused = new AtomicInteger();
 
@@ -68,7 +73,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 		if (this.maxPerAddress > 0 && !this.admitAfterHeader
 				&& ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
 			address = peer.getAddress();
-			countForAddress = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+			countForAddress = this.perAddress.merge(address, 1, Integer::sum);
 		}
 		InetAddress counted = address;
 		// A listener rather than channelInactive, so that this handler can leave the
@@ -107,7 +112,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 	boolean admit(ChannelHandlerContext ctx, InetSocketAddress client) {
 		if (this.maxPerAddress > 0) {
 			InetAddress address = client.getAddress();
-			int count = this.perAddress.computeIfAbsent(address, (key) -> new AtomicInteger()).incrementAndGet();
+			int count = this.perAddress.merge(address, 1, Integer::sum);
 			ctx.channel().closeFuture().addListener((future) -> releaseAddress(address));
 			if (count > this.maxPerAddress) {
 				refuse(ctx, "Too many connections from your address, try again later",
@@ -142,7 +147,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 	}
 
 	private void releaseAddress(InetAddress address) {
-		this.perAddress.computeIfPresent(address, (key, count) -> (count.decrementAndGet() == 0) ? null : count);
+		this.perAddress.computeIfPresent(address, (key, count) -> (count == 1) ? null : count - 1);
 	}
 
 	private void refuse(ChannelHandlerContext ctx, String text, ConnectionRefusal reason, InetSocketAddress peer) {
