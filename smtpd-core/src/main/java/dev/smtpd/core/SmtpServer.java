@@ -875,8 +875,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Sets whether clients must STARTTLS before anything but EHLO, NOOP and QUIT (RFC
-		 * 3207 §4; {@code 530 5.7.0} otherwise).
+		 * Sets whether clients must STARTTLS before anything but EHLO, LHLO, STARTTLS,
+		 * NOOP and QUIT (RFC 3207 §4; {@code 530 5.7.0} otherwise).
 		 * @param required whether STARTTLS is required
 		 * @return this builder
 		 */

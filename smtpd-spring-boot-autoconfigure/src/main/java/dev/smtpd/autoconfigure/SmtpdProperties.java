@@ -752,7 +752,8 @@ public class SmtpdProperties {
 		private TlsMode mode = TlsMode.STARTTLS;
 
 		/**
-		 * Whether clients must use STARTTLS before anything but EHLO, NOOP and QUIT.
+		 * Whether clients must use STARTTLS before anything but EHLO, LHLO, STARTTLS,
+		 * NOOP and QUIT.
 		 */
 		private boolean requireStarttls = false;
 
@@ -908,9 +909,6 @@ public class SmtpdProperties {
 	}
 
 	/**
-	 * A Unix domain socket to listen on.
-	 */
-	/**
 	 * The server's own pool for handler hooks; not used when hooks run on virtual threads
 	 * (spring.threads.virtual.enabled) or on an smtpdHookExecutor bean.
 	 */
@@ -944,6 +942,9 @@ public class SmtpdProperties {
 
 	}
 
+	/**
+	 * A Unix domain socket to listen on.
+	 */
 	public static class UnixSocket {
 
 		/**

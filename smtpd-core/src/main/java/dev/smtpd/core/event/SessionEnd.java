@@ -32,7 +32,10 @@ public enum SessionEnd {
 	 */
 	ADMIN,
 
-	/** A handler refused it, from its {@code connect} or {@code starttls} hook. */
+	/**
+	 * A handler refused it, from its {@code connect}, {@code proxy} or {@code starttls}
+	 * hook.
+	 */
 	REFUSED,
 
 	/**

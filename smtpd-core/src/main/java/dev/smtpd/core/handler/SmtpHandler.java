@@ -218,7 +218,7 @@ public interface SmtpHandler {
 	/**
 	 * Called for QUIT, before the {@code 221} and the close.
 	 * @param session the session
-	 * @return the reply, or {@code null} for {@code 221 2.0.0 Bye}
+	 * @return the reply, or {@code null} for {@code 221 2.0.0 <hostname> Bye}
 	 */
 	default @Nullable Reply quit(Session session) throws Exception {
 		return null;
