@@ -125,7 +125,7 @@ class ServerEventsTests {
 				builder) -> builder.listener(this.recorder).maxUnrecognizedCommands(1).timeout(Duration.ofMillis(300)));
 		try (SmtpTestClient client = this.server.connect()) {
 			client.command("FOO", 500);
-			client.command("BAR", 502);
+			client.command("BAR", 421);
 		}
 		await().untilAsserted(() -> assertThat(this.events).contains("end LIMIT"));
 		try (SmtpTestClient client = this.server.connect()) {
