@@ -1,7 +1,9 @@
 package dev.smtpd.core;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -55,11 +58,18 @@ class ProxyProtocolTests {
 
 	private @Nullable Reply proxyRefusal;
 
+	/** When set, the proxy hook waits for it: a hook that takes its time. */
+	private @Nullable CountDownLatch proxyHookGate;
+
 	private final SmtpHandler recorder = new SmtpHandler() {
 
 		@Override
-		public @Nullable Reply proxy(Session session, ProxyInfo proxy) {
+		public @Nullable Reply proxy(Session session, ProxyInfo proxy) throws InterruptedException {
 			ProxyProtocolTests.this.headers.add(proxy);
+			CountDownLatch gate = ProxyProtocolTests.this.proxyHookGate;
+			if (gate != null) {
+				gate.await(10, TimeUnit.SECONDS);
+			}
 			return ProxyProtocolTests.this.proxyRefusal;
 		}
 
@@ -380,6 +390,51 @@ class ProxyProtocolTests {
 				.anyMatch((line) -> line.contains("[192.0.2.10]"))
 				.noneMatch((line) -> line.contains("127.0.0.1"));
 		}
+	}
+
+	@Test
+	void aSlowProxyHookDecidesBeforeAnImplicitTlsSessionIsGreeted() throws Exception {
+		// SslHandler reads on its own until its handshake is done, so the handshake ends
+		// while the proxy hook still runs
+		this.proxyHookGate = new CountDownLatch(1);
+		this.proxyRefusal = Reply.of(554, "5.7.1", "Not from there");
+		start((proxy) -> proxy, (builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext));
+		try (SSLSocket tls = implicitTls(this.server.port())) {
+			this.proxyHookGate.countDown();
+			assertThat(new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII))
+				.readLine()).isEqualTo("554 5.7.1 Not from there");
+		}
+		assertThat(this.ends.poll(10, TimeUnit.SECONDS)).isEqualTo(SessionEnd.REFUSED);
+		assertThat(this.connected).isEmpty();
+	}
+
+	@Test
+	void anImplicitTlsSessionAdmittedByASlowProxyHookGoesOn() throws Exception {
+		this.proxyHookGate = new CountDownLatch(1);
+		start((proxy) -> proxy, (builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext)
+			.timeout(Duration.ofSeconds(30)));
+		try (SSLSocket tls = implicitTls(this.server.port())) {
+			this.proxyHookGate.countDown();
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII));
+			assertThat(in.readLine()).startsWith("220 ");
+			for (int i = 0; i < 3; i++) {
+				tls.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+				assertThat(in.readLine()).startsWith("250 ");
+			}
+		}
+		assertThat(this.connected).hasSize(1);
+	}
+
+	/** Sends a PROXY v2 header and does a TLS handshake on the same connection. */
+	private static SSLSocket implicitTls(int port) throws Exception {
+		Socket plain = open(port);
+		plain.getOutputStream().write(ProxyHeaders.v2("192.0.2.10", 40123, "198.51.100.1", 465));
+		SSLSocket tls = (SSLSocket) TestCertificates.clientContext()
+			.getSocketFactory()
+			.createSocket(plain, "localhost", port, true);
+		tls.startHandshake();
+		return tls;
 	}
 
 	@Test

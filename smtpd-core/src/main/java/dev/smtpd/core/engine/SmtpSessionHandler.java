@@ -45,6 +45,18 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 	private @Nullable ProxyInfo proxy;
 
+	/**
+	 * Whether the proxy hook runs: nothing else of the session may start before it ends.
+	 */
+	private boolean proxyHookRunning;
+
+	/**
+	 * An implicit TLS handshake that ended while the proxy hook ran ({@code SslHandler}
+	 * reads on its own until its handshake is done): handled once the hook admitted the
+	 * session.
+	 */
+	private @Nullable SslHandshakeCompletionEvent handshakeDuringProxyHook;
+
 	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer, SessionRegistry registry) {
 		this.server = server;
 		this.framer = framer;
@@ -82,7 +94,9 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			open(ctx, session);
 			return;
 		}
+		this.proxyHookRunning = true;
 		session.runLifeHook(Hook.PROXY, (handler) -> handler.proxy(state, proxy), (refusal) -> {
+			this.proxyHookRunning = false;
 			if (refusal != null) {
 				logger.debug("Session {}: refused by the proxy hook", state.id());
 				session.replyAndClose(refusal, SessionEnd.REFUSED);
@@ -98,6 +112,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	/** Waits for an implicit TLS handshake, or runs the connect hook. */
 	private void open(ChannelHandlerContext ctx, SessionContext session) {
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
+			SslHandshakeCompletionEvent handshake = this.handshakeDuringProxyHook;
+			this.handshakeDuringProxyHook = null;
+			if (handshake != null) {
+				handshakeDone(ctx, session, handshake);
+				return;
+			}
 			// implicit TLS: the connect hook and the greeting wait for the handshake
 			session.awaitHandshake();
 			return;
@@ -297,7 +317,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		if (evt instanceof SslHandshakeCompletionEvent handshake) {
 			SessionContext session = this.session;
 			if (session != null && !session.isClosing()) {
-				handshakeDone(ctx, session, handshake);
+				if (this.proxyHookRunning) {
+					this.handshakeDuringProxyHook = handshake;
+				}
+				else {
+					handshakeDone(ctx, session, handshake);
+				}
 			}
 			return;
 		}
