@@ -9,6 +9,7 @@ import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
 import dev.smtpd.core.InvalidSettingException;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
+import dev.smtpd.core.TlsMode;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.event.SmtpServerListener;
@@ -223,6 +224,15 @@ final class SmtpServerBuilders {
 		if (ssl.isRequireStarttls() && ssl.getBundle() == null) {
 			throw new InvalidConfigurationPropertyValueException("smtpd.ssl.require-starttls", true,
 					"Needs smtpd.ssl.bundle with smtpd.ssl.mode=starttls");
+		}
+		// TLS asked for without a bundle would be a server in plaintext
+		if (ssl.getMode() == TlsMode.IMPLICIT && ssl.getBundle() == null) {
+			throw new InvalidConfigurationPropertyValueException("smtpd.ssl.mode", "implicit",
+					"Implicit TLS needs smtpd.ssl.bundle");
+		}
+		if (ssl.getClientAuth() != SmtpdProperties.Ssl.ClientAuth.NONE && ssl.getBundle() == null) {
+			throw new InvalidConfigurationPropertyValueException("smtpd.ssl.client-auth", ssl.getClientAuth(),
+					"Client certificates need smtpd.ssl.bundle");
 		}
 	}
 

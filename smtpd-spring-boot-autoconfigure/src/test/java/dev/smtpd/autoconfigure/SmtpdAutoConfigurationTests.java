@@ -32,6 +32,7 @@ import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -441,7 +442,9 @@ class SmtpdAutoConfigurationTests {
 
 	@Test
 	void enumPropertiesBindInAnyCaseAndRefuseOtherValues() {
-		this.runner
+		// the properties alone: TLS settings without a bundle would (rightly) fail
+		// startup
+		new ApplicationContextRunner().withUserConfiguration(PropertiesOnly.class)
 			.withPropertyValues("smtpd.protocol=SMTP", "smtpd.ssl.mode=Implicit", "smtpd.ssl.client-auth=want",
 					"smtpd.ssl.provider=JDK")
 			.run((context) -> {
@@ -494,6 +497,18 @@ class SmtpdAutoConfigurationTests {
 	void requireStarttlsWithoutTlsFailsStartup() {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.require-starttls=true"),
 				"smtpd.ssl.require-starttls", "smtpd.ssl.bundle");
+	}
+
+	@Test
+	void implicitTlsWithoutABundleFailsStartupRatherThanSpeakPlaintext() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.mode=implicit"), "smtpd.ssl.mode",
+				"smtpd.ssl.bundle");
+	}
+
+	@Test
+	void clientCertificatesWithoutABundleFailStartup() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.client-auth=need"), "smtpd.ssl.client-auth",
+				"smtpd.ssl.bundle");
 	}
 
 	@Test
@@ -613,6 +628,12 @@ class SmtpdAutoConfigurationTests {
 		public void onApplicationEvent(SmtpServerStartedEvent event) {
 			this.port = event.getPort();
 		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(SmtpdProperties.class)
+	static class PropertiesOnly {
 
 	}
 

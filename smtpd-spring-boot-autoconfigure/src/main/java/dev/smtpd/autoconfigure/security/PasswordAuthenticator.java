@@ -8,6 +8,8 @@ import dev.smtpd.core.auth.Authenticator;
 import dev.smtpd.core.auth.LoginPassword;
 import dev.smtpd.core.handler.Session;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.security.crypto.password.PasswordEncoder;
 
@@ -19,6 +21,8 @@ import org.springframework.security.crypto.password.PasswordEncoder;
  * does not tell which logins exist.
  */
 public class PasswordAuthenticator implements Authenticator {
+
+	private static final Logger logger = LoggerFactory.getLogger(PasswordAuthenticator.class);
 
 	private final Supplier<Map<String, String>> users;
 
@@ -54,7 +58,11 @@ public class PasswordAuthenticator implements Authenticator {
 			return this.encoder.matches(password, encoded);
 		}
 		catch (IllegalArgumentException ex) {
-			// an unknown {id} or a malformed hash: a failed login, not a server error
+			// an unknown {id} or a malformed hash: a failed login, not a server error,
+			// but
+			// one the operator must hear of (the message names the id, never the
+			// password)
+			logger.warn("A stored password cannot be checked: {}", ex.getMessage());
 			return false;
 		}
 	}

@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -46,6 +47,14 @@ public final class SmtpdAuthAutoConfiguration {
 	@Bean
 	PasswordAuthenticator smtpdPasswordAuthenticator(SmtpdProperties properties) {
 		Map<String, String> fromProperties = Map.copyOf(properties.getAuth().getUsers());
+		fromProperties.forEach((login, encoded) -> {
+			// a plain password would fail every login in silence
+			String problem = UsersFile.encodingProblem(encoded);
+			if (problem != null) {
+				throw new InvalidConfigurationPropertyValueException("smtpd.auth.users." + login, "<redacted>",
+						problem);
+			}
+		});
 		UsersFile file = (properties.getAuth().getUsersFile() != null)
 				? new UsersFile(properties.getAuth().getUsersFile()) : null;
 		Supplier<Map<String, String>> users = (file == null) ? () -> fromProperties : () -> {

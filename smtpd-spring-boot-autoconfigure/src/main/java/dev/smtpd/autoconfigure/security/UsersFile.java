@@ -127,6 +127,19 @@ public class UsersFile {
 		return new Loaded(stamp, Collections.unmodifiableMap(users), List.copyOf(problems));
 	}
 
+	/**
+	 * Checks that a password is stored encoded, with the {@code {id}} prefix Spring
+	 * Security's delegating encoder needs.
+	 * @param encoded the stored password
+	 * @return what is wrong with it, or {@code null}
+	 */
+	static @Nullable String encodingProblem(String encoded) {
+		if (!encoded.startsWith("{") || encoded.indexOf('}') < 2) {
+			return "password must be encoded with an {id} prefix, such as {bcrypt}";
+		}
+		return null;
+	}
+
 	private static @Nullable String problem(String line, Map<String, String> users) {
 		int colon = line.indexOf(':');
 		if (colon < 0) {
@@ -138,8 +151,9 @@ public class UsersFile {
 		if (loginProblem != null) {
 			return loginProblem;
 		}
-		if (!encoded.startsWith("{") || encoded.indexOf('}') < 2) {
-			return "password must be encoded with an {id} prefix, such as {bcrypt}";
+		String encodingProblem = encodingProblem(encoded);
+		if (encodingProblem != null) {
+			return encodingProblem;
 		}
 		if (users.containsKey(login)) {
 			return "login '" + login + "' appears twice";

@@ -3,6 +3,8 @@ package dev.smtpd.autoconfigure.security;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,6 +92,35 @@ class SmtpdAuthAutoConfigurationTests {
 			.contains("line 3: missing ':'")
 			.doesNotContain("alice-pw")
 			.doesNotContain("bob-pw");
+	}
+
+	@Test
+	void aPasswordWithoutItsEncodingFailsStartupNamingTheUserButNotThePassword() {
+		this.runner.withPropertyValues("smtpd.auth.users.alice=secret-pw").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("smtpd.auth.users.alice")
+				.hasStackTraceContaining("{id} prefix");
+			assertThat(stackTrace(context.getStartupFailure())).doesNotContain("secret-pw");
+		});
+	}
+
+	@Test
+	void aPasswordOfAnUnknownEncodingIsRefusedAndLogged(CapturedOutput output) {
+		this.runner.withPropertyValues("smtpd.auth.users.alice={bcyrpt}$2a$10$abc").run((context) -> {
+			try (Client client = new Client(context.getBean(SmtpServer.class).port())) {
+				client.command("EHLO c.example");
+				assertThat(client.command("AUTH PLAIN " + plain("alice", "pw"))).startsWith("535 5.7.8");
+			}
+			assertThat(output).contains("A stored password cannot be checked")
+				.contains("bcyrpt")
+				.doesNotContain("AGFsaWNl");
+		});
+	}
+
+	private static String stackTrace(Throwable failure) {
+		StringWriter out = new StringWriter();
+		failure.printStackTrace(new PrintWriter(out));
+		return out.toString();
 	}
 
 	@Test
