@@ -27,6 +27,7 @@ import dev.smtpd.core.delivery.RelayHandler;
 import dev.smtpd.core.delivery.SinkHandler;
 import dev.smtpd.core.handler.SmtpCommand;
 import dev.smtpd.core.handler.SmtpHandler;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
@@ -307,6 +308,30 @@ class SmtpdAutoConfigurationTests {
 			org.assertj.core.api.Assertions.assertThatExceptionOfType(java.net.ConnectException.class)
 				.isThrownBy(() -> refused.connect(new java.net.InetSocketAddress("127.0.0.1", port[0]), 2000));
 		}
+	}
+
+	@Test
+	void aThreadKeepsTheApplicationAliveWhileTheServerRunsAlsoAfterAStopAndAStart() {
+		this.runner.run((context) -> {
+			assertThat(keepAliveThreads()).as("after the start").isEqualTo(1);
+			context.stop();
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> keepAliveThreads() == 0);
+			context.start();
+			assertThat(keepAliveThreads()).as("after a stop and a start").isEqualTo(1);
+			try (Socket socket = new Socket("127.0.0.1", context.getBean(SmtpServer.class).port())) {
+				socket.setSoTimeout(5000);
+				assertThat(readLine(socket.getInputStream())).startsWith("220 ");
+			}
+		});
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> keepAliveThreads() == 0);
+	}
+
+	private static long keepAliveThreads() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.getName().equals("smtpd-await") && thread.isAlive() && !thread.isDaemon())
+			.count();
 	}
 
 	@Test

@@ -47,7 +47,8 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	private final CountDownLatch stopped = new CountDownLatch(1);
+	/** Counted down when the server stops; a new one for each start. */
+	private volatile CountDownLatch stopped = new CountDownLatch(1);
 
 	/**
 	 * Creates the lifecycle.
@@ -73,7 +74,9 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 			throw new InvalidConfigurationPropertyValueException("smtpd." + ex.key(), ex.value(), ex.reason(), ex);
 		}
 		this.running = true;
-		keepAlive();
+		CountDownLatch stopped = new CountDownLatch(1);
+		this.stopped = stopped;
+		keepAlive(stopped);
 		publishPort(this.server.port());
 		this.publisher.publishEvent(new SmtpServerStartedEvent(this.server));
 	}
@@ -83,10 +86,10 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 	 * non-daemon thread keeps an application without other work (no web server) running
 	 * until the server stops.
 	 */
-	private void keepAlive() {
+	private static void keepAlive(CountDownLatch stopped) {
 		Thread await = new Thread(() -> {
 			try {
-				this.stopped.await();
+				stopped.await();
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -121,6 +124,7 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 	@Override
 	public void stop(Runnable callback) {
 		this.running = false;
+		CountDownLatch stopped = this.stopped;
 		Thread stopper = new Thread(() -> {
 			try {
 				this.server.stop(this.grace);
@@ -129,7 +133,7 @@ public class SmtpServerLifecycle implements SmartLifecycle {
 				logger.warn("SMTP server did not stop cleanly", ex);
 			}
 			finally {
-				this.stopped.countDown();
+				stopped.countDown();
 				callback.run();
 			}
 		}, "smtpd-shutdown");
