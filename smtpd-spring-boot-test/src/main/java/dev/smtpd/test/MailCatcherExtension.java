@@ -13,10 +13,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * A JUnit 5 extension that runs a {@link MailCatcher}, without Spring. In a
- * {@code static} field the catcher serves the whole test class and is
- * {@linkplain MailCatcher#reset() reset} after each test; in an instance field each test
- * gets a catcher of its own. Test classes that run in parallel each have their own
- * catcher, on their own port, so they never see each other's mail. <pre class="code">
+ * {@code static} field the catcher serves the whole test class (its {@code @Nested}
+ * classes included) and is {@linkplain MailCatcher#reset() reset} after each test; in an
+ * instance field each test gets a catcher of its own. Test classes that run in parallel
+ * each have their own catcher, on their own port, so they never see each other's mail.
+ * <pre class="code">
  * &#64;RegisterExtension
  * static MailCatcherExtension mail = new MailCatcherExtension();
  *
@@ -37,6 +38,9 @@ public class MailCatcherExtension
 
 	private boolean perClass;
 
+	/** The test class that started the catcher, which alone closes it. */
+	private @Nullable String owner;
+
 	/**
 	 * Creates an extension with a catcher of the default settings.
 	 */
@@ -55,9 +59,14 @@ public class MailCatcherExtension
 
 	@Override
 	public void beforeAll(ExtensionContext context) {
-		// called only when registered in a static field
+		// called only when registered in a static field, and again for each @Nested
+		// class,
+		// whose tests share the enclosing class's catcher
 		this.perClass = true;
-		this.catcher = start();
+		if (this.catcher == null) {
+			this.catcher = start();
+			this.owner = context.getUniqueId();
+		}
 	}
 
 	@Override
@@ -85,9 +94,10 @@ public class MailCatcherExtension
 	@Override
 	public void afterAll(ExtensionContext context) {
 		MailCatcher catcher = this.catcher;
-		if (catcher != null) {
+		if (catcher != null && context.getUniqueId().equals(this.owner)) {
 			catcher.close();
 			this.catcher = null;
+			this.owner = null;
 		}
 	}
 

@@ -196,13 +196,17 @@ public final class TestSmtpClient implements AutoCloseable {
 	}
 
 	/**
-	 * Returns whether the server closed the connection: reads until the end of the stream
-	 * or the socket timeout.
+	 * Returns whether the server closed the connection: reads (and drops) what the server
+	 * still sends, replies not read yet included, until the end of the stream or the
+	 * socket timeout.
 	 * @return whether the connection is closed
 	 */
 	public boolean isClosedByServer() {
 		try {
-			return this.in.read() == -1;
+			while (this.in.read() != -1) {
+				// replies not read yet
+			}
+			return true;
 		}
 		catch (java.net.SocketTimeoutException ex) {
 			return false;
