@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnThreading;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -128,6 +129,7 @@ public final class SmtpdAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnSingleCandidate(SmtpServer.class)
 	SmtpServerLifecycle smtpServerLifecycle(SmtpServer server, ConfigurableEnvironment environment,
 			ApplicationEventPublisher publisher) {
 		Duration phaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
@@ -139,6 +141,7 @@ public final class SmtpdAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnSingleCandidate(SmtpServer.class)
 	SmtpServerDrain smtpServerDrain(SmtpServer server, SmtpdProperties properties) {
 		Duration delay = properties.getDrainDelay();
 		if (delay.isNegative()) {

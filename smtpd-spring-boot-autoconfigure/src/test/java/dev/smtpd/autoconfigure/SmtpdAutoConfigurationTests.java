@@ -2,6 +2,7 @@ package dev.smtpd.autoconfigure;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 
+import dev.smtpd.autoconfigure.context.SmtpServerDrain;
 import dev.smtpd.autoconfigure.context.SmtpServerLifecycle;
 import dev.smtpd.autoconfigure.context.SmtpServerStartedEvent;
 import dev.smtpd.autoconfigure.test.SmtpWire;
@@ -40,6 +42,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
@@ -163,6 +166,26 @@ class SmtpdAutoConfigurationTests {
 		this.runner.withUserConfiguration(OwnServer.class).run((context) -> {
 			assertThat(context).hasSingleBean(SmtpServer.class);
 			assertThat(context.getBean(SmtpServer.class).config().hostname()).isEqualTo("own.example");
+		});
+	}
+
+	@Test
+	void withTwoServersOfItsOwnTheApplicationManagesThemAndStarts() {
+		this.runner.withUserConfiguration(TwoServers.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).doesNotHaveBean(SmtpServerLifecycle.class).doesNotHaveBean(SmtpServerDrain.class);
+			assertThat(context.getBeansOfType(SmtpServer.class).values()).allMatch(SmtpServer::isRunning);
+		});
+	}
+
+	@Test
+	void ofTwoServersThePrimaryOneIsManaged() {
+		this.runner.withUserConfiguration(TwoServers.class, PrimaryServer.class).run((context) -> {
+			assertThat(context).hasSingleBean(SmtpServerLifecycle.class);
+			SmtpServer primary = context.getBean("primaryServer", SmtpServer.class);
+			assertThat(primary.isRunning()).isTrue();
+			assertThat(context.getEnvironment().getProperty("local.smtpd.port", Integer.class))
+				.isEqualTo(primary.port());
 		});
 	}
 
@@ -570,6 +593,45 @@ class SmtpdAutoConfigurationTests {
 			}
 		}
 		return line.toString();
+	}
+
+	/** Two servers the application starts and stops itself, as it must with two. */
+	@Configuration(proxyBeanMethods = false)
+	static class TwoServers {
+
+		@Bean(initMethod = "start", destroyMethod = "stop")
+		SmtpServer smtpServer() {
+			return SmtpServer.builder()
+				.address(InetAddress.getLoopbackAddress())
+				.port(0)
+				.hostname("mx.example")
+				.build();
+		}
+
+		@Bean(initMethod = "start", destroyMethod = "stop")
+		SmtpServer submissionServer() {
+			return SmtpServer.builder()
+				.address(InetAddress.getLoopbackAddress())
+				.port(0)
+				.hostname("submit.example")
+				.build();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class PrimaryServer {
+
+		@Bean
+		@Primary
+		SmtpServer primaryServer() {
+			return SmtpServer.builder()
+				.address(InetAddress.getLoopbackAddress())
+				.port(0)
+				.hostname("primary.example")
+				.build();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -6,9 +6,9 @@ import dev.smtpd.core.SmtpServer;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = SmtpdAutoConfiguration.class)
 @ConditionalOnClass({ SmtpServer.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })
-@ConditionalOnBean(SmtpServer.class)
+@ConditionalOnSingleCandidate(SmtpServer.class)
 @ConditionalOnAvailableEndpoint(SmtpdEndpoint.class)
 public final class SmtpdEndpointAutoConfiguration {
 

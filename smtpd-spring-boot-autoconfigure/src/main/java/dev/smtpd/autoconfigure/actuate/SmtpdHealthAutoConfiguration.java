@@ -9,9 +9,9 @@ import dev.smtpd.core.SmtpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -21,7 +21,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = SmtpdAutoConfiguration.class)
 @ConditionalOnClass({ SmtpServer.class, HealthIndicator.class })
-@ConditionalOnBean(SmtpServer.class)
+@ConditionalOnSingleCandidate(SmtpServer.class)
 @ConditionalOnEnabledHealthIndicator("smtpd")
 public final class SmtpdHealthAutoConfiguration {
 
