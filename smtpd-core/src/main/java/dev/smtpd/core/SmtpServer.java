@@ -76,6 +76,12 @@ public final class SmtpServer {
 
 	private volatile @Nullable NettyServer running;
 
+	/**
+	 * The server while a graceful stop waits for its transactions: no longer accepting,
+	 * but its sessions can still be listed and closed.
+	 */
+	private volatile @Nullable NettyServer stopping;
+
 	private SmtpServer(Builder builder) {
 		this.config = builder.config();
 		this.handlers = List.copyOf(builder.handlers);
@@ -258,20 +264,21 @@ public final class SmtpServer {
 	}
 
 	/**
-	 * Returns the number of open connections.
-	 * @return the count, {@code 0} when not running
+	 * Returns the number of open connections, also while a graceful stop waits for them.
+	 * @return the count, {@code 0} when stopped
 	 */
 	public int activeConnections() {
-		NettyServer running = this.running;
+		NettyServer running = withSessions();
 		return (running != null) ? running.sessions().activeConnections() : 0;
 	}
 
 	/**
-	 * Returns a snapshot of every open session.
-	 * @return the sessions, empty when not running
+	 * Returns a snapshot of every open session, also while a graceful stop waits for
+	 * them.
+	 * @return the sessions, empty when stopped
 	 */
 	public List<SessionSnapshot> sessions() {
-		NettyServer running = this.running;
+		NettyServer running = withSessions();
 		return (running != null) ? running.sessions().sessions() : List.of();
 	}
 
@@ -281,17 +288,18 @@ public final class SmtpServer {
 	 * @return the session, if open
 	 */
 	public Optional<SessionSnapshot> session(String id) {
-		NettyServer running = this.running;
+		NettyServer running = withSessions();
 		return Optional.ofNullable((running != null) ? running.sessions().session(id) : null);
 	}
 
 	/**
-	 * Answers a session {@code 421 4.3.2} and closes it.
+	 * Answers a session {@code 421 4.3.2} and closes it; also one that holds up a
+	 * graceful stop.
 	 * @param id the session id
 	 * @return whether such a session was open
 	 */
 	public boolean closeSession(String id) {
-		NettyServer running = this.running;
+		NettyServer running = withSessions();
 		return running != null && running.sessions().closeSession(id);
 	}
 
@@ -321,9 +329,20 @@ public final class SmtpServer {
 		if (running == null) {
 			return;
 		}
+		this.stopping = running;
 		this.running = null;
-		running.stop(grace);
+		try {
+			running.stop(grace);
+		}
+		finally {
+			this.stopping = null;
+		}
 		logger.info("SMTP server on {} stopped", listeners(running));
+	}
+
+	private @Nullable NettyServer withSessions() {
+		NettyServer running = this.running;
+		return (running != null) ? running : this.stopping;
 	}
 
 	private NettyServer running() {

@@ -194,4 +194,30 @@ class ServerEventsTests {
 		await().untilAsserted(() -> assertThat(this.events).contains("end ADMIN"));
 	}
 
+	@Test
+	void aSessionThatHoldsUpAGracefulStopCanBeListedAndClosed() throws Exception {
+		this.server = TestServer.start((builder) -> builder.listener(this.recorder));
+		SmtpServer server = this.server.server();
+		try (SmtpTestClient busy = this.server.connect()) {
+			busy.command("EHLO busy.example", 250);
+			busy.command("MAIL FROM:<a@example.com>", 250);
+			Thread stopper = new Thread(() -> server.stop(Duration.ofMinutes(1)));
+			stopper.start();
+			await().until(() -> !server.isRunning());
+			// the transaction holds the stop up: an operator sees the session, and may
+			// end it
+			assertThat(server.activeConnections()).isEqualTo(1);
+			List<SessionSnapshot> sessions = server.sessions();
+			assertThat(sessions).singleElement().satisfies((session) -> assertThat(session.state()).isEqualTo("MAIL"));
+			assertThat(server.session(sessions.get(0).id())).isPresent();
+			assertThat(server.closeSession(sessions.get(0).id())).isTrue();
+			assertThat(busy.reply().lines())
+				.containsExactly("421 4.3.2 mx.test.example Session closed by administrator");
+			stopper.join(Duration.ofSeconds(30).toMillis());
+			assertThat(stopper.isAlive()).as("still stopping").isFalse();
+		}
+		assertThat(server.sessions()).isEmpty();
+		assertThat(server.activeConnections()).isZero();
+	}
+
 }
