@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.Authenticator;
@@ -88,6 +89,13 @@ public final class SmtpServer {
 		this.commands = List.copyOf(builder.commands);
 		this.hookExecutor = builder.hookExecutor;
 		this.authenticator = builder.authenticator;
+		for (String excluded : builder.excludedAuthMechanisms) {
+			// a misspelt name would leave the mechanism offered, in silence
+			if (builder.authMechanisms.stream().noneMatch((mechanism) -> mechanism.name().equalsIgnoreCase(excluded))) {
+				throw new InvalidSettingException("auth.exclude-mechanisms", excluded, "No such mechanism; there are "
+						+ builder.authMechanisms.stream().map(AuthMechanism::name).collect(Collectors.joining(", ")));
+			}
+		}
 		this.authMechanisms = builder.authMechanisms.stream()
 			.filter((mechanism) -> !builder.excludedAuthMechanisms.contains(mechanism.name().toUpperCase(Locale.ROOT)))
 			.toList();
@@ -759,7 +767,8 @@ public final class SmtpServer {
 		}
 
 		/**
-		 * Excludes mechanisms by name, such as {@code LOGIN}.
+		 * Excludes mechanisms by name, such as {@code LOGIN}; {@link #build()} throws an
+		 * {@link InvalidSettingException} for a name no mechanism has.
 		 * @param names the names
 		 * @return this builder
 		 */

@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * AUTH (RFC 4954) with PLAIN, LOGIN and a custom mechanism, through raw sockets and
@@ -233,6 +234,15 @@ class AuthTests {
 			client.command("AUTH CRAM-MD5", 504);
 			client.command("AUTH", 501);
 		}
+	}
+
+	@Test
+	void excludingAMechanismNobodyHasFailsTheBuild() {
+		assertThatExceptionOfType(InvalidSettingException.class)
+			.isThrownBy(() -> SmtpServer.builder().excludeAuthMechanisms(List.of("login", "LOGN")).build())
+			.satisfies((ex) -> assertThat(ex.key()).isEqualTo("auth.exclude-mechanisms"))
+			.satisfies((ex) -> assertThat(ex.value()).isEqualTo("LOGN"))
+			.withMessageContaining("PLAIN, LOGIN");
 	}
 
 	@Test

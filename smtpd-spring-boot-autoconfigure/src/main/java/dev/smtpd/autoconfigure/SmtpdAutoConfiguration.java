@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import dev.smtpd.autoconfigure.context.SmtpServerDrain;
 import dev.smtpd.autoconfigure.context.SmtpServerLifecycle;
 import dev.smtpd.autoconfigure.tls.SslBundleSslContexts;
+import dev.smtpd.core.InvalidSettingException;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthMechanism;
@@ -81,7 +82,13 @@ public final class SmtpdAutoConfiguration {
 				(ssl != null) ? ssl.contexts() : null, activeRateLimiter(rateLimiter.getIfUnique()));
 		SmtpServer.Builder builder = SmtpServerBuilders.create(properties, beans);
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-		SmtpServer server = builder.build();
+		SmtpServer server;
+		try {
+			server = builder.build();
+		}
+		catch (InvalidSettingException ex) { // what depends on the beans: the mechanisms
+			throw SmtpServerBuilders.invalidProperty(ex);
+		}
 		if (server.handlers().isEmpty()) {
 			// an empty chain would answer 250 to every message and keep none
 			throw new InvalidConfigurationPropertyValueException("smtpd.handler", "",

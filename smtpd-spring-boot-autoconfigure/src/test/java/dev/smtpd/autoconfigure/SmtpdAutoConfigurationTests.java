@@ -548,6 +548,12 @@ class SmtpdAutoConfigurationTests {
 	}
 
 	@Test
+	void excludingAnUnknownMechanismFailsStartupNamingTheProperty() {
+		assertStartupFails(this.runner.withPropertyValues("smtpd.auth.exclude-mechanisms=LOGN"),
+				"smtpd.auth.exclude-mechanisms", "LOGN");
+	}
+
+	@Test
 	void implicitTlsWithoutABundleFailsStartupRatherThanSpeakPlaintext() {
 		assertStartupFails(this.runner.withPropertyValues("smtpd.ssl.mode=implicit"), "smtpd.ssl.mode",
 				"smtpd.ssl.bundle");
