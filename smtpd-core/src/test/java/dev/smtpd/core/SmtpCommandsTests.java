@@ -61,6 +61,20 @@ class SmtpCommandsTests {
 	}
 
 	@Test
+	void aSizeLimitOfZeroIsNoLimitAndAdvertisedAsABareSize() throws Exception {
+		this.server = TestServer.start((builder) -> builder.dataSizeLimit(0));
+		try (SmtpTestClient client = this.server.connect()) {
+			assertThat(client.command("EHLO client.example", 250).lines()).contains("250-SIZE")
+				.noneMatch((line) -> line.startsWith("250-SIZE "));
+			client.command("MAIL FROM:<a@example.com> SIZE=100000000000", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw(("x".repeat(998) + "\r\n").repeat(2000) + ".\r\n");
+			client.expect(250);
+		}
+	}
+
+	@Test
 	void heloAndEhloWithoutNameAreSyntaxErrors() throws Exception {
 		start();
 		try (SmtpTestClient client = this.server.connect()) {

@@ -90,7 +90,8 @@ public class SmtpdProperties {
 	private int backlog = 4096;
 
 	/**
-	 * Largest message accepted, advertised as SIZE; larger messages get 552.
+	 * Largest message accepted, advertised as SIZE; larger messages get 552. 0 for no
+	 * limit.
 	 */
 	private DataSize dataSizeLimit = DataSize.ofMegabytes(32);
 
