@@ -8,6 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counts failed AUTH attempts per client address, so brute force gets slower with every
  * failure and then is cut off. A failure is forgotten an hour after the last one; a
  * success from the address clears its count.
+ * <p>
+ * At most {@code maxTracked} addresses are counted, so failures from ever new addresses
+ * (an IPv6 prefix) cannot grow it without end. When it is full it forgets, in this order,
+ * what is stale, then the addresses not cut off yet, then everything, until it is down to
+ * three quarters: each sweep makes room for a quarter more, so a failure costs a sweep's
+ * share, not a walk of every address.
  */
 final class AuthThrottle {
 
@@ -17,6 +23,8 @@ final class AuthThrottle {
 
 	private static final int MAX_TRACKED = 100_000;
 
+	private final int maxTracked;
+
 	private final int maxFailures;
 
 	private final long firstDelayNanos;
@@ -24,8 +32,13 @@ final class AuthThrottle {
 	private final ConcurrentHashMap<InetAddress, Failures> failures = new ConcurrentHashMap<>();
 
 	AuthThrottle(int maxFailures, Duration firstDelay) {
+		this(maxFailures, firstDelay, MAX_TRACKED);
+	}
+
+	AuthThrottle(int maxFailures, Duration firstDelay, int maxTracked) {
 		this.maxFailures = maxFailures;
 		this.firstDelayNanos = firstDelay.toNanos();
+		this.maxTracked = maxTracked;
 	}
 
 	/**
@@ -44,9 +57,8 @@ final class AuthThrottle {
 	 * @return the delay in nanoseconds
 	 */
 	long failed(InetAddress address) {
-		if (this.failures.size() >= MAX_TRACKED) {
-			long now = System.nanoTime();
-			this.failures.values().removeIf((entry) -> now - entry.lastNanos() > FORGET_AFTER_NANOS);
+		if (this.failures.size() >= this.maxTracked) {
+			makeRoom();
 		}
 		Failures updated = this.failures.compute(address, (key, previous) -> {
 			int count = (previous != null && !previous.isStale()) ? previous.count() : 0;
@@ -54,6 +66,27 @@ final class AuthThrottle {
 		});
 		int doublings = Math.min(updated.count() - 1, 20);
 		return Math.min(this.firstDelayNanos << doublings, Math.max(MAX_DELAY_NANOS, this.firstDelayNanos));
+	}
+
+	private void makeRoom() {
+		long now = System.nanoTime();
+		int room = this.maxTracked - this.maxTracked / 4;
+		this.failures.values().removeIf((entry) -> now - entry.lastNanos() > FORGET_AFTER_NANOS);
+		if (this.failures.size() >= room) {
+			// an address cut off keeps its count while there is room for it
+			this.failures.values().removeIf((entry) -> this.maxFailures == 0 || entry.count() < this.maxFailures);
+		}
+		if (this.failures.size() >= room) {
+			this.failures.clear();
+		}
+	}
+
+	/**
+	 * Returns how many addresses are counted now.
+	 * @return the count
+	 */
+	int tracked() {
+		return this.failures.size();
 	}
 
 	void succeeded(InetAddress address) {
