@@ -63,7 +63,12 @@ public class MaildirHandler implements SmtpHandler {
 
 	private final long pid = ProcessHandle.current().pid();
 
-	private final AtomicLong counter = new AtomicLong();
+	/**
+	 * The deliveries of this process (the Maildir's {@code Q}): one counter for every
+	 * handler, since two handlers on one Maildir (an SMTP and an LMTP server) would
+	 * otherwise make the same name in the same microsecond.
+	 */
+	private static final AtomicLong COUNTER = new AtomicLong();
 
 	private final GroupCommit newDirectorySync;
 
@@ -158,10 +163,13 @@ public class MaildirHandler implements SmtpHandler {
 		Path temporary = this.tmp.resolve(name);
 		Path delivered = this.newDirectory.resolve(name);
 		this.newDirectorySync.begin();
+		boolean created = false;
+		boolean renamed = false;
 		boolean arrived = false;
 		try {
 			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
 					StandardOpenOption.WRITE)) {
+				created = true;
 				if (this.addReceivedHeader) {
 					ByteBuffer header = ByteBuffer.wrap(ReceivedHeader.of(session, envelope, this.hostname));
 					while (header.hasRemaining()) {
@@ -177,6 +185,7 @@ public class MaildirHandler implements SmtpHandler {
 			catch (AtomicMoveNotSupportedException ex) {
 				Files.move(temporary, delivered);
 			}
+			renamed = true;
 			arrived = true;
 			this.newDirectorySync.awaitDurable();
 			logger.debug("Session {}: delivered to {}", session.id(), delivered);
@@ -185,9 +194,14 @@ public class MaildirHandler implements SmtpHandler {
 		catch (IOException | RuntimeException ex) {
 			logger.warn("Session {}: message could not be stored in Maildir {}: {}", session.id(), this.root,
 					ex.toString());
-			remove(session, temporary);
-			// renamed, but the directory sync failed: the client will send it again
-			remove(session, delivered);
+			// only what this delivery made: a name that exists already is another's
+			if (created && !renamed) {
+				remove(session, temporary);
+			}
+			if (renamed) {
+				// renamed, but the directory sync failed: the client will send it again
+				remove(session, delivered);
+			}
 			return WRITE_FAILED;
 		}
 		finally {
@@ -208,8 +222,8 @@ public class MaildirHandler implements SmtpHandler {
 
 	private String uniqueName() {
 		Instant now = Instant.now();
-		return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + this.pid + "Q"
-				+ this.counter.incrementAndGet() + "." + this.uniqueHost;
+		return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + this.pid + "Q" + COUNTER.incrementAndGet()
+				+ "." + this.uniqueHost;
 	}
 
 	private static void forceDirectory(Path directory) throws IOException {

@@ -103,7 +103,7 @@ class BuiltInHandlersTests {
 		List<Path> delivered = list(maildir.resolve("new"));
 		assertThat(delivered).hasSize(1);
 		assertThat(Files.readString(delivered.get(0), StandardCharsets.ISO_8859_1)).isEqualTo(MESSAGE);
-		assertThat(delivered.get(0).getFileName().toString()).matches("\\d+\\.M\\d+P\\d+Q1\\..+");
+		assertThat(delivered.get(0).getFileName().toString()).matches("\\d+\\.M\\d+P\\d+Q\\d+\\..+");
 	}
 
 	@Test
@@ -133,6 +133,21 @@ class BuiltInHandlersTests {
 			bodies.add(Files.readString(file));
 		}
 		assertThat(bodies).hasSize(200);
+	}
+
+	@Test
+	void twoMaildirHandlersOfOneProcessCountTheirDeliveriesTogether() throws Exception {
+		// an SMTP and an LMTP server on one Maildir: the Q of a name counts the process's
+		// deliveries, else two in the same microsecond would get the same name
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer first = start(new MaildirHandler(maildir));
+		TestServer second = start(new MaildirHandler(maildir));
+		assertThat(first.send("a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(250);
+		assertThat(second.send("a@example.com", List.of("b@example.com"), STUFFED).code()).isEqualTo(250);
+		List<String> deliveries = list(maildir.resolve("new")).stream()
+			.map((file) -> file.getFileName().toString().replaceAll(".*Q(\\d+)\\..*", "$1"))
+			.toList();
+		assertThat(deliveries).hasSize(2).doesNotHaveDuplicates();
 	}
 
 	@Test
