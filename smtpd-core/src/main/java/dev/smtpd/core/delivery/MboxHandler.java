@@ -1,18 +1,14 @@
 package dev.smtpd.core.delivery;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -31,11 +27,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends each accepted message to an mbox file in the {@code mboxrd} format: a
- * {@code From sender date} line, LF line endings, every line that matches {@code >*From }
- * given one more {@code >}, and a blank line after the message. Writers in this JVM take
- * turns; other processes are kept out with a file lock. The file is forced to disk before
- * the DATA hook returns; a failure answers {@code 451 4.3.0} and cuts the file back to
- * where it was.
+ * {@code From sender date} line, LF line endings (each CRLF becomes LF; a bare CR or LF
+ * stays as it came), every line that matches {@code >*From } given one more {@code >},
+ * and a blank line after the message. Writers in this JVM take turns; other processes are
+ * kept out with a file lock. The file is forced to disk before the DATA hook returns; a
+ * failure answers {@code 451 4.3.0} and cuts the file back to where it was, and so does a
+ * delivery whose hook timed out while it wrote (its thread interrupted): the client was
+ * answered {@code 451} already and will send the message again. The writes are not
+ * interruptible, so such an interrupt never closes the file under them.
  */
 public class MboxHandler implements SmtpHandler {
 
@@ -82,19 +81,30 @@ public class MboxHandler implements SmtpHandler {
 			return WRITE_FAILED;
 		}
 		synchronized (this.lock) {
-			try (FileChannel channel = FileChannel.open(this.file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-					StandardOpenOption.READ); FileLock fileLock = channel.lock()) {
-				long start = channel.size();
+			// RandomAccessFile's writes, unlike a FileChannel's, are not cut short by an
+			// interrupt: the file stays open to be cut back
+			try (RandomAccessFile out = new RandomAccessFile(this.file.toFile(), "rw");
+					FileLock fileLock = out.getChannel().lock()) {
+				long start = out.length();
 				try {
-					ByteBuffer buffer = ByteBuffer.wrap(entry);
-					long position = start;
-					while (buffer.hasRemaining()) {
-						position += channel.write(buffer, position);
+					out.seek(start);
+					out.write(entry);
+					out.getFD().sync();
+					if (Thread.currentThread().isInterrupted()) {
+						throw new InterruptedIOException("the delivery's hook timed out");
 					}
-					channel.force(true);
 				}
 				catch (IOException ex) {
-					channel.truncate(start);
+					boolean interrupted = Thread.interrupted();
+					try {
+						out.setLength(start);
+						out.getFD().sync();
+					}
+					finally {
+						if (interrupted) {
+							Thread.currentThread().interrupt();
+						}
+					}
 					throw ex;
 				}
 				return null;
@@ -113,28 +123,35 @@ public class MboxHandler implements SmtpHandler {
 		out.writeBytes(("From " + ((sender == null || sender.isEmpty()) ? "MAILER-DAEMON" : sender) + " "
 				+ ASCTIME.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\n")
 			.getBytes(StandardCharsets.UTF_8));
-		try (InputStream in = content.openStream()) {
-			BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
-			String line;
-			while ((line = reader.readLine()) != null) {
-				if (isFromLine(line)) {
-					out.write('>');
-				}
-				out.writeBytes(line.getBytes(StandardCharsets.ISO_8859_1));
-				out.write('\n');
+		byte[] message = content.toByteArray();
+		int start = 0;
+		while (start < message.length) {
+			int end = start;
+			while (end < message.length && message[end] != '\n') {
+				end++;
 			}
+			// the line without its LF, and without the CR of a CRLF
+			int length = ((end > start && end < message.length && message[end - 1] == '\r') ? end - 1 : end) - start;
+			if (isFromLine(message, start, length)) {
+				out.write('>');
+			}
+			out.write(message, start, length);
+			out.write('\n');
+			start = end + 1;
 		}
 		out.write('\n');
 		return out.toByteArray();
 	}
 
 	/** mboxrd: a line that is {@code From } after any number of {@code >}. */
-	private static boolean isFromLine(String line) {
-		int i = 0;
-		while (i < line.length() && line.charAt(i) == '>') {
+	private static boolean isFromLine(byte[] bytes, int start, int length) {
+		int i = start;
+		int end = start + length;
+		while (i < end && bytes[i] == '>') {
 			i++;
 		}
-		return line.startsWith("From ", i);
+		return end - i >= 5 && bytes[i] == 'F' && bytes[i + 1] == 'r' && bytes[i + 2] == 'o' && bytes[i + 3] == 'm'
+				&& bytes[i + 4] == ' ';
 	}
 
 	@Override

@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import dev.smtpd.core.handler.DsnNotify;
@@ -33,6 +35,7 @@ import dev.smtpd.core.test.RecordingHandler;
 import dev.smtpd.core.test.SmtpTestClient;
 import dev.smtpd.core.test.TestServer;
 import jakarta.mail.internet.MimeMessage;
+import org.awaitility.Awaitility;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +196,68 @@ class BuiltInHandlersTests {
 			.contains("\nFrom MAILER-DAEMON ")
 			.endsWith("Subject: bounce\n\nx\n\n")
 			.doesNotContain("\r");
+	}
+
+	@Test
+	void mboxKeepsABareCrAndABareLfAsTheyCame() throws Exception {
+		Path mbox = this.directory.resolve("box");
+		TestServer server = start(new MboxHandler(mbox));
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com> BODY=8BITMIME", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: x\r\n\r\none\rstill one\r\ntwo\nFrom three\r\n.\r\n");
+			client.expect(250);
+		}
+		assertThat(Files.readString(mbox, StandardCharsets.ISO_8859_1))
+			.endsWith("\nSubject: x\n\none\rstill one\ntwo\n>From three\n\n");
+	}
+
+	@Test
+	void anMboxDeliveryInterruptedWhileItWritesIsCutBack() throws Exception {
+		// what a hook timeout does to the thread of a slow delivery; the client has been
+		// answered 451 by then and will send the message again
+		Path mbox = this.directory.resolve("box");
+		MboxHandler handler = new MboxHandler(mbox);
+		AtomicReference<@Nullable Reply> result = new AtomicReference<>();
+		AtomicBoolean interruptedWhileWriting = new AtomicBoolean();
+		TestServer server = start(new SmtpHandler() {
+
+			@Override
+			public @Nullable Reply data(Session session, Envelope envelope, MessageContent content)
+					throws InterruptedException {
+				Thread delivery = new Thread(() -> result.set(handler.data(session, envelope, content)));
+				delivery.start();
+				Awaitility.await()
+					.pollInterval(Duration.ofMillis(1))
+					.atMost(Duration.ofSeconds(30))
+					.until(() -> !delivery.isAlive() || (Files.exists(mbox) && Files.size(mbox) > 0));
+				interruptedWhileWriting.set(delivery.isAlive());
+				delivery.interrupt();
+				delivery.join();
+				return Reply.OK;
+			}
+
+		});
+		String line = "x".repeat(78) + "\r\n";
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: big\r\n\r\n" + line.repeat(400_000) + ".\r\n");
+			client.expect(250);
+		}
+		if (interruptedWhileWriting.get()) {
+			assertThat(result.get()).isNotNull().satisfies((reply) -> assertThat(reply.code()).isEqualTo(451));
+			assertThat(mbox).isEmptyFile();
+		}
+		else {
+			// it was quicker than the interrupt: all of it, once
+			assertThat(result.get()).isNull();
+			assertThat(Files.size(mbox)).isGreaterThan(400_000L * 79);
+		}
 	}
 
 	@Test
