@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class SessionState implements Session {
 
+	private final boolean lmtp;
+
 	private final String id;
 
 	private final InetSocketAddress peerAddress;
@@ -56,8 +58,9 @@ final class SessionState implements Session {
 	 * the peer address
 	 */
 	SessionState(String id, SocketAddress peerAddress, SocketAddress localAddress, @Nullable Path unixSocketPath,
-			@Nullable ProxyInfo proxy) {
+			@Nullable ProxyInfo proxy, boolean lmtp) {
 		this.id = id;
+		this.lmtp = lmtp;
 		InetSocketAddress source = (proxy != null) ? proxy.source() : null;
 		this.peerAddress = (source != null) ? source : inetAddress(peerAddress);
 		this.localAddress = inetAddress(localAddress);
@@ -73,6 +76,11 @@ final class SessionState implements Session {
 	 */
 	static InetSocketAddress inetAddress(@Nullable SocketAddress address) {
 		return (address instanceof InetSocketAddress inet) ? inet : Session.UNIX_SOCKET_ADDRESS;
+	}
+
+	@Override
+	public boolean isLmtp() {
+		return this.lmtp;
 	}
 
 	@Override

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.function.Consumer;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.event.SessionEnd;
 import dev.smtpd.core.handler.ProxyInfo;
@@ -77,7 +78,8 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 		ProxyInfo proxy = this.proxy;
 		this.proxy = null; // the session holds it
 		SessionState state = new SessionState(this.server.nextSessionId(), ctx.channel().remoteAddress(),
-				ctx.channel().localAddress(), (unixSocket != null) ? unixSocket.path() : null, proxy);
+				ctx.channel().localAddress(), (unixSocket != null) ? unixSocket.path() : null, proxy,
+				this.server.config().protocol() == Protocol.LMTP);
 		SessionContext session = new SessionContext(this.server, this.framer, ctx, state);
 		this.session = session;
 		this.registry.register(session);

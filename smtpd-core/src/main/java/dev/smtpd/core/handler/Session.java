@@ -89,6 +89,15 @@ public interface Session {
 	boolean isExtended();
 
 	/**
+	 * Returns whether the session speaks LMTP (RFC 2033, {@code smtpd.protocol=lmtp})
+	 * rather than SMTP.
+	 * @return whether this is an LMTP session
+	 */
+	default boolean isLmtp() {
+		return false;
+	}
+
+	/**
 	 * Returns the TLS details once TLS is active, else {@code null}.
 	 * @return the TLS details
 	 */

@@ -2,6 +2,8 @@ package dev.smtpd.core.delivery;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import dev.smtpd.core.Protocol;
 import dev.smtpd.core.handler.DsnNotify;
 import dev.smtpd.core.handler.DsnReturn;
 import dev.smtpd.core.handler.Envelope;
@@ -163,6 +166,66 @@ class BuiltInHandlersTests {
 			.startsWith("Received: from client.example ([127.0.0.1])\r\n\tby mx.example.net with ESMTP id ")
 			.contains("\r\n\tfor <b@example.com>;\r\n\t")
 			.endsWith("\r\n" + MESSAGE);
+	}
+
+	@Test
+	void theReceivedHeaderNamesTheProtocolAsRfc3848AndRfc6531Do() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer smtp = TestServer
+			.start((builder) -> builder.smtputf8(true).handler(new MaildirHandler(maildir, true, "mx.example.net")));
+		this.servers.add(smtp);
+		try (SmtpTestClient client = smtp.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com> SMTPUTF8", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+		}
+		TestServer lmtp = TestServer.start((builder) -> builder.protocol(Protocol.LMTP)
+			.handler(new MaildirHandler(this.directory.resolve("Lmtp"), true, "mx.example.net")));
+		this.servers.add(lmtp);
+		try (SmtpTestClient client = lmtp.connect()) {
+			client.command("LHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+		}
+		assertThat(Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.UTF_8))
+			.contains(" with UTF8SMTP id ");
+		assertThat(Files.readString(list(this.directory.resolve("Lmtp/new")).get(0), StandardCharsets.UTF_8))
+			.contains(" with LMTP id ")
+			// RFC 5322 §3.3: a numeric zone, not GMT
+			.containsPattern(";\r\n\t\\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\r\n");
+	}
+
+	@Test
+	void aHeloNameThatIsNoDomainGoesIntoACommentOfTheReceivedHeader() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		TestServer server = start(new MaildirHandler(maildir, true, "mx.example.net"));
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO evil([203.0.113.9])", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+		}
+		assertThat(Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.UTF_8))
+			.startsWith("Received: from [127.0.0.1] (HELO evil?[203.0.113.9]?)\r\n\tby mx.example.net");
+	}
+
+	@Test
+	void anIpv6ClientIsAnIpv6AddressLiteralInTheReceivedHeader() throws Exception {
+		Path maildir = this.directory.resolve("Maildir");
+		InetAddress loopback6 = InetAddress.getByName("::1");
+		TestServer server = TestServer.start(
+				(builder) -> builder.address(loopback6).handler(new MaildirHandler(maildir, true, "mx.example.net")));
+		this.servers.add(server);
+		try (SmtpTestClient client = SmtpTestClient.connect(new InetSocketAddress(loopback6, server.port()))) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+		}
+		assertThat(Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.UTF_8))
+			.startsWith("Received: from client.example ([IPv6:0:0:0:0:0:0:0:1])\r\n");
 	}
 
 	@Test

@@ -69,6 +69,21 @@ public final class SmtpTestClient implements AutoCloseable {
 	}
 
 	/** Connects and reads the greeting, which must be 220. */
+	/**
+	 * Connects to a server listening on another address (such as {@code ::1}) and reads
+	 * the greeting.
+	 * @param address the server's address
+	 * @return the client
+	 * @throws IOException if the connection fails
+	 */
+	public static SmtpTestClient connect(InetSocketAddress address) throws IOException {
+		Socket socket = new Socket();
+		socket.connect(address, 5000);
+		SmtpTestClient client = new SmtpTestClient(socket);
+		client.expect(220);
+		return client;
+	}
+
 	public static SmtpTestClient connect(int port) throws IOException {
 		SmtpTestClient client = new SmtpTestClient(port);
 		client.expect(220);
