@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class MimeMessageHandler implements SmtpHandler {
 
-	private final jakarta.mail.Session mailSession = jakarta.mail.Session.getInstance(new Properties());
+	private final jakarta.mail.Session mailSession = jakarta.mail.Session.getInstance(utf8Headers());
 
 	@Override
 	public final @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
@@ -49,6 +49,16 @@ public abstract class MimeMessageHandler implements SmtpHandler {
 	 */
 	protected abstract @Nullable Reply handleMessage(Session session, Envelope envelope, MimeMessage message)
 			throws Exception;
+
+	/**
+	 * Header fields in UTF-8 (RFC 6532), as SMTPUTF8 messages have them; without it
+	 * Jakarta Mail reads them as Latin-1 and writes the {@code X-} headers so.
+	 */
+	private static Properties utf8Headers() {
+		Properties properties = new Properties();
+		properties.setProperty("mail.mime.allowutf8", "true");
+		return properties;
+	}
 
 	/** The client's IP address, or {@code unix:} and the socket's path. */
 	private static String peer(Session session) {

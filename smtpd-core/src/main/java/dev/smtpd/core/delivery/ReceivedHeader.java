@@ -13,7 +13,7 @@ import dev.smtpd.core.handler.Session;
 
 /**
  * Writes a {@code Received:} trace header (RFC 5321 §4.4), with the protocol names of RFC
- * 3848 ({@code ESMTPSA}, {@code LMTP}, ...) and of RFC 6531 §3.7.3 for a transaction with
+ * 3848 ({@code ESMTPSA}, {@code LMTP}, ...) and of RFC 6531 for a transaction with
  * SMTPUTF8 ({@code UTF8SMTPS}, ...). The client's HELO name is the from-domain when it is
  * a domain or an address literal; anything else goes into a comment, so a client cannot
  * make the header name an address it does not have.

@@ -352,6 +352,36 @@ class BuiltInHandlersTests {
 		assertThat(message.getHeader("X-RcptTo", null)).isEqualTo("b@example.com, c@example.com");
 	}
 
+	@Test
+	void mimeMessageHandlerReadsAndWritesUtf8Headers() throws Exception {
+		BlockingQueue<MimeMessage> messages = new LinkedBlockingQueue<>();
+		TestServer server = TestServer.start((builder) -> builder.smtputf8(true).handler(new MimeMessageHandler() {
+
+			@Override
+			protected @Nullable Reply handleMessage(Session session, Envelope envelope, MimeMessage message) {
+				messages.add(message);
+				return null;
+			}
+
+		}));
+		this.servers.add(server);
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.sendRaw("MAIL FROM:<jos\u00e9@example.com> SMTPUTF8\r\n".getBytes(StandardCharsets.UTF_8));
+			client.expect(250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: h\u00e9llo\r\n\r\nbody\r\n.\r\n".getBytes(StandardCharsets.UTF_8));
+			client.expect(250);
+		}
+		MimeMessage message = messages.poll(10, TimeUnit.SECONDS);
+		assertThat(message).isNotNull();
+		assertThat(message.getSubject()).isEqualTo("h\u00e9llo");
+		ByteArrayOutputStream written = new ByteArrayOutputStream();
+		message.writeTo(written);
+		assertThat(written.toString(StandardCharsets.UTF_8)).contains("X-MailFrom: jos\u00e9@example.com");
+	}
+
 	private static List<Path> list(Path directory) throws Exception {
 		try (Stream<Path> files = Files.list(directory)) {
 			return files.toList();
