@@ -56,6 +56,8 @@ class ProxyProtocolTests {
 
 	private final BlockingQueue<SessionEnd> ends = new LinkedBlockingQueue<>();
 
+	private final BlockingQueue<Boolean> handshakes = new LinkedBlockingQueue<>();
+
 	private @Nullable Reply proxyRefusal;
 
 	/** When set, the proxy hook waits for it: a hook that takes its time. */
@@ -86,6 +88,11 @@ class ProxyProtocolTests {
 		@Override
 		public void connectionRefused(InetSocketAddress peer, ConnectionRefusal reason) {
 			ProxyProtocolTests.this.refusals.add(reason);
+		}
+
+		@Override
+		public void tlsHandshakeCompleted(Session session, @Nullable String protocol, boolean success) {
+			ProxyProtocolTests.this.handshakes.add(success);
 		}
 
 		@Override
@@ -404,6 +411,7 @@ class ProxyProtocolTests {
 			assertThat(new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII))
 				.readLine()).isEqualTo("554 5.7.1 Not from there");
 		}
+		assertThat(this.handshakes.poll(10, TimeUnit.SECONDS)).as("the handshake told").isTrue();
 		assertThat(this.ends.poll(10, TimeUnit.SECONDS)).isEqualTo(SessionEnd.REFUSED);
 		assertThat(this.connected).isEmpty();
 	}
@@ -424,6 +432,40 @@ class ProxyProtocolTests {
 			}
 		}
 		assertThat(this.connected).hasSize(1);
+	}
+
+	@Test
+	void aHandshakeThatFailsWhileASlowProxyHookRunsIsToldAndEndsTheSession() throws Exception {
+		this.proxyHookGate = new CountDownLatch(1);
+		start((proxy) -> proxy, (builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext));
+		try (Socket plain = open(this.server.port())) {
+			plain.getOutputStream().write(ProxyHeaders.v2("192.0.2.10", 40123, "198.51.100.1", 465));
+			plain.getOutputStream().write("EHLO plaintext.example\r\n".getBytes(StandardCharsets.US_ASCII));
+			readToClose(plain);
+			// while the hook still waits
+			assertThat(this.handshakes.poll(10, TimeUnit.SECONDS)).isFalse();
+			assertThat(this.ends.poll(10, TimeUnit.SECONDS)).isEqualTo(SessionEnd.ERROR);
+		}
+		finally {
+			this.proxyHookGate.countDown();
+		}
+		assertThat(this.connected).isEmpty();
+	}
+
+	@Test
+	void aHandshakeThatTimesOutWhileASlowProxyHookRunsEndsAsATimeout() throws Exception {
+		this.proxyHookGate = new CountDownLatch(1);
+		start((proxy) -> proxy, (builder) -> builder.tls(TlsMode.IMPLICIT, TestCertificates::serverContext)
+			.tlsHandshakeTimeout(Duration.ofMillis(300)));
+		try (Socket plain = open(this.server.port())) {
+			plain.getOutputStream().write(ProxyHeaders.v2("192.0.2.10", 40123, "198.51.100.1", 465));
+			readToClose(plain);
+			assertThat(this.handshakes.poll(10, TimeUnit.SECONDS)).isFalse();
+			assertThat(this.ends.poll(10, TimeUnit.SECONDS)).isEqualTo(SessionEnd.TIMEOUT);
+		}
+		finally {
+			this.proxyHookGate.countDown();
+		}
 	}
 
 	/** Sends a PROXY v2 header and does a TLS handshake on the same connection. */

@@ -52,11 +52,12 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	private boolean proxyHookRunning;
 
 	/**
-	 * An implicit TLS handshake that ended while the proxy hook ran ({@code SslHandler}
-	 * reads on its own until its handshake is done): handled once the hook admitted the
-	 * session.
+	 * An implicit TLS handshake that succeeded while the proxy hook ran
+	 * ({@code SslHandler} reads on its own until its handshake is done): reported at
+	 * once, the session goes on with it once the hook admitted it. One that failed closes
+	 * the session at once.
 	 */
-	private @Nullable SslHandshakeCompletionEvent handshakeDuringProxyHook;
+	private @Nullable TlsInfo tlsDuringProxyHook;
 
 	SmtpSessionHandler(ServerContext server, SmtpFrameDecoder framer, SessionRegistry registry) {
 		this.server = server;
@@ -114,10 +115,10 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	/** Waits for an implicit TLS handshake, or runs the connect hook. */
 	private void open(ChannelHandlerContext ctx, SessionContext session) {
 		if (ctx.pipeline().get(PipelineNames.TLS) != null) {
-			SslHandshakeCompletionEvent handshake = this.handshakeDuringProxyHook;
-			this.handshakeDuringProxyHook = null;
-			if (handshake != null) {
-				handshakeDone(ctx, session, handshake);
+			TlsInfo tls = this.tlsDuringProxyHook;
+			this.tlsDuringProxyHook = null;
+			if (tls != null) {
+				afterHandshake(ctx, session, tls);
 				return;
 			}
 			// implicit TLS: the connect hook and the greeting wait for the handshake
@@ -146,6 +147,18 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 	}
 
 	private void handshakeDone(ChannelHandlerContext ctx, SessionContext session, SslHandshakeCompletionEvent event) {
+		TlsInfo tls = handshakeEnded(ctx, session, event);
+		if (tls != null) {
+			afterHandshake(ctx, session, tls);
+		}
+	}
+
+	/**
+	 * Tells the listeners how a handshake ended, and closes the session if it failed.
+	 * @return the TLS details, or {@code null} if the handshake failed
+	 */
+	private @Nullable TlsInfo handshakeEnded(ChannelHandlerContext ctx, SessionContext session,
+			SslHandshakeCompletionEvent event) {
 		session.handshakeFinished();
 		SessionState state = session.session();
 		if (!event.isSuccess()) {
@@ -153,16 +166,24 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			this.server.listeners().tlsHandshakeCompleted(state, null, false);
 			session
 				.close((event.cause() instanceof SslHandshakeTimeoutException) ? SessionEnd.TIMEOUT : SessionEnd.ERROR);
-			return;
+			return null;
 		}
-		SslHandler sslHandler = (SslHandler) ctx.pipeline().get(PipelineNames.TLS);
-		TlsInfo tls = StarttlsCommand.info(sslHandler);
+		TlsInfo tls = StarttlsCommand.info((SslHandler) ctx.pipeline().get(PipelineNames.TLS));
 		state.tls(tls);
 		this.server.listeners().tlsHandshakeCompleted(state, tls.protocol(), true);
 		logger.debug("Session {}: TLS {} {}", state.id(), tls.protocol(), tls.cipherSuite());
+		return tls;
+	}
+
+	/**
+	 * Goes on after a handshake: the starttls hook, then the greeting or the next
+	 * command.
+	 */
+	private void afterHandshake(ChannelHandlerContext ctx, SessionContext session, TlsInfo tls) {
+		SessionState state = session.session();
 		if (this.greeted) {
 			// STARTTLS: the client speaks next, and waits for our ACK of its Finished
-			SessionTickets.send(ctx, sslHandler);
+			SessionTickets.send(ctx, (SslHandler) ctx.pipeline().get(PipelineNames.TLS));
 			// RFC 3207 §4.2: forget what the client said in plaintext, before a hook sees
 			// the session
 			state.greeted(null, false);
@@ -320,7 +341,7 @@ final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 			SessionContext session = this.session;
 			if (session != null && !session.isClosing()) {
 				if (this.proxyHookRunning) {
-					this.handshakeDuringProxyHook = handshake;
+					this.tlsDuringProxyHook = handshakeEnded(ctx, session, handshake);
 				}
 				else {
 					handshakeDone(ctx, session, handshake);
