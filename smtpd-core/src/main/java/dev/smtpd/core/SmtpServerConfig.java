@@ -257,7 +257,7 @@ public record SmtpServerConfig(Network network, Protocol protocol, String hostna
 	 * ({@code line-length-limit})
 	 * @param localPartLimit the longest local part in octets ({@code local-part-limit})
 	 * @param maxRecipients recipients per transaction ({@code max-recipients})
-	 * @param maxUnrecognizedCommands unrecognized commands before {@code 502} and close
+	 * @param maxUnrecognizedCommands unrecognized commands before {@code 421} and close
 	 * ({@code max-unrecognized-commands})
 	 * @param maxConnections connections at once ({@code max-connections})
 	 * @param maxConnectionsPerAddress connections at once from one client address

@@ -60,7 +60,8 @@ public class SmtpdProperties {
 	private Duration timeout = Duration.ofMinutes(5);
 
 	/**
-	 * Longest time one DATA phase may take, however slowly the client sends.
+	 * Longest time one DATA phase, or one message in BDAT chunks, may take, however
+	 * slowly the client sends.
 	 */
 	private Duration dataTimeout = Duration.ofMinutes(10);
 
@@ -144,7 +145,8 @@ public class SmtpdProperties {
 	private boolean decodeData = false;
 
 	/**
-	 * Unrecognized commands a session may send before 502 and close.
+	 * Unrecognized or malformed commands (a line over command-size-limit among them) a
+	 * session may send before 421 and close.
 	 */
 	private int maxUnrecognizedCommands = 10;
 

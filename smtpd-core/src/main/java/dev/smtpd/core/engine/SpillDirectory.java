@@ -149,8 +149,10 @@ final class SpillDirectory implements AutoCloseable {
 			}
 		}
 		catch (OverlappingFileLockException ex) {
-			// a live directory of this JVM that LIVE did not name (another path to it)
-			logger.warn("Opened the lock of a live spill directory of this JVM, {}", directory);
+			// another server of this JVM tests the same stale directory now, or a live
+			// one
+			// of this JVM was reached by a path LIVE does not know
+			logger.debug("Leaving {}: its lock is held in this JVM", directory);
 		}
 		catch (IOException ex) {
 			logger.debug("Leaving {}: {}", directory, ex.toString());
