@@ -1,13 +1,17 @@
 package dev.smtpd.autoconfigure.security;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public class UsersFile {
 
 	private static final Logger logger = LoggerFactory.getLogger(UsersFile.class);
+
+	private static final Map<Path, Object> CHANGE_LOCKS = new ConcurrentHashMap<>();
 
 	private final Path path;
 
@@ -170,8 +177,14 @@ public class UsersFile {
 		if (login.isEmpty()) {
 			return "empty login";
 		}
-		if (login.chars().anyMatch((c) -> c <= ' ' || c == ':' || c == 0x7f)) {
+		if (login.codePoints()
+			.anyMatch((c) -> c <= ' ' || c == ':' || c == 0x7f || Character.isWhitespace(c) || Character.isSpaceChar(c)
+					|| Character.isISOControl(c))) {
 			return "login must not contain spaces, control characters or ':'";
+		}
+		if (login.startsWith("#")) {
+			// the line would be a comment
+			return "login must not start with '#'";
 		}
 		return null;
 	}
@@ -188,7 +201,14 @@ public class UsersFile {
 		if (problem != null) {
 			throw new IllegalArgumentException(problem);
 		}
-		List<String> lines = existingLines();
+		synchronized (jvmLock()) {
+			try (FileChannel lock = lockForChange()) {
+				return put(login, encodedPassword, existingLines());
+			}
+		}
+	}
+
+	private boolean put(String login, String encodedPassword, List<String> lines) throws IOException {
 		boolean existed = false;
 		for (int i = 0; i < lines.size(); i++) {
 			if (isLineOf(lines.get(i), login)) {
@@ -210,12 +230,47 @@ public class UsersFile {
 	 * @throws IOException if the file cannot be written
 	 */
 	public synchronized boolean remove(String login) throws IOException {
-		List<String> lines = existingLines();
-		boolean removed = lines.removeIf((line) -> isLineOf(line, login));
-		if (removed) {
-			write(lines);
+		synchronized (jvmLock()) {
+			try (FileChannel lock = lockForChange()) {
+				List<String> lines = existingLines();
+				boolean removed = lines.removeIf((line) -> isLineOf(line, login));
+				if (removed) {
+					write(lines);
+				}
+				return removed;
+			}
 		}
-		return removed;
+	}
+
+	/** One per file in this JVM: a JVM may not hold two file locks on one file. */
+	private Object jvmLock() {
+		return CHANGE_LOCKS.computeIfAbsent(this.path.toAbsolutePath().normalize(), (key) -> new Object());
+	}
+
+	/**
+	 * Locks {@code <file>.lock} beside the file, so that two commands that change the
+	 * file at once (in two processes) each see the other's change; the server only reads
+	 * and takes no lock.
+	 */
+	private FileChannel lockForChange() throws IOException {
+		Path target = target();
+		Path directory = target.toAbsolutePath().getParent();
+		Files.createDirectories(directory);
+		FileChannel channel = FileChannel.open(directory.resolve(target.getFileName() + ".lock"),
+				StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+		try {
+			channel.lock(); // released when the channel closes
+			return channel;
+		}
+		catch (IOException | RuntimeException ex) {
+			channel.close();
+			throw ex;
+		}
+	}
+
+	/** The file a change rewrites: the one a symbolic link points to, if it is one. */
+	private Path target() throws IOException {
+		return Files.isSymbolicLink(this.path) ? this.path.toRealPath() : this.path;
 	}
 
 	private static boolean isLineOf(String line, String login) {
@@ -232,23 +287,34 @@ public class UsersFile {
 		}
 	}
 
+	/**
+	 * Replaces the file (the target of a symbolic link) by a new one with the lines,
+	 * which keeps the old one's permissions and group (the server may read it as another
+	 * user of that group); a new file is readable by its owner only.
+	 */
 	private void write(List<String> lines) throws IOException {
-		Path directory = this.path.toAbsolutePath().getParent();
+		Path target = target();
+		Path directory = target.toAbsolutePath().getParent();
 		Files.createDirectories(directory);
 		Path temporary = Files.createTempFile(directory, ".users", ".tmp");
 		try {
 			try {
 				Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+				if (Files.exists(target)) {
+					PosixFileAttributes existing = Files.readAttributes(target, PosixFileAttributes.class);
+					Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(existing.group());
+					Files.setPosixFilePermissions(temporary, existing.permissions());
+				}
 			}
 			catch (UnsupportedOperationException ex) {
 				// not a POSIX file system
 			}
 			Files.write(temporary, lines, StandardCharsets.UTF_8);
 			try {
-				Files.move(temporary, this.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+				Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			}
 			catch (AtomicMoveNotSupportedException ex) {
-				Files.move(temporary, this.path, StandardCopyOption.REPLACE_EXISTING);
+				Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
 			}
 		}
 		finally {

@@ -5,8 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.smtpd.core.auth.AuthResult;
 import dev.smtpd.core.auth.LoginPassword;
@@ -77,7 +84,9 @@ class UsersFileTests {
 		assertThat(file.users()).containsExactly(Map.entry("alice@example.com", "{noop}a2"));
 		assertThat(Files.readString(path)).contains("# keep me");
 		try (var files = Files.list(path.getParent())) {
-			assertThat(files).hasSize(1);
+			// no temporary file left: the file, and the lock that changes take
+			assertThat(files.map((entry) -> entry.getFileName().toString())).containsExactlyInAnyOrder("users",
+					"users.lock");
 		}
 	}
 
@@ -115,6 +124,51 @@ class UsersFileTests {
 	private static AuthResult check(PasswordAuthenticator authenticator, String login, String password) {
 		return authenticator.authenticate(null, "PLAIN",
 				new LoginPassword(login, password.getBytes(StandardCharsets.UTF_8)));
+	}
+
+	@Test
+	void loginsThatCouldNotBeReadBackAreRefused() {
+		// '#' would make the line a comment, other white space would be stripped away
+		assertThat(UsersFile.checkLogin("#carol@example.com")).contains("'#'");
+		assertThat(UsersFile.checkLogin("\u2003frank@example.com")).contains("spaces");
+		assertThat(UsersFile.checkLogin("fr\u00a0ank@example.com")).contains("spaces");
+		assertThat(UsersFile.checkLogin("j\u00fcrgen@example.com")).isNull();
+	}
+
+	@Test
+	void aChangeKeepsTheFilesPermissionsAndGroupAndFollowsALink() throws IOException {
+		Path real = Files.createDirectories(this.directory.resolve("real")).resolve("users");
+		Files.writeString(real, "alice@example.com:{noop}a\n");
+		Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r-----"));
+		Path link = Files.createSymbolicLink(this.directory.resolve("users"), real);
+		new UsersFile(link).put("bob@example.com", "{noop}b");
+		assertThat(Files.isSymbolicLink(link)).isTrue();
+		assertThat(Files.readString(real)).contains("alice@example.com:{noop}a", "bob@example.com:{noop}b");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real))).isEqualTo("rw-r-----");
+		Path fresh = this.directory.resolve("fresh");
+		new UsersFile(fresh).put("carol@example.com", "{noop}c");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rw-------");
+	}
+
+	@Test
+	void changesAtTheSameTimeAreAllKept() throws Exception {
+		Path path = this.directory.resolve("users");
+		ExecutorService writers = Executors.newFixedThreadPool(4);
+		try {
+			List<Future<Boolean>> changes = new ArrayList<>();
+			for (int i = 0; i < 40; i++) {
+				String login = "user" + i + "@example.com";
+				// a file of its own for each, as each command of the CLI has
+				changes.add(writers.submit(() -> new UsersFile(path).put(login, "{noop}pw")));
+			}
+			for (Future<Boolean> change : changes) {
+				assertThat(change.get(30, TimeUnit.SECONDS)).isFalse();
+			}
+		}
+		finally {
+			writers.shutdownNow();
+		}
+		assertThat(new UsersFile(path).users()).hasSize(40);
 	}
 
 }
