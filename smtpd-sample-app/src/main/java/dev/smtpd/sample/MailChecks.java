@@ -54,7 +54,13 @@ public class MailChecks implements SmtpHandler {
 
 	@Override
 	public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
-		String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+		int at = address.lastIndexOf('@');
+		if (at < 0) {
+			// RFC 5321 §4.5.1: <postmaster> without a domain, which the server accepts
+			// alone
+			return null;
+		}
+		String domain = address.substring(at + 1).toLowerCase(Locale.ROOT);
 		return this.domains.contains(domain) ? null : Reply.of(550, "5.7.1", "Relay access denied");
 	}
 

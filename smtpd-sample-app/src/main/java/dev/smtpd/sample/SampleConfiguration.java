@@ -1,8 +1,10 @@
 package dev.smtpd.sample;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import dev.smtpd.autoconfigure.SmtpdProperties;
 import dev.smtpd.autoconfigure.context.SmtpServerStartedEvent;
@@ -20,10 +22,17 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * The idioms a user copies: a handler that refuses recipients of one domain, one that
@@ -66,10 +75,34 @@ public class SampleConfiguration {
 	 */
 	@Bean
 	@Order(1)
-	@ConditionalOnExpression("!'${sample.domains:}'.isEmpty()")
-	SmtpHandler mailChecks(@Value("${sample.domains}") Set<String> domains,
-			@Value("${sample.non-blocking-checks:false}") boolean nonBlocking) {
+	@Conditional(DomainsConfigured.class)
+	SmtpHandler mailChecks(Environment environment, @Value("${sample.non-blocking-checks:false}") boolean nonBlocking) {
+		Set<String> domains = domains(environment);
 		return nonBlocking ? new MailChecks.NonBlockingMailChecks(domains) : new MailChecks(domains);
+	}
+
+	/**
+	 * The domains of {@code sample.domains}, written either way: {@code a,b} or a YAML
+	 * list.
+	 */
+	static Set<String> domains(Environment environment) {
+		return Binder.get(environment)
+			.bind("sample.domains", Bindable.setOf(String.class))
+			.map((domains) -> domains.stream()
+				.map(String::strip)
+				.filter((domain) -> !domain.isEmpty())
+				.collect(Collectors.toCollection(LinkedHashSet::new)))
+			.orElse(new LinkedHashSet<>());
+	}
+
+	/** Matches when {@code sample.domains} names at least one domain. */
+	static class DomainsConfigured implements Condition {
+
+		@Override
+		public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			return !domains(context.getEnvironment()).isEmpty();
+		}
+
 	}
 
 	/**

@@ -9,10 +9,14 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
+import dev.smtpd.autoconfigure.SmtpdProperties;
 import dev.smtpd.core.SmtpServer;
 import dev.smtpd.core.handler.SmtpHandler;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,6 +47,8 @@ class MailChecksTests {
 			assertThat(command(out, in, "MAIL FROM:<a@elsewhere.example>")).startsWith("250");
 			assertThat(command(out, in, "RCPT TO:<b@other.example>")).isEqualTo("550 5.7.1 Relay access denied");
 			assertThat(command(out, in, "RCPT TO:<b@example.com>")).startsWith("250");
+			// RFC 5321 §4.5.1: postmaster without a domain is always taken
+			assertThat(command(out, in, "RCPT TO:<Postmaster>")).startsWith("250");
 			assertThat(command(out, in, "DATA")).startsWith("354");
 			String hops = "RECEIVED: from relay.example\r\n".repeat(MailChecks.MAX_HOPS + 1);
 			assertThat(command(out, in, hops + "Subject: loop\r\n\r\nbody\r\n.")).startsWith("554 5.4.6");
@@ -56,6 +62,25 @@ class MailChecksTests {
 		finally {
 			server.stop();
 		}
+	}
+
+	@Test
+	void theDomainsMayBeWrittenEitherWay() {
+		ApplicationContextRunner runner = new ApplicationContextRunner()
+			.withUserConfiguration(SampleConfiguration.class)
+			.withBean(SmtpdProperties.class, SmtpdProperties::new)
+			.withPropertyValues("sample.reject-domain=");
+		runner.withPropertyValues("sample.domains=example.com, example.org").run((context) -> {
+			assertThat(SampleConfiguration.domains(context.getEnvironment())).containsExactly("example.com",
+					"example.org");
+			assertThat(context).hasBean("mailChecks");
+		});
+		runner.withPropertyValues("sample.domains[0]=example.com", "sample.domains[1]=example.org").run((context) -> {
+			assertThat(SampleConfiguration.domains(context.getEnvironment())).containsExactly("example.com",
+					"example.org");
+			assertThat(context).hasBean("mailChecks");
+		});
+		runner.run((context) -> assertThat(context).doesNotHaveBean("mailChecks"));
 	}
 
 	private static String command(OutputStream out, BufferedReader in, String line) throws IOException {
