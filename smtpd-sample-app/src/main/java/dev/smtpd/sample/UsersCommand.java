@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Spec;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
@@ -35,8 +38,10 @@ import org.springframework.security.crypto.password.Pbkdf2PasswordEncoder;
  * {@code java -jar smtpd-sample-app.jar users add|passwd|remove|list}: manages the users
  * file that {@code smtpd.auth.users-file} names, without starting the server. A running
  * server sees the change at the next AUTH. Passwords are read from the terminal without
- * echo, or from standard input when there is no terminal (for scripts); they are stored
- * hashed, and never printed.
+ * echo, or from standard input when it is not a terminal (for scripts) or with
+ * {@code --password-stdin}; with a terminal for input but not for output the command
+ * refuses, since Java 17 has no console then and the password would be echoed. They are
+ * stored hashed, and never printed.
  */
 @Command(name = "users", mixinStandardHelpOptions = true,
 		description = "Manage the SMTP users file (smtpd.auth.users-file) without starting the server.",
@@ -78,6 +83,9 @@ public class UsersCommand implements Callable<Integer> {
 
 	UsersFile usersFile() {
 		Path path = (this.usersFile != null) ? this.usersFile : configuredUsersFile();
+		// standard output is the command's: what the file holds wrong, list tells on
+		// standard error
+		LoggingSystem.get(UsersCommand.class.getClassLoader()).setLogLevel(UsersFile.class.getName(), LogLevel.OFF);
 		return new UsersFile(path);
 	}
 
@@ -138,12 +146,25 @@ public class UsersCommand implements Callable<Integer> {
 		String encoding;
 
 		String encodedPassword() throws IOException {
+			PasswordEncoder encoder;
+			try {
+				encoder = encoder(this.encoding);
+			}
+			catch (IllegalArgumentException ex) {
+				// before the password is typed
+				throw new CommandLine.ParameterException(this.spec.commandLine(), ex.getMessage());
+			}
 			char[] password = readPassword();
 			try {
 				if (password.length == 0) {
 					throw new CommandLine.ParameterException(this.spec.commandLine(), "Empty password");
 				}
-				return idOf(this.encoding) + encoder(this.encoding).encode(new String(password));
+				return idOf(this.encoding) + encoder.encode(new String(password));
+			}
+			catch (IllegalArgumentException ex) {
+				// bcrypt takes at most 72 bytes
+				throw new CommandLine.ParameterException(this.spec.commandLine(),
+						"Password not taken: " + ex.getMessage());
 			}
 			finally {
 				Arrays.fill(password, '\0');
@@ -152,6 +173,14 @@ public class UsersCommand implements Callable<Integer> {
 
 		private char[] readPassword() throws IOException {
 			Console console = System.console();
+			if (console == null && !this.passwordStdin && standardInputIsATerminal()) {
+				// Java 17 has no console when standard output is redirected: reading the
+				// terminal then would show the password as it is typed
+				throw new CommandLine.ParameterException(this.spec.commandLine(),
+						"The password would be shown as it is typed, since standard output is not a terminal: "
+								+ "run without redirecting it, or give the password on standard input with "
+								+ "--password-stdin");
+			}
 			if (console != null && !this.passwordStdin) {
 				char[] first = console.readPassword("Password for %s: ", this.login);
 				char[] second = console.readPassword("Again: ");
@@ -164,6 +193,19 @@ public class UsersCommand implements Callable<Integer> {
 			BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 			String line = in.readLine();
 			return (line != null) ? line.toCharArray() : new char[0];
+		}
+
+		/**
+		 * Whether standard input is a terminal, as far as Linux tells ({@code /proc}).
+		 */
+		private static boolean standardInputIsATerminal() {
+			try {
+				String input = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+				return input.startsWith("/dev/pts/") || input.startsWith("/dev/tty") || input.equals("/dev/console");
+			}
+			catch (IOException | UnsupportedOperationException ex) {
+				return false;
+			}
 		}
 
 		void checkLogin() {

@@ -182,6 +182,15 @@ class SampleJarIT {
 		Result list = runCommand(List.of("users", "list", usersFile), null);
 		assertThat(list.output().lines().toList()).contains("alice@example.com", "bob@example.org");
 		assertThat(list.output()).doesNotContain("{bcrypt}").doesNotContain("$2a$").doesNotContain("argon2");
+		// the logins and nothing else: no log line among them
+		assertThat(list.output().lines().toList()).containsExactly("alice@example.com", "bob@example.org");
+		Result unknown = runCommand(List.of("users", "add", "carol@example.com", usersFile, "--encoding=md5"),
+				"carol-Pa55\n");
+		assertThat(unknown.exitCode()).isEqualTo(2);
+		assertThat(unknown.output()).contains("Unknown encoding: md5").doesNotContain("Exception");
+		Result tooLong = runCommand(List.of("users", "add", "carol@example.com", usersFile), "x".repeat(80) + "\n");
+		assertThat(tooLong.exitCode()).isEqualTo(2);
+		assertThat(tooLong.output()).contains("Password not taken").doesNotContain("Exception");
 		assertThat(Files.readString(users)).contains("alice@example.com:{bcrypt}$2a$").doesNotContain("first-Pa55");
 
 		int port = startServer(usersFile, "--smtpd.auth.required=true", "--smtpd.auth.require-tls=false",
