@@ -229,7 +229,11 @@ public class UsersCommand implements Callable<Integer> {
 				this.spec.commandLine().getErr().println("User " + this.login + " exists; use 'users passwd'");
 				return 1;
 			}
-			file.put(this.login, encodedPassword());
+			if (!file.add(this.login, encodedPassword())) {
+				// added by another command while the password was typed
+				this.spec.commandLine().getErr().println("User " + this.login + " exists; use 'users passwd'");
+				return 1;
+			}
 			this.spec.commandLine().getOut().println("Added " + this.login + " to " + file.path());
 			return 0;
 		}

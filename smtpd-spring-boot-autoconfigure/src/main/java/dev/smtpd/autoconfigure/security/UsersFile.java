@@ -3,6 +3,7 @@ package dev.smtpd.autoconfigure.security;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -208,6 +209,31 @@ public class UsersFile {
 		}
 	}
 
+	/**
+	 * Adds a user unless the login is there already, rewriting the file atomically.
+	 * @param login the login
+	 * @param encodedPassword the encoded password, with its {@code {id}} prefix
+	 * @return whether the user was added ({@code false}: the login existed, nothing
+	 * changed)
+	 * @throws IOException if the file cannot be written
+	 */
+	public synchronized boolean add(String login, String encodedPassword) throws IOException {
+		String problem = checkLogin(login);
+		if (problem != null) {
+			throw new IllegalArgumentException(problem);
+		}
+		synchronized (jvmLock()) {
+			try (FileChannel lock = lockForChange()) {
+				List<String> lines = existingLines();
+				if (lines.stream().anyMatch((line) -> isLineOf(line, login))) {
+					return false;
+				}
+				put(login, encodedPassword, lines);
+				return true;
+			}
+		}
+	}
+
 	private boolean put(String login, String encodedPassword, List<String> lines) throws IOException {
 		boolean existed = false;
 		for (int i = 0; i < lines.size(); i++) {
@@ -250,15 +276,29 @@ public class UsersFile {
 	/**
 	 * Locks {@code <file>.lock} beside the file, so that two commands that change the
 	 * file at once (in two processes) each see the other's change; the server only reads
-	 * and takes no lock.
+	 * and takes no lock. The lock file gets the file's group and permissions, so whoever
+	 * may change the file may take the lock; one that cannot be written (made by another
+	 * user before) leaves the change unlocked, as it was before there was a lock.
+	 * @return the locked channel, or {@code null} without a lock
 	 */
-	private FileChannel lockForChange() throws IOException {
+	private @Nullable FileChannel lockForChange() throws IOException {
 		Path target = target();
 		Path directory = target.toAbsolutePath().getParent();
 		Files.createDirectories(directory);
-		FileChannel channel = FileChannel.open(directory.resolve(target.getFileName() + ".lock"),
-				StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+		Path lockFile = directory.resolve(target.getFileName() + ".lock");
+		boolean created = !Files.exists(lockFile);
+		FileChannel channel;
 		try {
+			channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+		}
+		catch (AccessDeniedException ex) {
+			logger.debug("Users file {}: changing it without {}, which cannot be written", this.path, lockFile);
+			return null;
+		}
+		try {
+			if (created) {
+				copyOwnershipOf(target, lockFile);
+			}
 			channel.lock(); // released when the channel closes
 			return channel;
 		}
@@ -268,9 +308,46 @@ public class UsersFile {
 		}
 	}
 
-	/** The file a change rewrites: the one a symbolic link points to, if it is one. */
+	/**
+	 * Gives {@code file} the group and permissions of {@code model}, if it exists; where
+	 * the group cannot be given (a user not in it), {@code file} stays readable by its
+	 * owner only, so that no other group is let in.
+	 */
+	private void copyOwnershipOf(Path model, Path file) throws IOException {
+		try {
+			Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+			if (!Files.exists(model)) {
+				return;
+			}
+			PosixFileAttributes existing = Files.readAttributes(model, PosixFileAttributes.class);
+			try {
+				Files.getFileAttributeView(file, PosixFileAttributeView.class).setGroup(existing.group());
+			}
+			catch (IOException ex) {
+				logger.warn("Users file {}: written readable by its owner only, since its group {} cannot be kept: {}",
+						this.path, existing.group().getName(), ex.toString());
+				return;
+			}
+			Files.setPosixFilePermissions(file, existing.permissions());
+		}
+		catch (UnsupportedOperationException ex) {
+			// not a POSIX file system
+		}
+	}
+
+	/**
+	 * The file a change rewrites: the one a symbolic link points to, if it is one, also
+	 * one that does not exist yet.
+	 */
 	private Path target() throws IOException {
-		return Files.isSymbolicLink(this.path) ? this.path.toRealPath() : this.path;
+		if (!Files.isSymbolicLink(this.path)) {
+			return this.path;
+		}
+		if (Files.exists(this.path)) {
+			return this.path.toRealPath();
+		}
+		Path parent = this.path.toAbsolutePath().getParent();
+		return parent.resolve(Files.readSymbolicLink(this.path)).normalize();
 	}
 
 	private static boolean isLineOf(String line, String login) {
@@ -298,17 +375,7 @@ public class UsersFile {
 		Files.createDirectories(directory);
 		Path temporary = Files.createTempFile(directory, ".users", ".tmp");
 		try {
-			try {
-				Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
-				if (Files.exists(target)) {
-					PosixFileAttributes existing = Files.readAttributes(target, PosixFileAttributes.class);
-					Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(existing.group());
-					Files.setPosixFilePermissions(temporary, existing.permissions());
-				}
-			}
-			catch (UnsupportedOperationException ex) {
-				// not a POSIX file system
-			}
+			copyOwnershipOf(target, temporary);
 			Files.write(temporary, lines, StandardCharsets.UTF_8);
 			try {
 				Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -145,9 +145,24 @@ class UsersFileTests {
 		assertThat(Files.isSymbolicLink(link)).isTrue();
 		assertThat(Files.readString(real)).contains("alice@example.com:{noop}a", "bob@example.com:{noop}b");
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real))).isEqualTo("rw-r-----");
+		// the lock a change takes is the file's to take for whoever may change the file
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real.resolveSibling("users.lock"))))
+			.isEqualTo("rw-r-----");
+		Path dangling = Files.createSymbolicLink(this.directory.resolve("later"), Path.of("real/later-users"));
+		new UsersFile(dangling).put("dave@example.com", "{noop}d");
+		assertThat(Files.isSymbolicLink(dangling)).isTrue();
+		assertThat(Files.readString(real.resolveSibling("later-users"))).contains("dave@example.com:{noop}d");
 		Path fresh = this.directory.resolve("fresh");
 		new UsersFile(fresh).put("carol@example.com", "{noop}c");
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rw-------");
+	}
+
+	@Test
+	void addLeavesAnExistingLoginAlone() throws IOException {
+		UsersFile file = new UsersFile(this.directory.resolve("users"));
+		assertThat(file.add("alice@example.com", "{noop}first")).isTrue();
+		assertThat(file.add("alice@example.com", "{noop}second")).isFalse();
+		assertThat(file.users()).containsExactly(Map.entry("alice@example.com", "{noop}first"));
 	}
 
 	@Test
