@@ -21,20 +21,24 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class MimeMessageHandler implements SmtpHandler {
 
-	private final jakarta.mail.Session mailSession = jakarta.mail.Session.getInstance(utf8Headers());
+	private final jakarta.mail.Session mailSession = jakarta.mail.Session.getInstance(new Properties());
+
+	private final jakarta.mail.Session utf8MailSession = jakarta.mail.Session.getInstance(utf8Headers());
 
 	@Override
 	public final @Nullable Reply data(Session session, Envelope envelope, MessageContent content) throws Exception {
-		MimeMessage message = parse(content);
+		// UTF-8 header fields only where SMTPUTF8 says so: others keep their 8-bit bytes
+		MimeMessage message = parse(envelope.isSmtputf8() ? this.utf8MailSession : this.mailSession, content);
 		message.setHeader("X-Peer", peer(session));
 		message.setHeader("X-MailFrom", (envelope.mailFrom() != null) ? envelope.mailFrom() : "");
 		message.setHeader("X-RcptTo", String.join(", ", envelope.recipientAddresses()));
 		return handleMessage(session, envelope, message);
 	}
 
-	private MimeMessage parse(MessageContent content) throws IOException, MessagingException {
+	private static MimeMessage parse(jakarta.mail.Session mailSession, MessageContent content)
+			throws IOException, MessagingException {
 		try (InputStream in = content.openStream()) {
-			return new MimeMessage(this.mailSession, in);
+			return new MimeMessage(mailSession, in);
 		}
 	}
 
@@ -52,7 +56,8 @@ public abstract class MimeMessageHandler implements SmtpHandler {
 
 	/**
 	 * Header fields in UTF-8 (RFC 6532), as SMTPUTF8 messages have them; without it
-	 * Jakarta Mail reads them as Latin-1 and writes the {@code X-} headers so.
+	 * Jakarta Mail reads them as Latin-1 and writes the {@code X-} headers so. Not for
+	 * other messages: an 8-bit header that is not UTF-8 would lose its bytes.
 	 */
 	private static Properties utf8Headers() {
 		Properties properties = new Properties();

@@ -26,7 +26,7 @@ final class ReceivedHeader {
 	 */
 	private static final Pattern FROM_DOMAIN = Pattern
 		.compile("(?U)[\\p{Alnum}](?:[\\p{Alnum}-]*[\\p{Alnum}])?(?:\\.[\\p{Alnum}](?:[\\p{Alnum}-]*[\\p{Alnum}])?)*"
-				+ "|\\[[\\p{Alnum}.:-]+\\]");
+				+ "|\\[\\d{1,3}(?:\\.\\d{1,3}){3}\\]|\\[IPv6:[0-9A-Fa-f:.]+\\]");
 
 	/** RFC 5322 §3.3 with a numeric zone, never the obsolete {@code GMT}. */
 	private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z",

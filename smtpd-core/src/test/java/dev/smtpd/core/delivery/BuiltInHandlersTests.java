@@ -380,6 +380,20 @@ class BuiltInHandlersTests {
 		ByteArrayOutputStream written = new ByteArrayOutputStream();
 		message.writeTo(written);
 		assertThat(written.toString(StandardCharsets.UTF_8)).contains("X-MailFrom: jos\u00e9@example.com");
+		// without SMTPUTF8, an 8-bit header that is no UTF-8 keeps its bytes
+		try (SmtpTestClient client = server.connect()) {
+			client.command("EHLO client.example", 250);
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			client.command("DATA", 354);
+			client.sendRaw("Subject: caf\u00e9\r\n\r\nbody\r\n.\r\n".getBytes(StandardCharsets.ISO_8859_1));
+			client.expect(250);
+		}
+		MimeMessage latin1 = messages.poll(10, TimeUnit.SECONDS);
+		assertThat(latin1).isNotNull();
+		ByteArrayOutputStream kept = new ByteArrayOutputStream();
+		latin1.writeTo(kept);
+		assertThat(kept.toString(StandardCharsets.ISO_8859_1)).contains("Subject: caf\u00e9\r\n");
 	}
 
 	private static List<Path> list(Path directory) throws Exception {
