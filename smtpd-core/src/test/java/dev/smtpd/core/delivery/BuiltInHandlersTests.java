@@ -176,18 +176,14 @@ class BuiltInHandlersTests {
 		this.servers.add(smtp);
 		try (SmtpTestClient client = smtp.connect()) {
 			client.command("EHLO client.example", 250);
-			client.command("MAIL FROM:<a@example.com> SMTPUTF8", 250);
-			client.command("RCPT TO:<b@example.com>", 250);
-			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+			deliver(client, "SMTPUTF8");
 		}
 		TestServer lmtp = TestServer.start((builder) -> builder.protocol(Protocol.LMTP)
 			.handler(new MaildirHandler(this.directory.resolve("Lmtp"), true, "mx.example.net")));
 		this.servers.add(lmtp);
 		try (SmtpTestClient client = lmtp.connect()) {
 			client.command("LHLO client.example", 250);
-			client.command("MAIL FROM:<a@example.com>", 250);
-			client.command("RCPT TO:<b@example.com>", 250);
-			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+			deliver(client, "");
 		}
 		assertThat(Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.UTF_8))
 			.contains(" with UTF8SMTP id ");
@@ -203,9 +199,7 @@ class BuiltInHandlersTests {
 		TestServer server = start(new MaildirHandler(maildir, true, "mx.example.net"));
 		try (SmtpTestClient client = server.connect()) {
 			client.command("EHLO evil([203.0.113.9])", 250);
-			client.command("MAIL FROM:<a@example.com>", 250);
-			client.command("RCPT TO:<b@example.com>", 250);
-			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+			deliver(client, "");
 		}
 		assertThat(Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.UTF_8))
 			.startsWith("Received: from [127.0.0.1] (HELO evil?[203.0.113.9]?)\r\n\tby mx.example.net");
@@ -220,9 +214,7 @@ class BuiltInHandlersTests {
 		this.servers.add(server);
 		try (SmtpTestClient client = SmtpTestClient.connect(new InetSocketAddress(loopback6, server.port()))) {
 			client.command("EHLO client.example", 250);
-			client.command("MAIL FROM:<a@example.com>", 250);
-			client.command("RCPT TO:<b@example.com>", 250);
-			assertThat(client.data(STUFFED).code()).isEqualTo(250);
+			deliver(client, "");
 		}
 		assertThat(Files.readString(list(maildir.resolve("new")).get(0), StandardCharsets.UTF_8))
 			.startsWith("Received: from client.example ([IPv6:0:0:0:0:0:0:0:1])\r\n");
@@ -394,6 +386,13 @@ class BuiltInHandlersTests {
 		ByteArrayOutputStream kept = new ByteArrayOutputStream();
 		latin1.writeTo(kept);
 		assertThat(kept.toString(StandardCharsets.ISO_8859_1)).contains("Subject: caf\u00e9\r\n");
+	}
+
+	/** A transaction of {@link #STUFFED} from a@ to b@, after the greeting. */
+	private static void deliver(SmtpTestClient client, String mailParameters) throws Exception {
+		client.command(("MAIL FROM:<a@example.com> " + mailParameters).strip(), 250);
+		client.command("RCPT TO:<b@example.com>", 250);
+		assertThat(client.data(STUFFED).code()).isEqualTo(250);
 	}
 
 	private static List<Path> list(Path directory) throws Exception {
