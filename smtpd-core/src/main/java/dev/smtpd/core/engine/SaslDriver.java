@@ -219,9 +219,13 @@ final class SaslDriver {
 		AuthAttempt attempt = new AuthAttempt(this.name, success, success ? result.identity() : null, reply);
 		this.handler.runOffLoop(() -> chain.call(Hook.AUTH, session, (hooked) -> hooked.auth(session, attempt)),
 				(hookReply) -> apply(result, success, reply, hookReply), () -> {
-					end(AuthOutcome.ERROR);
-					if (!success) {
-						this.handler.server().authThrottle().failed(this.address);
+					// a hook that timed out in the queue gets here after apply(), which
+					// counted the failure already
+					if (!this.ended) {
+						end(AuthOutcome.ERROR);
+						if (!success) {
+							this.handler.server().authThrottle().failed(this.address);
+						}
 					}
 				});
 	}
