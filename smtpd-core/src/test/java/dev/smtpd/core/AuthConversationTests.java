@@ -20,6 +20,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.smtpd.core.SmtpServerConfig;
 import dev.smtpd.core.auth.AuthConversation;
 import dev.smtpd.core.auth.AuthMechanism;
 import dev.smtpd.core.auth.AuthResult;
@@ -42,6 +43,7 @@ import dev.smtpd.core.test.TestServer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,6 +86,80 @@ class AuthConversationTests {
 	void stop() {
 		if (this.server != null) {
 			this.server.close();
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aFailureWhoseAuthHookTimedOutInTheQueueIsCountedOnce() throws Exception {
+		// a mechanism that decides at once, on the event loop: only the auth hook goes to
+		// the one hook thread, which another session's RCPT holds, so it times out queued
+		AuthMechanism refusing = new AuthMechanism() {
+
+			@Override
+			public String name() {
+				return "X-NO";
+			}
+
+			@Override
+			public AuthConversation start(Session session) {
+				return new AuthConversation() {
+
+					@Override
+					public AuthStep first(byte @Nullable [] initialResponse) {
+						return AuthStep.done(AuthResult.failure());
+					}
+
+					@Override
+					public AuthStep next(byte[] response) {
+						return AuthStep.malformed();
+					}
+
+				};
+			}
+
+		};
+		CountDownLatch stuck = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		start((builder) -> builder.authMechanism(refusing)
+			.authMaxFailures(2)
+			.hooks(SmtpServerConfig.Hooks.defaults().withThreads(1).withQueueSize(1))
+			.hookTimeout(Duration.ofMillis(300))
+			.handler(new SmtpHandler() {
+
+				@Override
+				public @Nullable Reply rcpt(Session session, Envelope envelope, String address, RcptOptions options) {
+					stuck.countDown();
+					// holds the thread past its own timeout, until the test is done with
+					// it
+					while (true) {
+						try {
+							release.await();
+							return null;
+						}
+						catch (InterruptedException ex) {
+							// ignored, as badly written code does
+						}
+					}
+				}
+
+				@Override
+				public @Nullable Reply auth(Session session, AuthAttempt attempt) {
+					return null;
+				}
+
+			}));
+		try (SmtpTestClient holder = this.server.connect(); SmtpTestClient client = this.server.connect()) {
+			holder.ehlo();
+			holder.command("MAIL FROM:<a@example.com>", 250);
+			holder.send("RCPT TO:<b@example.com>");
+			assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+			client.ehlo();
+			assertThat(client.command("AUTH X-NO").code()).isGreaterThanOrEqualTo(400);
+			release.countDown();
+			holder.expect(451); // its own hook timed out
+			// one failure of two allowed: the next attempt is still heard
+			assertThat(client.command("AUTH X-NO").code()).isEqualTo(535);
 		}
 	}
 
