@@ -85,13 +85,26 @@ final class LmtpDelivery {
 		return all;
 	}
 
+	/**
+	 * Counts the message once, accepted when any recipient's reply that reaches the
+	 * client was positive (the code the listeners get is then that reply's), and answers
+	 * each recipient. A message dropped before any reply is counted as neither, as under
+	 * SMTP.
+	 */
 	private static void done(CommandContext session, TransactionState transaction, long size, List<Reply> replies) {
-		boolean accepted = false;
+		Reply outcome = null;
 		for (Reply reply : replies) {
-			accepted |= reply.isPositive();
+			if (reply == HandlerChain.DROP) {
+				break; // the client hears nothing from here on
+			}
+			if (outcome == null || (reply.isPositive() && !outcome.isPositive())) {
+				outcome = reply;
+			}
 		}
-		session.server().messageCompleted(accepted);
-		session.server().listeners().messageCompleted(session.session(), transaction, size, replies.get(0).code());
+		if (outcome != null) {
+			session.server().messageCompleted(outcome.isPositive());
+			session.server().listeners().messageCompleted(session.session(), transaction, size, outcome.code());
+		}
 		session.replyEach(replies);
 	}
 

@@ -108,8 +108,9 @@ public class SmtpdObservations implements SmtpServerListener {
 					? observed.transaction : observed.session;
 			current.event(Observation.Event.of(verb, verb + " " + replyCode));
 		}
-		if (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("LHLO")
-				|| verb.equals("STARTTLS")) {
+		// only a command that was carried out ends the transaction ("RSET now" gets 501)
+		if (positive && (verb.equals("RSET") || verb.equals("EHLO") || verb.equals("HELO") || verb.equals("LHLO")
+				|| verb.equals("STARTTLS"))) {
 			observed.endTransaction();
 		}
 	}
