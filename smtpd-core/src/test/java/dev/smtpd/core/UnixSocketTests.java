@@ -34,6 +34,7 @@ import dev.smtpd.core.test.TestServer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -176,6 +177,36 @@ class UnixSocketTests {
 		try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			other.bind(UnixDomainSocketAddress.of(socket));
 			assertStartupFails(socket, "Another process listens on this socket");
+		}
+	}
+
+	@Test
+	@Timeout(30)
+	void aSocketWhoseListenerHasAFullQueueFailsTheStartupAtOnce() throws Exception {
+		// an old instance that is stuck: it listens but accepts nothing; connecting to it
+		// would wait for ever
+		Path socket = this.directory.resolve("smtpd.sock");
+		List<SocketChannel> waiting = new ArrayList<>();
+		try (ServerSocketChannel stuck = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			stuck.bind(UnixDomainSocketAddress.of(socket), 1);
+			try {
+				for (int i = 0; i < 64; i++) {
+					SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
+					waiting.add(client);
+					client.configureBlocking(false);
+					client.connect(UnixDomainSocketAddress.of(socket));
+				}
+			}
+			catch (IOException ex) {
+				// the queue is full
+			}
+			assertStartupFails(socket, "Another process may listen on this socket");
+			assertThat(socket).exists();
+		}
+		finally {
+			for (SocketChannel client : waiting) {
+				client.close();
+			}
 		}
 	}
 

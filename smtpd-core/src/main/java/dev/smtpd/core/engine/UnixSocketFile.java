@@ -1,6 +1,7 @@
 package dev.smtpd.core.engine;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -13,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 import dev.smtpd.core.InvalidSettingException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,8 +61,9 @@ final class UnixSocketFile {
 			throw new InvalidSettingException(PATH_KEY, path,
 					"Exists and is not a socket; remove it or choose another path");
 		}
-		if (isListening(path)) {
-			throw new InvalidSettingException(PATH_KEY, path, "Another process listens on this socket");
+		String listener = listener(path);
+		if (listener != null) {
+			throw new InvalidSettingException(PATH_KEY, path, listener);
 		}
 		try {
 			Files.deleteIfExists(path);
@@ -113,13 +116,23 @@ final class UnixSocketFile {
 		}
 	}
 
-	private static boolean isListening(Path path) {
+	/**
+	 * Tries to connect, without waiting: only a refused connection (ECONNREFUSED) makes
+	 * the file stale. A connection that is denied (EACCES) or would wait (EAGAIN: the
+	 * listener's queue is full) is someone's live socket.
+	 * @return why the file is someone else's, or {@code null} if it is stale
+	 */
+	private static @Nullable String listener(Path path) {
 		try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+			probe.configureBlocking(false);
 			probe.connect(UnixDomainSocketAddress.of(path));
-			return true;
+			return "Another process listens on this socket";
 		}
-		catch (IOException ex) { // ECONNREFUSED: nobody listens, the file is stale
-			return false;
+		catch (ConnectException ex) { // nobody listens: the file is stale
+			return null;
+		}
+		catch (IOException ex) {
+			return "Another process may listen on this socket (" + ex.getMessage() + "); remove it if it is stale";
 		}
 	}
 
