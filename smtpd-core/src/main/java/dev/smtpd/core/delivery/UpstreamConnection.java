@@ -134,22 +134,44 @@ final class UpstreamConnection {
 	 * then reads the reply.
 	 */
 	Reply sendStuffed(InputStream content) throws IOException {
+		// every line end goes as CRLF: a bare LF or CR, which the message may hold, is
+		// one
+		// to a lenient upstream, and "<LF>.<CRLF>" would end the message there and make
+		// the rest commands (SMTP smuggling; RFC 5321 §2.3.8: no bare line ends)
 		boolean lineStart = true;
-		int previous = -1;
+		boolean pendingCr = false;
 		byte[] buffer = new byte[BUFFER_SIZE];
 		int n;
 		while ((n = content.read(buffer)) > 0) {
 			for (int i = 0; i < n; i++) {
 				byte b = buffer[i];
+				if (pendingCr) {
+					pendingCr = false;
+					this.out.write('\r');
+					this.out.write('\n');
+					lineStart = true;
+					if (b == '\n') {
+						continue;
+					}
+				}
+				if (b == '\r') {
+					pendingCr = true;
+					continue;
+				}
+				if (b == '\n') {
+					this.out.write('\r');
+					this.out.write('\n');
+					lineStart = true;
+					continue;
+				}
 				if (lineStart && b == '.') {
 					this.out.write('.');
 				}
 				this.out.write(b);
-				lineStart = (b == '\n' && previous == '\r');
-				previous = b;
+				lineStart = false;
 			}
 		}
-		if (!lineStart) {
+		if (pendingCr || !lineStart) {
 			this.out.write('\r');
 			this.out.write('\n');
 		}

@@ -149,7 +149,7 @@ final class UpstreamTransaction {
 		}
 		Reply mailReply = this.connection.command(mail.toString());
 		this.lastReplyNanos = System.nanoTime();
-		return mailReply.isPositive() ? null : RelayHandler.refused(session, "MAIL", mailReply);
+		return accepted(mailReply) ? null : RelayHandler.refused(session, "MAIL", mailReply);
 	}
 
 	@Nullable Reply rcpt(Session session, String address, RcptOptions options) throws IOException {
@@ -166,7 +166,7 @@ final class UpstreamTransaction {
 			this.broken = true;
 			throw ex;
 		}
-		if (!rcpt.isPositive()) {
+		if (!accepted(rcpt)) {
 			return RelayHandler.refused(session, "RCPT", rcpt);
 		}
 		this.accepted.add(address);
@@ -194,7 +194,7 @@ final class UpstreamTransaction {
 			}
 		}
 		this.broken = false;
-		return end.isPositive() ? null : RelayHandler.refused(session, this.chunking ? "BDAT" : "end of DATA", end);
+		return accepted(end) ? null : RelayHandler.refused(session, this.chunking ? "BDAT" : "end of DATA", end);
 	}
 
 	/** Says QUIT if the connection is sound, and closes it. */
@@ -208,6 +208,11 @@ final class UpstreamTransaction {
 		catch (IOException ex) {
 			// the transaction is over either way; a lost QUIT changes nothing
 		}
+	}
+
+	/** Only a {@code 2xx} takes: a {@code 3xx} where none belongs is no acceptance. */
+	private static boolean accepted(Reply reply) {
+		return reply.code() >= 200 && reply.code() < 300;
 	}
 
 }

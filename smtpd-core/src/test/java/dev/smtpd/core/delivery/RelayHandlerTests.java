@@ -74,6 +74,77 @@ class RelayHandlerTests extends RelayTestSupport {
 	}
 
 	@Test
+	void aBareLineEndInTheMessageNeverEndsItUpstream() throws Exception {
+		// an upstream that takes a bare LF for a line end (as many do): "<LF>.<CRLF>"
+		// must not end the message there and make the rest commands (SMTP smuggling)
+		BlockingQueue<String> commands = new LinkedBlockingQueue<>();
+		FakeUpstream upstream = fakeUpstream(1, (connection, in, out) -> {
+			boolean content = false;
+			String line;
+			while ((line = in.readLine()) != null) {
+				if (content) {
+					content = !line.equals(".");
+					if (!content) {
+						reply(out, "250 queued");
+					}
+					continue;
+				}
+				commands.add(line);
+				content = line.equals("DATA");
+				reply(out, content ? "354 go ahead" : line.equals("QUIT") ? "221 bye" : "250 ok");
+				if (line.equals("QUIT")) {
+					return;
+				}
+			}
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
+				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost"));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client
+				.data("Subject: t\r\n\r\nhi\n.\r\nMAIL FROM:<evil@example.com>\r\n"
+						+ "RCPT TO:<victim@example.com>\r\nDATA\r\nthere\r.\r\nsmuggled\r\n")
+				.code()).isEqualTo(250);
+		}
+		upstream.awaitClosed(1);
+		assertThat(commands).containsExactly("EHLO localhost", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>",
+				"DATA", "QUIT");
+	}
+
+	@Test
+	void aThreeHundredReplyToTheMessageIsNoAcceptance() throws Exception {
+		FakeUpstream upstream = fakeUpstream(1, (connection, in, out) -> {
+			boolean content = false;
+			String line;
+			while ((line = in.readLine()) != null) {
+				if (content) {
+					content = !line.equals(".");
+					if (!content) {
+						reply(out, "354 what?");
+					}
+					continue;
+				}
+				content = line.equals("DATA");
+				reply(out, content ? "354 go ahead" : line.equals("QUIT") ? "221 bye" : "250 ok");
+				if (line.equals("QUIT")) {
+					return;
+				}
+			}
+		});
+		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
+				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost"));
+		try (SmtpTestClient client = server.connect()) {
+			client.ehlo();
+			client.command("MAIL FROM:<a@example.com>", 250);
+			client.command("RCPT TO:<b@example.com>", 250);
+			assertThat(client.data("hi\r\n").lines())
+				.containsExactly("451 4.4.0 Unexpected reply from upstream server");
+		}
+	}
+
+	@Test
 	void relayPassesBinarymimeToAnUpstreamThatAcceptsIt() throws Exception {
 		Upstream upstream = upstream((builder) -> builder.binarymime(true));
 		TestServer server = start(
