@@ -78,25 +78,7 @@ class RelayHandlerTests extends RelayTestSupport {
 		// an upstream that takes a bare LF for a line end (as many do): "<LF>.<CRLF>"
 		// must not end the message there and make the rest commands (SMTP smuggling)
 		BlockingQueue<String> commands = new LinkedBlockingQueue<>();
-		FakeUpstream upstream = fakeUpstream(1, (connection, in, out) -> {
-			boolean content = false;
-			String line;
-			while ((line = in.readLine()) != null) {
-				if (content) {
-					content = !line.equals(".");
-					if (!content) {
-						reply(out, "250 queued");
-					}
-					continue;
-				}
-				commands.add(line);
-				content = line.equals("DATA");
-				reply(out, content ? "354 go ahead" : line.equals("QUIT") ? "221 bye" : "250 ok");
-				if (line.equals("QUIT")) {
-					return;
-				}
-			}
-		});
+		FakeUpstream upstream = fakeUpstream(1, lineByLine(commands, "250 queued"));
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
 				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost"));
 		try (SmtpTestClient client = server.connect()) {
@@ -115,24 +97,7 @@ class RelayHandlerTests extends RelayTestSupport {
 
 	@Test
 	void aThreeHundredReplyToTheMessageIsNoAcceptance() throws Exception {
-		FakeUpstream upstream = fakeUpstream(1, (connection, in, out) -> {
-			boolean content = false;
-			String line;
-			while ((line = in.readLine()) != null) {
-				if (content) {
-					content = !line.equals(".");
-					if (!content) {
-						reply(out, "354 what?");
-					}
-					continue;
-				}
-				content = line.equals("DATA");
-				reply(out, content ? "354 go ahead" : line.equals("QUIT") ? "221 bye" : "250 ok");
-				if (line.equals("QUIT")) {
-					return;
-				}
-			}
-		});
+		FakeUpstream upstream = fakeUpstream(1, lineByLine(new LinkedBlockingQueue<>(), "354 what?"));
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
 				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost"));
 		try (SmtpTestClient client = server.connect()) {
@@ -142,6 +107,34 @@ class RelayHandlerTests extends RelayTestSupport {
 			assertThat(client.data("hi\r\n").lines())
 				.containsExactly("451 4.4.0 Unexpected reply from upstream server");
 		}
+	}
+
+	/**
+	 * An upstream that reads line by line, as a lenient one does (a bare LF or CR ends a
+	 * line too), takes every command and answers the message's final dot with
+	 * {@code endOfData}.
+	 * @param commands where the commands it reads go (not the message's lines)
+	 */
+	private static Conversation lineByLine(BlockingQueue<String> commands, String endOfData) {
+		return (connection, in, out) -> {
+			boolean content = false;
+			String line;
+			while ((line = in.readLine()) != null) {
+				if (content) {
+					content = !line.equals(".");
+					if (!content) {
+						reply(out, endOfData);
+					}
+					continue;
+				}
+				commands.add(line);
+				content = line.equals("DATA");
+				reply(out, content ? "354 go ahead" : line.equals("QUIT") ? "221 bye" : "250 ok");
+				if (line.equals("QUIT")) {
+					return;
+				}
+			}
+		};
 	}
 
 	@Test
