@@ -45,9 +45,6 @@ final class MessageIntake {
 	/** The whole message arrived and its last chunk is still being written. */
 	private boolean awaitingDisk;
 
-	/** Whether the deadline of a DATA phase or a chunked message runs. */
-	private boolean underDeadline;
-
 	/**
 	 * Whether a chunk of the message was taken: the deadline and rate run until its end.
 	 */
@@ -101,10 +98,6 @@ final class MessageIntake {
 	}
 
 	private void startDeadline(CommandContext session, String verb) {
-		if (this.underDeadline) {
-			return;
-		}
-		this.underDeadline = true;
 		Duration deadline = this.server.config().timeouts().dataTimeout();
 		this.timers.startDataDeadline(deadline, () -> {
 			logger.debug("Session {}: {} took longer than {}", session.session().id(), verb, deadline);
@@ -113,10 +106,7 @@ final class MessageIntake {
 	}
 
 	private void stopDeadlineAndRate() {
-		if (this.underDeadline) {
-			this.underDeadline = false;
-			this.timers.cancelDataDeadline();
-		}
+		this.timers.cancelDataDeadline();
 		this.rate.stop();
 	}
 
@@ -155,7 +145,6 @@ final class MessageIntake {
 	/** Answers {@code 421 4.4.2} (once per recipient under LMTP) and closes. */
 	private void abandon(CommandContext session, String text) {
 		SmtpServerConfig config = this.server.config();
-		this.underDeadline = false;
 		this.rate.stop();
 		Reply reply = Reply.of(421, "4.4.2", config.hostname() + " " + text);
 		if (config.protocol() == Protocol.LMTP) {

@@ -122,12 +122,16 @@ final class SessionTimers implements Runnable {
 	}
 
 	/**
-	 * Starts the DATA deadline.
-	 * @param deadline the longest the DATA phase may take
+	 * Starts the DATA deadline, unless one runs already: a message in BDAT chunks keeps
+	 * the one its first chunk started.
+	 * @param deadline the longest the DATA phase (or the chunked message) may take
 	 * @param onTimeout what to do when it passes
 	 */
 	void startDataDeadline(Duration deadline, Runnable onTimeout) {
-		this.dataDeadline = this.executor.schedule(onTimeout, deadline.toNanos(), TimeUnit.NANOSECONDS);
+		ScheduledFuture<?> running = this.dataDeadline;
+		if (running == null || running.isDone()) {
+			this.dataDeadline = this.executor.schedule(onTimeout, deadline.toNanos(), TimeUnit.NANOSECONDS);
+		}
 	}
 
 	void cancelDataDeadline() {
