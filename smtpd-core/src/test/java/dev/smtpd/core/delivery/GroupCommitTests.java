@@ -73,11 +73,8 @@ class GroupCommitTests {
 	void aSyncWaitsForADeliveryOnItsWayAndCoversItToo() throws Exception {
 		AtomicInteger syncs = new AtomicInteger();
 		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.SECONDS.toNanos(30));
-		commit.begin();
-		commit.begin();
-		Future<?> first = this.threads.submit(() -> await(commit));
 		// the first to arrive waits for the second, still on its way, instead of syncing
-		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 1);
+		Future<?> first = firstOfTwoGathering(commit);
 		assertThat(syncs.get()).isZero();
 		commit.awaitDurable();
 		first.get(10, TimeUnit.SECONDS);
@@ -88,14 +85,23 @@ class GroupCommitTests {
 	void aDeliveryThatLeavesIsNotWaitedFor() throws Exception {
 		AtomicInteger syncs = new AtomicInteger();
 		GroupCommit commit = new GroupCommit(syncs::incrementAndGet, TimeUnit.SECONDS.toNanos(30));
-		commit.begin();
-		commit.begin();
-		Future<?> first = this.threads.submit(() -> await(commit));
-		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 1);
+		Future<?> first = firstOfTwoGathering(commit);
 		commit.leave(); // failed before its rename
 		// far sooner than the 30 s it would wait for a delivery still coming
 		first.get(10, TimeUnit.SECONDS);
 		assertThat(syncs.get()).isEqualTo(1);
+	}
+
+	/**
+	 * Two deliveries on their way; the first arrives and waits (gathers) for the second.
+	 * @return the first delivery's wait
+	 */
+	private Future<?> firstOfTwoGathering(GroupCommit commit) {
+		commit.begin();
+		commit.begin();
+		Future<?> first = this.threads.submit(() -> await(commit));
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> commit.waiting() == 1);
+		return first;
 	}
 
 	@Test
