@@ -165,7 +165,6 @@ public class MaildirHandler implements SmtpHandler {
 		this.newDirectorySync.begin();
 		boolean created = false;
 		boolean renamed = false;
-		boolean arrived = false;
 		try {
 			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
 					StandardOpenOption.WRITE)) {
@@ -186,7 +185,6 @@ public class MaildirHandler implements SmtpHandler {
 				Files.move(temporary, delivered);
 			}
 			renamed = true;
-			arrived = true;
 			this.newDirectorySync.awaitDurable();
 			logger.debug("Session {}: delivered to {}", session.id(), delivered);
 			return null;
@@ -205,7 +203,7 @@ public class MaildirHandler implements SmtpHandler {
 			return WRITE_FAILED;
 		}
 		finally {
-			if (!arrived) {
+			if (!renamed) {
 				this.newDirectorySync.leave();
 			}
 		}

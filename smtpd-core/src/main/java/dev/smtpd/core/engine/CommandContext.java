@@ -84,7 +84,9 @@ interface CommandContext {
 	 * @param work the work, which must not throw
 	 * @param then what to do with the reply, on the event loop, while the channel is open
 	 * @param refused what to clean up if the executor refuses the work, or if the session
-	 * closed before the reply came back (then on the event loop, instead of {@code then})
+	 * closed before the reply came back (then on the event loop, instead of
+	 * {@code then}), or if the work timed out before it ran (then after {@code then} has
+	 * had the timeout's reply: the work's own clean-up never happens)
 	 */
 	void runOffLoop(Callable<@Nullable Reply> work, Consumer<@Nullable Reply> then, Runnable refused);
 

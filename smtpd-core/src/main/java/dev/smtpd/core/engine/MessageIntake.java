@@ -47,11 +47,9 @@ final class MessageIntake {
 
 	/**
 	 * Whether a chunk of the message was taken: the deadline and rate run until its end.
+	 * While it is {@code false} a chunk being read is a refused one, under them alone.
 	 */
 	private boolean chunkedMessage;
-
-	/** Whether the deadline and rate run for the refused chunk being read alone. */
-	private boolean refusedChunkAlone;
 
 	MessageIntake(ServerContext server, SmtpFrameDecoder framer, ChannelHandlerContext ctx, SessionTimers timers) {
 		this.server = server;
@@ -122,12 +120,15 @@ final class MessageIntake {
 	void startChunk(CommandContext session, long size, @Nullable MessageBuffer target, Consumer<Boolean> done) {
 		this.chunkDone = done;
 		this.framer.startChunk(size, target);
+		if (!this.chunkedMessage) {
+			// the first chunk of a message, or a refused one alone; later chunks of the
+			// message run under what its first started
+			startDeadline(session, "BDAT");
+			this.rate.start(() -> tooSlow(session));
+		}
 		if (target != null) {
 			this.chunkedMessage = true;
 		}
-		this.refusedChunkAlone = !this.chunkedMessage;
-		startDeadline(session, "BDAT");
-		this.rate.start(() -> tooSlow(session));
 	}
 
 	/** The transaction is over: a message no longer arrives. */
@@ -157,9 +158,8 @@ final class MessageIntake {
 	}
 
 	void chunkEnded(boolean failed) {
-		if (this.refusedChunkAlone) {
-			this.refusedChunkAlone = false;
-			stopDeadlineAndRate();
+		if (!this.chunkedMessage) {
+			stopDeadlineAndRate(); // a refused chunk alone
 		}
 		Consumer<Boolean> done = this.chunkDone;
 		this.chunkDone = null;

@@ -107,6 +107,14 @@ final class ReplyFlow {
 	}
 
 	/**
+	 * Returns whether replies or the next command wait for the channel to be writable.
+	 * @return whether {@link #writable()} has anything to do
+	 */
+	boolean waitsForWritable() {
+		return this.pending != null || this.resumeWhenWritable;
+	}
+
+	/**
 	 * Writes pending replies while the channel takes them.
 	 * @return the reply that ends the command, as for {@link #writeEach}
 	 */

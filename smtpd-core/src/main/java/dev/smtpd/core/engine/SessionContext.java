@@ -241,6 +241,9 @@ final class SessionContext implements CommandContext, SessionTimers.Watched {
 
 	/** The channel can take writes again: let through what waited for it. */
 	void writable() {
+		if (!this.replies.waitsForWritable()) {
+			return;
+		}
 		Reply last = this.replies.writable();
 		if (last != null) {
 			reply(last);
