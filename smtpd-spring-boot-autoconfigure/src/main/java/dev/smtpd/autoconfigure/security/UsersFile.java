@@ -197,16 +197,12 @@ public class UsersFile {
 	 * @return whether the user existed before
 	 * @throws IOException if the file cannot be written
 	 */
-	public synchronized boolean put(String login, String encodedPassword) throws IOException {
+	public boolean put(String login, String encodedPassword) throws IOException {
 		String problem = checkLogin(login);
 		if (problem != null) {
 			throw new IllegalArgumentException(problem);
 		}
-		synchronized (jvmLock()) {
-			try (FileChannel lock = lockForChange()) {
-				return put(login, encodedPassword, existingLines());
-			}
-		}
+		return change((lines) -> put(login, encodedPassword, lines));
 	}
 
 	/**
@@ -217,21 +213,18 @@ public class UsersFile {
 	 * changed)
 	 * @throws IOException if the file cannot be written
 	 */
-	public synchronized boolean add(String login, String encodedPassword) throws IOException {
+	public boolean add(String login, String encodedPassword) throws IOException {
 		String problem = checkLogin(login);
 		if (problem != null) {
 			throw new IllegalArgumentException(problem);
 		}
-		synchronized (jvmLock()) {
-			try (FileChannel lock = lockForChange()) {
-				List<String> lines = existingLines();
-				if (lines.stream().anyMatch((line) -> isLineOf(line, login))) {
-					return false;
-				}
-				put(login, encodedPassword, lines);
-				return true;
+		return change((lines) -> {
+			if (lines.stream().anyMatch((line) -> isLineOf(line, login))) {
+				return false;
 			}
-		}
+			put(login, encodedPassword, lines);
+			return true;
+		});
 	}
 
 	private boolean put(String login, String encodedPassword, List<String> lines) throws IOException {
@@ -255,22 +248,36 @@ public class UsersFile {
 	 * @return whether the user existed
 	 * @throws IOException if the file cannot be written
 	 */
-	public synchronized boolean remove(String login) throws IOException {
-		synchronized (jvmLock()) {
-			try (FileChannel lock = lockForChange()) {
-				List<String> lines = existingLines();
-				boolean removed = lines.removeIf((line) -> isLineOf(line, login));
-				if (removed) {
-					write(lines);
-				}
-				return removed;
+	public boolean remove(String login) throws IOException {
+		return change((lines) -> {
+			boolean removed = lines.removeIf((line) -> isLineOf(line, login));
+			if (removed) {
+				write(lines);
 			}
-		}
+			return removed;
+		});
 	}
 
-	/** One per file in this JVM: a JVM may not hold two file locks on one file. */
-	private Object jvmLock() {
-		return CHANGE_LOCKS.computeIfAbsent(this.path.toAbsolutePath().normalize(), (key) -> new Object());
+	/** A change of the lines, which writes them if it changes them. */
+	@FunctionalInterface
+	private interface Change {
+
+		boolean apply(List<String> lines) throws IOException;
+
+	}
+
+	/**
+	 * Reads the lines and changes them under both locks: the one of this JVM for the file
+	 * (a JVM may not hold two file locks on one file, so it is keyed by the file a change
+	 * writes, a symbolic link's target) and the file lock for other processes.
+	 */
+	private boolean change(Change change) throws IOException {
+		Object jvmLock = CHANGE_LOCKS.computeIfAbsent(target().toAbsolutePath().normalize(), (key) -> new Object());
+		synchronized (jvmLock) {
+			try (FileChannel lock = lockForChange()) {
+				return change.apply(existingLines());
+			}
+		}
 	}
 
 	/**
