@@ -78,7 +78,8 @@ class RelayHandlerTests extends RelayTestSupport {
 		// an upstream that takes a bare LF for a line end (as many do): "<LF>.<CRLF>"
 		// must not end the message there and make the rest commands (SMTP smuggling)
 		BlockingQueue<String> commands = new LinkedBlockingQueue<>();
-		FakeUpstream upstream = fakeUpstream(1, lineByLine(commands, "250 queued"));
+		BlockingQueue<String> message = new LinkedBlockingQueue<>();
+		FakeUpstream upstream = fakeUpstream(1, lineByLine(commands, message, "250 queued"));
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
 				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost"));
 		try (SmtpTestClient client = server.connect()) {
@@ -93,11 +94,15 @@ class RelayHandlerTests extends RelayTestSupport {
 		upstream.awaitClosed(1);
 		assertThat(commands).containsExactly("EHLO localhost", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>",
 				"DATA", "QUIT");
+		// every line end went as CRLF, and the dots at the new line starts were doubled
+		assertThat(message).containsExactly("Subject: t", "", "hi", "..", "MAIL FROM:<evil@example.com>",
+				"RCPT TO:<victim@example.com>", "DATA", "there", "..", "smuggled");
 	}
 
 	@Test
 	void aThreeHundredReplyToTheMessageIsNoAcceptance() throws Exception {
-		FakeUpstream upstream = fakeUpstream(1, lineByLine(new LinkedBlockingQueue<>(), "354 what?"));
+		FakeUpstream upstream = fakeUpstream(1,
+				lineByLine(new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>(), "354 what?"));
 		TestServer server = start(new RelayHandler("127.0.0.1", upstream.port(), Duration.ofSeconds(5),
 				Duration.ofSeconds(5), Duration.ofSeconds(5), "localhost"));
 		try (SmtpTestClient client = server.connect()) {
@@ -113,16 +118,21 @@ class RelayHandlerTests extends RelayTestSupport {
 	 * An upstream that reads line by line, as a lenient one does (a bare LF or CR ends a
 	 * line too), takes every command and answers the message's final dot with
 	 * {@code endOfData}.
-	 * @param commands where the commands it reads go (not the message's lines)
+	 * @param commands where the commands it reads go
+	 * @param message where the message's lines go, as they came (still dot-stuffed)
 	 */
-	private static Conversation lineByLine(BlockingQueue<String> commands, String endOfData) {
+	private static Conversation lineByLine(BlockingQueue<String> commands, BlockingQueue<String> message,
+			String endOfData) {
 		return (connection, in, out) -> {
 			boolean content = false;
 			String line;
 			while ((line = in.readLine()) != null) {
 				if (content) {
 					content = !line.equals(".");
-					if (!content) {
+					if (content) {
+						message.add(line);
+					}
+					else {
 						reply(out, endOfData);
 					}
 					continue;

@@ -233,8 +233,12 @@ class RelayLockStepTests extends RelayTestSupport {
 		try (SmtpTestClient client = server.connect()) {
 			client.ehlo();
 			client.command("MAIL FROM:<a@example.com>", 250);
+			long start = System.nanoTime();
 			assertThat(client.command("RCPT TO:<b@example.com>").lines())
 				.containsExactly("451 4.4.2 Upstream server connection lost, try again later");
+			// the command timeout (500 ms), not the read timeout (30 s) or the hook
+			// timeout
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 			upstream.awaitClosed(1); // the relay gave up on the connection
 			client.command("RSET", 250); // and the session goes on: no hook left running
 		}

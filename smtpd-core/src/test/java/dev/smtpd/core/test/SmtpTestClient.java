@@ -68,7 +68,6 @@ public final class SmtpTestClient implements AutoCloseable {
 		return socket.getSession();
 	}
 
-	/** Connects and reads the greeting, which must be 220. */
 	/**
 	 * Connects to a server listening on another address (such as {@code ::1}) and reads
 	 * the greeting.
@@ -84,6 +83,7 @@ public final class SmtpTestClient implements AutoCloseable {
 		return client;
 	}
 
+	/** Connects and reads the greeting, which must be 220. */
 	public static SmtpTestClient connect(int port) throws IOException {
 		SmtpTestClient client = new SmtpTestClient(port);
 		client.expect(220);
